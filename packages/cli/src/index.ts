@@ -1,0 +1,2 @@
+// Public surface of @eff/cli (the program itself is bin.ts).
+export {};

@@ -1,0 +1,2 @@
+// Public surface of @eff/core.
+export * from './schema.js';

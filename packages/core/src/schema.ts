@@ -1,0 +1,159 @@
+// The versioned JSON shape of one training run: what measureEfficiency writes and reports read.
+import { z } from 'zod';
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+const accuracy = z.number().min(0).max(1);
+const nonNegative = z.number().nonnegative();
+
+/**
+ * Energy per component in joules. `total` is `system` when a whole-machine reading exists
+ * (it already contains the rest), otherwise gpu + cpu + ram.
+ */
+export const EnergyByComponentSchema = z.object({
+  gpu: nonNegative.optional(),
+  cpu: nonNegative.optional(),
+  ram: nonNegative.optional(),
+  system: nonNegative.optional(),
+  total: nonNegative,
+});
+export type EnergyByComponent = z.infer<typeof EnergyByComponentSchema>;
+
+export const StoppingCriterionConfigSchema = z.object({
+  /** `fixedEpochs` | `accuracyTarget` | `earlyStopping` | `energyBudget` | `anyOf` | `allOf` | user-defined. */
+  name: z.string().min(1),
+  /** The criterion's options as given, e.g. `{ patience: 3, minDelta: 0 }`. */
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Human label used in reports, e.g. `early stopping (patience 3)`. */
+  label: z.string().optional(),
+});
+
+export const RunConfigSchema = z.object({
+  /** Architecture family, e.g. `lenet`, `bcnn`. */
+  architecture: z.string().min(1),
+  /** Width multiplier k of LeNet-k / BCNN-k (or any size index for user models). */
+  size: z.number().int().positive(),
+  /** Free-form model label, defaults to `${architecture}-${size}`. */
+  model: z.string().optional(),
+  dataset: z.string().min(1),
+  /** CIFAR-10 cross-validation fold (0-based), null when the dataset has a fixed split. */
+  fold: z.number().int().nonnegative().nullable().default(null),
+  criterion: StoppingCriterionConfigSchema,
+  maxEpochs: z.number().int().positive(),
+  batchSize: z.number().int().positive().optional(),
+  learningRate: z.number().positive().optional(),
+  optimizer: z.string().optional(),
+  seed: z.number().int().optional(),
+  /** Anything else the user wants kept with the run. */
+  extra: z.record(z.string(), z.unknown()).default({}),
+});
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+export const EnvironmentSchema = z.object({
+  hostname: z.string().optional(),
+  os: z.string().optional(),
+  cpu: z.object({ model: z.string(), cores: z.number().int().nonnegative() }).partial().optional(),
+  memoryBytes: z.number().nonnegative().optional(),
+  gpus: z.array(z.object({ model: z.string(), memoryMB: z.number().optional() }).partial()).default([]),
+  nodeVersion: z.string().optional(),
+  /** tfjs backend that trained, e.g. `wasm`, `tensorflow`, `cpu`. */
+  backend: z.string().optional(),
+  /** Package versions, e.g. `{ "@eff/core": "0.1.0", "@tensorflow/tfjs": "4.22.0" }`. */
+  versions: z.record(z.string(), z.string()).default({}),
+});
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+export const GapSchema = z.object({
+  startMs: z.number(),
+  endMs: z.number(),
+  durationMs: nonNegative,
+  deviceId: z.string().optional(),
+});
+export type Gap = z.infer<typeof GapSchema>;
+
+export const ProbeReportSchema = z.object({
+  name: z.string(),
+  components: z.array(z.enum(['gpu', 'cpu', 'ram', 'system'])),
+  estimated: z.boolean(),
+  sampleCount: z.number().int().nonnegative(),
+  devices: z.array(z.string()).default([]),
+  gaps: z.array(GapSchema).default([]),
+  errors: z.array(z.string()).default([]),
+  /** True when the probe failed or had gaps, so its energy is a lower bound. */
+  degraded: z.boolean().default(false),
+});
+export type ProbeReport = z.infer<typeof ProbeReportSchema>;
+
+export const EpochRecordSchema = z.object({
+  /** 1-based epoch number. */
+  epoch: z.number().int().positive(),
+  trainAccuracy: accuracy.nullable(),
+  validationAccuracy: accuracy.nullable(),
+  testAccuracy: accuracy.nullable(),
+  trainLoss: z.number().nullable(),
+  validationLoss: z.number().nullable(),
+  testLoss: z.number().nullable(),
+  /** Duration of this epoch and time since the run started. */
+  durationMs: nonNegative,
+  elapsedMs: nonNegative,
+  energyJ: EnergyByComponentSchema,
+  cumulativeEnergyJ: EnergyByComponentSchema,
+  /** The authors' measure: plain sum of watt readings up to this epoch (not energy). */
+  cumulativePaperSumW: z.number().nonnegative().optional(),
+  /** Eq. 2: accuracy after this epoch / cumulative total energy in J. */
+  efficiency: z.number().nonnegative(),
+  /** Which accuracy Eq. 2 used. */
+  efficiencyAccuracy: z.enum(['test', 'validation', 'train']),
+});
+export type EpochRecord = z.infer<typeof EpochRecordSchema>;
+
+export const StopDecisionSchema = z.object({
+  /** Name of the criterion that stopped the run (or `maxEpochs`, `error`, `user`). */
+  criterion: z.string(),
+  reason: z.string(),
+  epoch: z.number().int().nonnegative(),
+  /** Set when the decision was taken inside an epoch (per-batch energy budget). */
+  batch: z.number().int().nonnegative().optional(),
+});
+export type StopDecision = z.infer<typeof StopDecisionSchema>;
+
+export const RunRecordSchema = z.object({
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  /** Stable hash of `config` (used to skip finished runs when a grid is resumed). */
+  runId: z.string().min(1),
+  status: z.enum(['completed', 'failed']),
+  error: z.string().optional(),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime(),
+  config: RunConfigSchema,
+  environment: EnvironmentSchema,
+  probes: z.array(ProbeReportSchema),
+  /** Idle power measured before training, when asked for. */
+  baseline: z
+    .object({
+      durationMs: nonNegative,
+      powerW: z.record(z.string(), nonNegative),
+      energyJ: EnergyByComponentSchema,
+    })
+    .optional(),
+  epochs: z.array(EpochRecordSchema),
+  final: z.object({
+    epochs: z.number().int().nonnegative(),
+    accuracy: accuracy,
+    accuracyOn: z.enum(['test', 'validation', 'train']),
+    trainAccuracy: accuracy.nullable(),
+    energyJ: EnergyByComponentSchema,
+    /** Energy with idle power subtracted, when a baseline was measured. */
+    energyAboveIdleJ: EnergyByComponentSchema.optional(),
+    paperSumW: z.number().nonnegative().optional(),
+    /** Eq. 1: accuracy / total energy in J. */
+    efficiency: z.number().nonnegative(),
+    durationMs: nonNegative,
+    stoppedBy: StopDecisionSchema,
+    /** Any probe failed or had gaps: energy is a lower bound. */
+    degraded: z.boolean(),
+    /** Some energy came from an estimate, not a hardware meter. */
+    estimated: z.boolean(),
+  }),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
