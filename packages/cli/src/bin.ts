@@ -1,3 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the `eff` command.
-console.log('eff: commands are being built; see README.md');
+// Entry point of the `eff` command: runs the program and ends with its exit code.
+import { processIo } from './io.js';
+import { runCli } from './program.js';
+
+process.exitCode = await runCli(process.argv.slice(2), processIo());
