@@ -14,7 +14,11 @@ function paperCriteria(accuracyTarget: number, accuracyOn: 'train' | 'validation
       label: `accuracy ≥ ${accuracyTarget} (${accuracyOn})`,
     },
     { name: 'earlyStopping', params: { patience: 3 }, label: 'early stopping (patience 3)' },
-    { name: 'energyBudget', params: { budgetJ }, label: `energy budget ${budgetJ} J` },
+    {
+      name: 'energyBudget',
+      params: { joules: budgetJ, checkEvery: 'batch' },
+      label: `energy budget ${budgetJ} J`,
+    },
   ];
 }
 
@@ -70,7 +74,7 @@ export const PRESETS: Record<string, { description: string; config: GridConfigIn
         { name: 'fixedEpochs', params: { epochs: 5 }, label: '5 epochs' },
         { name: 'accuracyTarget', params: { target: 0.97, on: 'train' }, label: 'accuracy ≥ 0.97 (train)' },
         { name: 'earlyStopping', params: { patience: 2 }, label: 'early stopping (patience 2)' },
-        { name: 'energyBudget', params: { budgetJ: 300 }, label: 'energy budget 300 J' },
+        { name: 'energyBudget', params: { joules: 300, checkEvery: 'batch' }, label: 'energy budget 300 J' },
       ],
       maxEpochs: 10,
       batchSize: 128,

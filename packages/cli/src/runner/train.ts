@@ -1,0 +1,148 @@
+// One training run of the grid: builds the model, trains it under measureEfficiency, returns its RunRecord.
+import { criteria, type Environment, measureEfficiency, type RunRecord } from '@eff/core';
+import { bcnn, kFold, lenet, loadCifar10, loadMnist, useBackend } from '@eff/models';
+import type { Probe } from '@eff/probes';
+import * as tf from '@tensorflow/tfjs';
+import { InterruptedError } from '../errors.js';
+import type { GridConfig } from '../grid/config.js';
+import type { PlannedRun } from '../grid/expand.js';
+import { selectProbes } from '../measure/probes.js';
+import { describeEnvironment } from './environment.js';
+import type { EpochProgress, GridProgress } from './progress.js';
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  onEpoch?: (p: EpochProgress) => void;
+}
+
+export interface TrainingSession {
+  train(run: PlannedRun, options: TrainOptions): Promise<RunRecord>;
+  close(): Promise<void>;
+}
+
+interface Split {
+  xs: tf.Tensor;
+  ys: tf.Tensor;
+}
+interface Splits {
+  train: Split;
+  validation: Split;
+  test: Split;
+}
+
+/** Data for one run; MNIST is loaded once per grid, CIFAR folds are cut once per fold. */
+async function loadSplits(grid: GridConfig, run: PlannedRun, cache: Map<string, Splits>): Promise<Splits> {
+  const key = `${run.config.dataset}:${run.config.fold ?? '-'}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  let splits: Splits;
+  if (run.config.dataset === 'mnist') {
+    splits = await loadMnist({
+      trainSize: grid.mnist.trainSize,
+      testSize: grid.mnist.testSize,
+      validationSplit: grid.mnist.validationSplit,
+      seed: grid.seed,
+    });
+  } else {
+    const all = await loadCifar10();
+    splits = kFold(all, {
+      folds: grid.cifar10.folds,
+      perClassPerFold: grid.cifar10.perClassPerFold,
+      seed: grid.seed,
+      validationSplit: grid.cifar10.validationSplit,
+    }).fold(run.config.fold ?? 0);
+  }
+  cache.set(key, splits);
+  return splits;
+}
+
+export async function openTrainingSession(
+  grid: GridConfig,
+  ctx: { progress: GridProgress },
+): Promise<TrainingSession> {
+  const backend = await useBackend(grid.backend as 'auto');
+  const probes: Probe[] = await selectProbes(grid.probes ?? []);
+  const environment: Environment = await describeEnvironment(backend);
+  ctx.progress.message(
+    `backend ${backend}; probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
+  );
+  const cache = new Map<string, Splits>();
+  return {
+    async train(run, options) {
+      const splits = await loadSplits(grid, run, cache);
+      const c = run.config;
+      const inputShape = splits.train.xs.shape.slice(1) as number[];
+      const model =
+        c.architecture === 'lenet'
+          ? lenet({ width: c.size, inputShape })
+          : bcnn({ width: c.size, inputShape, kind: grid.bcnnKind });
+      model.compile({
+        optimizer: tf.train.adam(c.learningRate ?? grid.learningRate),
+        loss: 'categoricalCrossentropy',
+        metrics: ['accuracy'],
+      });
+      const session = measureEfficiency({
+        runId: run.runId,
+        config: c,
+        probes,
+        intervalMs: grid.intervalMs,
+        criterion: criteria.fromConfig(c.criterion),
+        maxEpochs: c.maxEpochs,
+        environment,
+        evaluate: async () => {
+          const [loss, acc] = model.evaluate(splits.test.xs, splits.test.ys, {
+            batchSize: 512,
+          }) as tf.Scalar[];
+          const out = { testLoss: (await loss!.data())[0]!, testAccuracy: (await acc!.data())[0]! };
+          loss!.dispose();
+          acc!.dispose();
+          return out;
+        },
+      });
+      const sub = session.epochs$.subscribe((e) =>
+        options.onEpoch?.({
+          epoch: e.epoch,
+          maxEpochs: c.maxEpochs,
+          accuracy: e.testAccuracy ?? e.validationAccuracy ?? e.trainAccuracy,
+          cumulativeEnergyJ: e.cumulativeEnergyJ.total,
+          elapsedMs: e.elapsedMs,
+        }),
+      );
+      const interrupt = {
+        onBatchEnd: async () => {
+          if (options.signal?.aborted) model.stopTraining = true;
+        },
+      };
+      try {
+        await model.fit(splits.train.xs, splits.train.ys, {
+          epochs: c.maxEpochs,
+          batchSize: c.batchSize ?? grid.batchSize,
+          validationData: [splits.validation.xs, splits.validation.ys],
+          shuffle: true,
+          verbose: 0,
+          callbacks: [session.callback(model), interrupt],
+        });
+        if (options.signal?.aborted) {
+          await session.abort();
+          throw new InterruptedError('run interrupted');
+        }
+        return await session.finish();
+      } catch (err) {
+        if (err instanceof InterruptedError) throw err;
+        return await session.fail(err);
+      } finally {
+        sub.unsubscribe();
+        model.dispose();
+      }
+    },
+    async close() {
+      for (const s of cache.values()) {
+        for (const part of [s.train, s.validation, s.test]) {
+          part.xs.dispose();
+          part.ys.dispose();
+        }
+      }
+      cache.clear();
+    },
+  };
+}
