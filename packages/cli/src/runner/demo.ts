@@ -3,9 +3,10 @@ import { join, resolve } from 'node:path';
 import type { GridConfigInput } from '../grid/config.js';
 import { validateGridConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
+import { interruptOnSignals } from './interrupt.js';
 import { formatDuration } from './progress.js';
 import { reportFor } from './report.js';
-import { interruptOnSignals, runGrid } from './run-grid.js';
+import { runGrid } from './run-grid.js';
 import { RESULTS_FILE, readRunRecords } from './store.js';
 import { formatSummaryTable, summaryRows } from './summary.js';
 

@@ -7,6 +7,7 @@ import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
 import { loadGridConfigFile, presetConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
+import { interruptOnSignals } from './interrupt.js';
 import { type GridProgress, progressFor } from './progress.js';
 import { appendRunRecord, completedRunIds, RESULTS_FILE } from './store.js';
 import { openTrainingSession } from './train.js';
@@ -106,33 +107,6 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   outcome.interrupted = options.signal?.aborted === true;
   progress.gridEnd(outcome);
   return outcome;
-}
-
-/**
- * Ctrl-C (SIGINT) or SIGTERM aborts the run in progress at the next batch; finished runs stay in the
- * results. A second Ctrl-C exits at once.
- */
-export function interruptOnSignals(io: CliIo): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
-      io.stderr.write(`\neff: second ${name}, exiting now.\n`);
-      process.exit(130);
-    }
-    io.stderr.write(
-      `\neff: ${name} received: stopping the current run (it will be redone on the next start); finished runs are kept. Press Ctrl-C again to exit at once.\n`,
-    );
-    controller.abort(new InterruptedError(`interrupted by ${name}`));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 export async function runGridCommand(
