@@ -1,5 +1,5 @@
 // `eff measure -- <command>`: the energy a command used while it ran, per component.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandContext } from '../program.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -27,11 +27,10 @@ export function measureCommand(ctx: CommandContext): Command {
     .usage('[options] -- <command> [args...]')
     .argument('<command>', 'the program to run (put it after --)')
     .argument('[args...]', 'its arguments')
-    .option(
-      '--probe <name>',
-      'probe to use; repeat or comma-separate (default: all detected, else estimate)',
-      collect,
-      [],
+    .addOption(
+      new Option('--probe <name>', 'probe to use; repeat or comma-separate (see eff probes)')
+        .argParser(collect)
+        .default([], 'every available hardware probe, else the estimate'),
     )
     .option('--interval <ms>', 'sampling interval in ms', positiveInt, 100)
     .option('--json', "print one JSON object on stdout (the command's own stdout goes to stderr)")

@@ -10,7 +10,6 @@ import type { CliIo } from '../io.js';
 import { interruptOnSignals } from './interrupt.js';
 import { type GridProgress, progressFor } from './progress.js';
 import { appendRunRecord, completedRunIds, RESULTS_FILE } from './store.js';
-import { openTrainingSession } from './train.js';
 
 export interface GridOutcome {
   completed: number;
@@ -63,6 +62,8 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
     progress.gridEnd(outcome);
     return outcome;
   }
+  // tfjs and the models load only when there is something to train (a finished grid or --dry-run stays fast).
+  const { openTrainingSession } = await import('./train.js');
   const session = await openTrainingSession(grid, { progress });
   try {
     let index = outcome.skipped;
