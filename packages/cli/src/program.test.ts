@@ -1,4 +1,8 @@
 // The program's surface: help with examples, and usage errors that exit with code 2 and say what to do.
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from './io.js';
 import { runCli } from './program.js';
@@ -54,5 +58,19 @@ describe('eff program', () => {
     const io = captureIo();
     expect(await runCli(['measure'], io)).toBe(2);
     expect(io.err()).toMatch(/missing required argument 'command'/);
+  });
+  it('a config with a wrong field names it, exits 2 and writes nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eff-cli-'));
+    const config = join(dir, 'grid.yaml');
+    await writeFile(
+      config,
+      'datasets: [mnist]\narchitectures: [lenet]\nsizes: [1]\ncriteria: [{ name: fixedEpochs }]\nbatch_size: 32\n',
+    );
+    const io = captureIo();
+    const out = join(dir, 'results');
+    expect(await runCli(['run', '--config', config, '--out', out], io)).toBe(2);
+    expect(io.err()).toMatch(/batch_size: unknown field/);
+    expect(io.err()).toMatch(/nothing was run or written/);
+    expect(existsSync(out)).toBe(false);
   });
 });
