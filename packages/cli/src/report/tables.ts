@@ -1,0 +1,287 @@
+// Builds the paper's tables (3–14 and a runs list) from an Analysis and renders them as Markdown and CSV.
+import type { Analysis, Interval } from './analysis.js';
+import { key } from './analysis.js';
+import type { LoadedRun } from './load.js';
+
+/** One table: `cells` are display strings, `raw` the machine values for CSV (numbers unformatted). */
+export interface Table {
+  id: string;
+  title: string;
+  columns: string[];
+  cells: string[][];
+  raw: (string | number | boolean | null)[][];
+  notes: string[];
+}
+
+/** Joules with a readable prefix: 812 J, 12.3 kJ, 4.56 MJ. */
+export function formatEnergy(energyJ: number): string {
+  const abs = Math.abs(energyJ);
+  if (abs >= 1e6) return `${(energyJ / 1e6).toPrecision(3)} MJ`;
+  if (abs >= 1e3) return `${(energyJ / 1e3).toPrecision(3)} kJ`;
+  return `${energyJ.toPrecision(3)} J`;
+}
+
+/** Efficiency (accuracy per joule) is tiny; scientific notation keeps 3 significant digits readable. */
+export const formatEff = (x: number): string => x.toExponential(3);
+const formatCi = (ci: Interval): string =>
+  ci.n < 2 ? 'n/a (one value)' : `[${formatEff(ci.low)}, ${formatEff(ci.high)}]`;
+const ratio = (a: Interval | undefined, b: Interval | undefined): number | null =>
+  a && b && b.mean > 0 ? a.mean / b.mean : null;
+
+function marks(estimated: boolean, degraded: boolean): string {
+  return [estimated ? 'estimated' : '', degraded ? 'degraded' : ''].filter(Boolean).join(', ');
+}
+
+export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
+  const tables: Table[] = [];
+  const hasPaper = analysis.cells.some((c) => c.paperSumW !== null);
+  let n = 0;
+  for (const d of analysis.datasets)
+    for (const c of analysis.criteria) {
+      const rows = analysis.cells.filter((x) => x.dataset === d && x.criterion === c);
+      if (rows.length === 0) continue;
+      n += 1;
+      const columns = ['Model', 'Runs', 'Epochs', 'Accuracy', 'Energy (J)', 'Efficiency (acc/J)'];
+      if (hasPaper) columns.push('Paper-sum (sum of W readings, not energy)');
+      columns.push('Energy source');
+      tables.push({
+        id: `models-${n}`,
+        title: `Per model: ${c} on ${d} (as Tables 3–10)`,
+        columns,
+        cells: rows.map((r) => [
+          r.model,
+          String(r.runs) + (r.failedRuns ? ` (+${r.failedRuns} failed)` : ''),
+          Number.isInteger(r.epochs) ? String(r.epochs) : r.epochs.toFixed(1),
+          r.accuracy.toFixed(4),
+          formatEnergy(r.energyJ),
+          formatEff(r.efficiency),
+          ...(hasPaper ? [r.paperSumW === null ? '—' : r.paperSumW.toFixed(0)] : []),
+          marks(r.estimated, r.degraded) || 'measured',
+        ]),
+        raw: rows.map((r) => [
+          r.model,
+          r.runs,
+          r.epochs,
+          r.accuracy,
+          r.energyJ,
+          r.efficiency,
+          ...(hasPaper ? [r.paperSumW] : []),
+          marks(r.estimated, r.degraded) || 'measured',
+        ]),
+        notes: [
+          'Means over the completed runs of each model (folds/seeds); failed runs are excluded.',
+          'Energy source "estimated": some energy came from the labelled estimate, not a meter; "degraded": a probe failed or had gaps, so energy is a lower bound.',
+        ],
+      });
+    }
+
+  for (const d of analysis.datasets) {
+    const archs = analysis.architectures;
+    const rows = analysis.criteria.filter((c) => archs.some((a) => analysis.eq3.has(key(d, c, a))));
+    tables.push({
+      id: `table11-${d}`,
+      title: `Table 11: architecture × criterion efficiency on ${d} (Eq. 3, mean over model sizes)`,
+      columns: ['Criterion', ...archs.flatMap((a) => [a, `${a} 95% CI`])],
+      cells: rows.map((c) => [
+        c,
+        ...archs.flatMap((a) => {
+          const ci = analysis.eq3.get(key(d, c, a));
+          return ci ? [formatEff(ci.mean), formatCi(ci)] : ['—', '—'];
+        }),
+      ]),
+      raw: rows.map((c) => [
+        c,
+        ...archs.flatMap((a) => {
+          const ci = analysis.eq3.get(key(d, c, a));
+          return ci ? [ci.mean, ci.n < 2 ? null : `${ci.low};${ci.high}`] : [null, null];
+        }),
+      ]),
+      notes: ['CI: 95% percentile bootstrap of the mean over model sizes (2000 resamples, fixed seed).'],
+    });
+  }
+
+  const buildOverall = (id: string, title: string, m: Map<string, Interval>, notes: string[]): Table => {
+    // As in the paper, the more efficient dataset/architecture is the numerator of each ratio.
+    const avg = (xs: (Interval | undefined)[]) => {
+      const v = xs.filter((x): x is Interval => x !== undefined).map((x) => x.mean);
+      return v.length ? v.reduce((s, x) => s + x, 0) / v.length : 0;
+    };
+    const ds = [...analysis.datasets].sort(
+      (x, y) =>
+        avg(analysis.architectures.map((a) => m.get(key(y, a)))) -
+        avg(analysis.architectures.map((a) => m.get(key(x, a)))),
+    );
+    const archs = [...analysis.architectures].sort(
+      (x, y) => avg(ds.map((d) => m.get(key(d, y)))) - avg(ds.map((d) => m.get(key(d, x)))),
+    );
+    const pairCols = ds.length >= 2 ? ds.slice(1).map((d) => `${ds[0]}/${d}`) : [];
+    const columns = ['Architecture', ...ds.flatMap((d) => [d, `${d} 95% CI`]), ...pairCols];
+    const cells: string[][] = [];
+    const raw: (string | number | null)[][] = [];
+    for (const a of archs) {
+      const vals = ds.map((d) => m.get(key(d, a)));
+      const rs = ds.slice(1).map((d) => ratio(m.get(key(ds[0] as string, a)), m.get(key(d, a))));
+      cells.push([
+        a,
+        ...vals.flatMap((v) => (v ? [formatEff(v.mean), formatCi(v)] : ['—', '—'])),
+        ...rs.map((r) => (r === null ? '—' : r.toFixed(3))),
+      ]);
+      raw.push([a, ...vals.flatMap((v) => (v ? [v.mean, `${v.low};${v.high}`] : [null, null])), ...rs]);
+    }
+    // Relative efficiency of the first architecture against each other one, per dataset.
+    for (const b of archs.slice(1)) {
+      const a0 = archs[0] as string;
+      const rs = ds.map((d) => ratio(m.get(key(d, a0)), m.get(key(d, b))));
+      cells.push([
+        `${a0}/${b}`,
+        ...rs.flatMap((r) => [r === null ? '—' : r.toFixed(3), '']),
+        ...pairCols.map(() => ''),
+      ]);
+      raw.push([`${a0}/${b}`, ...rs.flatMap((r) => [r, null]), ...pairCols.map(() => null)]);
+    }
+    return { id, title, columns, cells, raw, notes };
+  };
+  tables.push(
+    buildOverall(
+      'table12',
+      'Table 12: overall efficiency per architecture and dataset (Eq. 4: mean of Eq. 3 over criteria) and ratios',
+      analysis.eq4,
+      [
+        `Criteria averaged: ${analysis.eq4Criteria.join('; ')}.`,
+        ...(analysis.extensionCriterion
+          ? [`"${analysis.extensionCriterion}" is the overtraining extension and is left out (see Table 14).`]
+          : []),
+        'CI: mean over criteria of each criterion’s bootstrap bounds (an approximate interval).',
+      ],
+    ),
+  );
+
+  if (analysis.overtraining.length > 0) {
+    const f = (x: number) => x.toFixed(8);
+    tables.push({
+      id: 'table13',
+      title: `Table 13: overtraining check (${analysis.shortFixedCriterion} vs ${analysis.extensionCriterion})`,
+      columns: [
+        'Dataset',
+        'Model',
+        'Train (short)',
+        'Test (short)',
+        'Difference (short)',
+        'Train (long)',
+        'Test (long)',
+        'Difference (long)',
+        'A',
+        'B',
+        'Overtrained',
+      ],
+      cells: analysis.overtraining.map((r) => [
+        r.dataset,
+        r.model,
+        f(r.train50),
+        f(r.test50),
+        f(r.diff50),
+        f(r.train100),
+        f(r.test100),
+        f(r.diff100),
+        r.a.toFixed(2),
+        r.b.toFixed(2),
+        r.overtrained ? 'yes' : 'no',
+      ]),
+      raw: analysis.overtraining.map((r) => [
+        r.dataset,
+        r.model,
+        r.train50,
+        r.test50,
+        r.diff50,
+        r.train100,
+        r.test100,
+        r.diff100,
+        r.a,
+        r.b,
+        r.overtrained,
+      ]),
+      notes: [
+        'A = test(long) − test(short); B = (train − test)(long) − (train − test)(short); both rounded to 2 decimals.',
+        'Overtrained when A ≤ 0 (no real test gain) or |B| ≥ 0.25·|A| (divergence of the same order as the gain).',
+      ],
+    });
+    tables.push(
+      buildOverall(
+        'table14',
+        `Table 14: efficiency from the ${analysis.extensionCriterion} runs alone (Eq. 3) and ratios`,
+        analysis.table14,
+        ['Compare with Table 12: overtrained models drag efficiency down and can flip the ratios.'],
+      ),
+    );
+  }
+
+  tables.push({
+    id: 'runs',
+    title: 'All runs (failed runs are listed here and excluded from every mean)',
+    columns: [
+      'Dataset',
+      'Criterion',
+      'Model',
+      'Fold',
+      'Status',
+      'Epochs',
+      'Accuracy',
+      'Energy (J)',
+      'Stopped by',
+      'Source',
+    ],
+    cells: loaded.map(({ run, file, line }) => [
+      run.config.dataset,
+      run.config.criterion.label ?? run.config.criterion.name,
+      run.config.model ?? `${run.config.architecture}-${run.config.size}`,
+      run.config.fold === null ? '—' : String(run.config.fold),
+      run.status === 'failed' ? `failed: ${run.error ?? 'no message'}` : 'completed',
+      String(run.final.epochs),
+      run.final.accuracy.toFixed(4),
+      formatEnergy(run.final.energyJ.total) +
+        (marks(run.final.estimated, run.final.degraded)
+          ? ` (${marks(run.final.estimated, run.final.degraded)})`
+          : ''),
+      run.final.stoppedBy.criterion,
+      `${file.split('/').at(-1)}:${line}`,
+    ]),
+    raw: loaded.map(({ run, file, line }) => [
+      run.config.dataset,
+      run.config.criterion.label ?? run.config.criterion.name,
+      run.config.model ?? `${run.config.architecture}-${run.config.size}`,
+      run.config.fold,
+      run.status,
+      run.final.epochs,
+      run.final.accuracy,
+      run.final.energyJ.total,
+      run.final.stoppedBy.criterion,
+      `${file.split('/').at(-1)}:${line}`,
+    ]),
+    notes: [],
+  });
+  return tables;
+}
+
+const mdEscape = (s: string) => s.replaceAll('|', '\\|');
+
+export function toMarkdown(t: Table): string {
+  const lines = [
+    `### ${t.title}`,
+    '',
+    `| ${t.columns.map(mdEscape).join(' | ')} |`,
+    `|${t.columns.map(() => '---').join('|')}|`,
+  ];
+  for (const row of t.cells) lines.push(`| ${row.map(mdEscape).join(' | ')} |`);
+  if (t.notes.length) lines.push('', t.notes.map((n) => `_${n}_`).join('\n\n'));
+  return `${lines.join('\n')}\n`;
+}
+
+const csvField = (v: string | number | boolean | null): string => {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+export function toCsv(t: Table): string {
+  return `${[t.columns, ...t.raw].map((r) => r.map(csvField).join(',')).join('\n')}\n`;
+}
