@@ -157,7 +157,7 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
   cells.sort(
     (a, b) =>
       a.dataset.localeCompare(b.dataset) ||
-      a.criterion.localeCompare(b.criterion) ||
+      a.criterion.localeCompare(b.criterion, undefined, { numeric: true }) ||
       a.architecture.localeCompare(b.architecture) ||
       a.size - b.size,
   );

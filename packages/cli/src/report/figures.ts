@@ -57,7 +57,7 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
         ? { column: { field: 'dataset', type: 'nominal', title: null } }
         : {
             column: { field: 'dataset', type: 'nominal', title: null },
-            row: { field: 'criterion', type: 'nominal', title: null },
+            row: { field: 'criterion', type: 'nominal', sort: analysis.criteria, title: null },
           },
       spec: {
         width: 380,
@@ -96,6 +96,7 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
         encoding: {
           x: {
             field: 'criterion',
+            sort: analysis.criteria,
             type: 'nominal',
             title: 'stopping criterion',
             axis: { labelAngle: -20, labelLimit: 160 },
@@ -134,6 +135,7 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
         encoding: {
           x: {
             field: 'criterion',
+            sort: analysis.criteria,
             type: 'nominal',
             title: 'stopping criterion',
             axis: { labelAngle: -20, labelLimit: 160 },
@@ -191,7 +193,7 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
             title: 'efficiency (accuracy / J)',
             axis: { format: effFormat },
           },
-          color: { field: 'criterion', type: 'nominal', title: 'criterion' },
+          color: { field: 'criterion', type: 'nominal', sort: analysis.criteria, title: 'criterion' },
         },
       },
       resolve: { scale: { y: 'independent' } },
