@@ -148,6 +148,42 @@ function distinctBytes(png: Buffer): number {
   return new Set(inflateSync(Buffer.concat(chunks))).size;
 }
 
+describe('two datasets, folds averaged, dataset ratio', () => {
+  it('CIFAR copies of the fixture at 0.6× accuracy in 2 folds give MNIST/CIFAR = 1/0.6 and runs = 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eff-report-2ds-'));
+    const lines = readFileSync(join(FIXTURE, 'results.jsonl'), 'utf8').trim().split('\n');
+    const cifar = [0, 1].flatMap((fold) =>
+      lines.map((l) => {
+        const r = JSON.parse(l);
+        r.config.dataset = 'cifar10';
+        r.config.fold = fold;
+        r.runId = `${r.runId}-fold${fold}`;
+        // fold 0 at 0.5×, fold 1 at 0.7×: the fold mean is 0.6× the MNIST accuracy at the same energy
+        r.final.accuracy *= fold === 0 ? 0.5 : 0.7;
+        r.final.efficiency = r.final.accuracy / r.final.energyJ.total;
+        return JSON.stringify(r);
+      }),
+    );
+    writeFileSync(join(dir, 'results.jsonl'), `${[...lines, ...cifar].join('\n')}\n`);
+    await generateReport(dir, { png: false });
+    const t = csv(join(dir, 'report/tables/table12.csv'));
+    expect(t[0]).toEqual([
+      'Architecture',
+      'mnist',
+      'mnist 95% CI',
+      'cifar10',
+      'cifar10 95% CI',
+      'mnist/cifar10',
+    ]);
+    expect(num(row(t, 'lenet')[3])).toBeCloseTo(0.6 * 4.5e-5, 12);
+    expect(num(row(t, 'lenet')[5])).toBeCloseTo(1 / 0.6, 9);
+    expect(num(row(t, 'bcnn')[5])).toBeCloseTo(1 / 0.6, 9);
+    expect(num(row(t, 'lenet/bcnn')[3])).toBeCloseTo(9, 9);
+    const md = readFileSync(join(dir, 'report/tables.md'), 'utf8');
+    expect(md).toMatch(/\| BCNN-1 \| 2 \| 50 \| 0\.5760 \|/); // 0.96 × 0.6, mean of the two folds
+  });
+});
+
 describe('generateReport errors name the file and line', () => {
   const fresh = () => mkdtempSync(join(tmpdir(), 'eff-report-err-'));
 
