@@ -34,13 +34,15 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
   const curve = loaded
     .filter(({ run }) => run.status === 'completed')
     .flatMap(({ run }) =>
-      run.epochs.map((e) => ({
-        dataset: run.config.dataset,
-        criterion: criterionLabel(run),
-        model: `${run.config.model ?? `${run.config.architecture}-${run.config.size}`}${run.config.fold === null ? '' : ` fold ${run.config.fold}`}`,
-        epoch: e.epoch,
-        efficiency: e.efficiency,
-      })),
+      run.epochs
+        .filter((e) => e.efficiency > 0)
+        .map((e) => ({
+          dataset: run.config.dataset,
+          criterion: criterionLabel(run),
+          model: run.config.model ?? `${run.config.architecture}-${run.config.size}`,
+          epoch: e.epoch,
+          efficiency: e.efficiency,
+        })),
     );
   // Fig. 5/6 use the longest fixed-epoch runs when present (the curves are longest there); otherwise every run.
   const curveCriterion = analysis.extensionCriterion ?? analysis.shortFixedCriterion;
@@ -48,7 +50,7 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
   figs.push({
     id: 'fig-efficiency-vs-epoch',
     title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
-    caption: `Accuracy after each epoch divided by cumulative energy${curveCriterion ? ` (runs of "${curveCriterion}")` : ' (all runs)'}; one line per model, one panel per dataset${curveCriterion ? '' : ' and criterion'}.`,
+    caption: `Accuracy after each epoch divided by cumulative energy${curveCriterion ? ` (runs of "${curveCriterion}")` : ' (all runs)'}; folds/seeds averaged, log scale; one line per model, one panel per dataset${curveCriterion ? '' : ' and criterion'}.`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       config,
@@ -65,10 +67,13 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+          // Folds/seeds of one model are averaged per epoch; log scale because the curves fall roughly as 1/epoch.
           y: {
             field: 'efficiency',
+            aggregate: 'mean',
             type: 'quantitative',
-            title: 'efficiency (accuracy / J)',
+            title: 'efficiency, acc/J (log)',
+            scale: { type: 'log' },
             axis: { format: effFormat },
           },
           color: { field: 'model', type: 'nominal', title: 'model' },
@@ -105,7 +110,7 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
           y: {
             field: 'efficiency',
             type: 'quantitative',
-            title: 'efficiency (accuracy / J)',
+            title: 'efficiency, acc/J',
             axis: { format: effFormat },
           },
           color: { field: 'architecture', type: 'nominal', title: 'architecture' },
@@ -150,7 +155,7 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
               y: {
                 field: 'efficiency',
                 type: 'quantitative',
-                title: 'Eq. 3 efficiency (accuracy / J)',
+                title: 'Eq. 3, acc/J',
                 axis: { format: effFormat },
               },
             },
@@ -190,7 +195,7 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
           y: {
             field: 'efficiency',
             type: 'quantitative',
-            title: 'efficiency (accuracy / J)',
+            title: 'efficiency, acc/J',
             axis: { format: effFormat },
           },
           color: { field: 'criterion', type: 'nominal', sort: analysis.criteria, title: 'criterion' },
