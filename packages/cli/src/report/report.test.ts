@@ -57,6 +57,14 @@ describe('generateReport on the small fixture (hand computation in test/fixtures
     expect(num(row(t, 'lenet/bcnn')[1])).toBeCloseTo(9, 9);
     const md = readFileSync(join(dir, 'report/tables/table12.md'), 'utf8');
     expect(md).toContain('"100 epochs" is the overtraining extension');
+    // marks follow the numbers they affect: LeNet-1 early stopping is estimated, BCNN-2 early stopping degraded
+    expect(md).toContain('| lenet | 4.500e-5 (estimated) |');
+    expect(md).toContain('| bcnn | 5.000e-6 (degraded) |');
+    const t11 = readFileSync(join(dir, 'report/tables/table11-mnist.md'), 'utf8');
+    expect(t11).toContain(
+      '| 50 epochs | 3.500e-6 | [2.000e-6, 5.000e-6] | 1.500e-5 | [1.000e-5, 2.000e-5] |',
+    );
+    expect(t11).toContain('| early stopping | 6.500e-6 (degraded) |');
   });
 
   it('Tables 13/14: overtraining check and efficiency of the 100-epoch runs', () => {

@@ -34,6 +34,15 @@ function marks(estimated: boolean, degraded: boolean): string {
 
 export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
   const tables: Table[] = [];
+  /** " (estimated, degraded)" when any model cell behind an aggregate is so marked, so the mark follows the number. */
+  const flag = (pred: (c: Analysis['cells'][number]) => boolean): string => {
+    const cs = analysis.cells.filter(pred);
+    const m = marks(
+      cs.some((c) => c.estimated),
+      cs.some((c) => c.degraded),
+    );
+    return m ? ` (${m})` : '';
+  };
   const hasPaper = analysis.cells.some((c) => c.paperSumW !== null);
   let n = 0;
   for (const d of analysis.datasets)
@@ -86,7 +95,8 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
         c,
         ...archs.flatMap((a) => {
           const ci = analysis.eq3.get(key(d, c, a));
-          return ci ? [formatEff(ci.mean), formatCi(ci)] : ['—', '—'];
+          const f = flag((x) => x.dataset === d && x.criterion === c && x.architecture === a);
+          return ci ? [formatEff(ci.mean) + f, formatCi(ci)] : ['—', '—'];
         }),
       ]),
       raw: rows.map((c) => [
@@ -100,7 +110,13 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
     });
   }
 
-  const buildOverall = (id: string, title: string, m: Map<string, Interval>, notes: string[]): Table => {
+  const buildOverall = (
+    id: string,
+    title: string,
+    m: Map<string, Interval>,
+    notes: string[],
+    criteria: string[],
+  ): Table => {
     // As in the paper, the more efficient dataset/architecture is the numerator of each ratio.
     const avg = (xs: (Interval | undefined)[]) => {
       const v = xs.filter((x): x is Interval => x !== undefined).map((x) => x.mean);
@@ -123,7 +139,12 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
       const rs = ds.slice(1).map((d) => ratio(m.get(key(ds[0] as string, a)), m.get(key(d, a))));
       cells.push([
         a,
-        ...vals.flatMap((v) => (v ? [formatEff(v.mean), formatCi(v)] : ['—', '—'])),
+        ...vals.flatMap((v, i) => {
+          const f = flag(
+            (x) => x.dataset === ds[i] && x.architecture === a && criteria.includes(x.criterion),
+          );
+          return v ? [formatEff(v.mean) + f, formatCi(v)] : ['—', '—'];
+        }),
         ...rs.map((r) => (r === null ? '—' : r.toFixed(3))),
       ]);
       raw.push([a, ...vals.flatMap((v) => (v ? [v.mean, `${v.low};${v.high}`] : [null, null])), ...rs]);
@@ -153,6 +174,7 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
           : []),
         'CI: mean over criteria of each criterion’s bootstrap bounds (an approximate interval).',
       ],
+      analysis.eq4Criteria,
     ),
   );
 
@@ -211,6 +233,7 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
         `Table 14: efficiency from the ${analysis.extensionCriterion} runs alone (Eq. 3) and ratios`,
         analysis.table14,
         ['Compare with Table 12: overtrained models drag efficiency down and can flip the ratios.'],
+        [analysis.extensionCriterion ?? ''],
       ),
     );
   }
