@@ -47,6 +47,24 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
   // Fig. 5/6 use the longest fixed-epoch runs when present (the curves are longest there); otherwise every run.
   const curveCriterion = analysis.extensionCriterion ?? analysis.shortFixedCriterion;
   const curveData = curveCriterion ? curve.filter((p) => p.criterion === curveCriterion) : curve;
+  if (curveData.length === 0) {
+    // Runs without epoch records (e.g. stopped inside the first epoch) leave nothing to draw: say so in the figure.
+    figs.push({
+      id: 'fig-efficiency-vs-epoch',
+      title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
+      caption: 'No completed run has per-epoch records, so there is no curve to draw.',
+      spec: {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        config,
+        width: 380,
+        height: 60,
+        data: { values: [{ text: 'no per-epoch records in these results' }] },
+        mark: { type: 'text', fontSize: 14 },
+        encoding: { text: { field: 'text', type: 'nominal' } },
+      },
+    });
+    return [...figs, ...buildSummaryFigures(analysis)];
+  }
   figs.push({
     id: 'fig-efficiency-vs-epoch',
     title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
@@ -83,6 +101,12 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
     },
   });
 
+  return [...figs, ...buildSummaryFigures(analysis)];
+}
+
+/** Figures drawn from the per-model cells and Eq. 3 (Figs. 7–11). */
+function buildSummaryFigures(analysis: Analysis): Figure[] {
+  const figs: Figure[] = [];
   const cellData = analysis.cells.map((c) => ({ ...c, size: String(c.size) }));
   figs.push({
     id: 'fig-boxplot-criterion',
@@ -208,11 +232,20 @@ export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] 
 }
 
 /** Vega-Lite → Vega → SVG string (renderer 'none': no canvas, text widths are estimated). */
-export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
+export async function renderSvg(spec: vl.TopLevelSpec, id = 'figure'): Promise<string> {
   const vgSpec = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  // Vega logs dataflow errors instead of throwing; collect them so a broken figure fails the report loudly.
+  const errors: string[] = [];
+  const logger = vega.logger(vega.Warn);
+  logger.error = (...args: readonly unknown[]) => {
+    errors.push(args.map(String).join(' '));
+    return logger;
+  };
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logger });
   try {
-    return await view.toSVG();
+    const svg = await view.toSVG();
+    if (errors.length > 0) throw new Error(`rendering figure ${id} failed: ${errors.join('; ')}`);
+    return svg;
   } finally {
     view.finalize();
   }

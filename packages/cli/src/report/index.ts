@@ -43,7 +43,7 @@ export async function generateReport(resultsDir: string, options: ReportOptions 
 
   const rendered = [];
   for (const figure of buildFigures(analysis, runs)) {
-    const svg = await renderSvg(figure.spec);
+    const svg = await renderSvg(figure.spec, figure.id);
     writeFileSync(join(figuresDir, `${figure.id}.vl.json`), `${JSON.stringify(figure.spec, null, 2)}\n`);
     writeFileSync(join(figuresDir, `${figure.id}.svg`), svg);
     if (options.png !== false) writeFileSync(join(figuresDir, `${figure.id}.png`), svgToPng(svg));

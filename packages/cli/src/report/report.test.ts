@@ -192,6 +192,23 @@ describe('two datasets, folds averaged, dataset ratio', () => {
   });
 });
 
+describe('runs without epoch records', () => {
+  it('still writes all four figures; the curve figure says there is nothing to draw', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eff-report-noepochs-'));
+    const run = JSON.parse(readFileSync(join(FIXTURE, 'results.jsonl'), 'utf8').split('\n')[0] as string);
+    run.epochs = [];
+    writeFileSync(join(dir, 'results.jsonl'), `${JSON.stringify(run)}\n`);
+    const result = await generateReport(dir, { png: false });
+    expect(result.figures).toHaveLength(4);
+    const svg = readFileSync(join(dir, 'report/figures/fig-efficiency-vs-epoch.svg'), 'utf8');
+    expect(svg).toContain('no per-epoch records in these results');
+    const t11 = csv(join(dir, 'report/tables/table11-mnist.csv'));
+    expect(t11[0]).toEqual(['Criterion', 'lenet', 'lenet 95% CI']);
+    expect(num(row(t11, '50 epochs')[1])).toBeCloseTo(2e-5, 12); // one size: Eq. 3 is LeNet-1's 0.98 / 49 kJ
+    expect(row(t11, '50 epochs')[2]).toBe(''); // no interval from one value
+  });
+});
+
 describe('generateReport errors name the file and line', () => {
   const fresh = () => mkdtempSync(join(tmpdir(), 'eff-report-err-'));
 
