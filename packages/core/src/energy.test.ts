@@ -1,0 +1,208 @@
+// Tests for energy integration: hand-computed cases, properties (fast-check), bad input, streaming.
+import type { PowerSample } from '@eff/probes';
+import fc from 'fast-check';
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import {
+  counterSampleFromMicrojoules,
+  createEnergyMeter,
+  EnergyInputError,
+  type EnergyInterval,
+  energyBetweenMarks,
+  integrateEnergy,
+} from './energy.js';
+
+const p = (
+  tMs: number,
+  powerW: number,
+  component: PowerSample['component'] = 'gpu',
+  deviceId = 'gpu0',
+): PowerSample => ({
+  kind: 'power',
+  tMs,
+  powerW,
+  component,
+  deviceId,
+  source: 'test',
+  estimated: false,
+});
+const c = (tMs: number, energyJ: number, rangeJ?: number): PowerSample => ({
+  kind: 'energy',
+  tMs,
+  energyJ,
+  component: 'cpu',
+  deviceId: 'pkg0',
+  source: 'rapl',
+  estimated: false,
+  ...(rangeJ !== undefined ? { rangeJ } : {}),
+});
+
+describe('integrateEnergy (hand-computed)', () => {
+  it('trapezoid rule: 100 W then 200 W over 2 s -> 300 J, paper-sum 300 W', () => {
+    const r = integrateEnergy([p(0, 100), p(2000, 200)]);
+    expect(r.energyJ.gpu).toBeCloseTo(300, 12);
+    expect(r.energyJ.total).toBeCloseTo(300, 12);
+    expect(r.paperSumW).toBe(300);
+  });
+
+  it('total is gpu+cpu+ram without system, and system when present', () => {
+    const r = integrateEnergy([
+      p(0, 10, 'gpu'),
+      p(1000, 10, 'gpu'),
+      p(0, 5, 'cpu', 'c'),
+      p(1000, 5, 'cpu', 'c'),
+    ]);
+    expect(r.energyJ).toEqual({ gpu: 10, cpu: 5, total: 15 });
+    const s = integrateEnergy([
+      p(0, 10, 'gpu'),
+      p(1000, 10, 'gpu'),
+      p(0, 40, 'system', 'bat'),
+      p(1000, 40, 'system', 'bat'),
+    ]);
+    expect(s.energyJ.total).toBe(40);
+    expect(s.energyJ.gpu).toBe(10);
+  });
+
+  it('splits exactly at a mark with linear interpolation of power', () => {
+    // 0 W at 0 s rising to 100 W at 1 s: energy in [0, 0.5 s] = 0.5*0.5*50 = 12.5 J, total 50 J.
+    const r = integrateEnergy([p(0, 0), p(1000, 100)], { marks: [0, 500, 1000] });
+    expect(r.intervals[0]?.energyJ.total).toBeCloseTo(12.5, 12);
+    expect(r.intervals[1]?.energyJ.total).toBeCloseTo(37.5, 12);
+  });
+
+  it('counters: differences, one wrap via rangeJ, µJ helper', () => {
+    const r = integrateEnergy([c(0, 90, 100), c(1000, 95, 100), c(2000, 5, 100)]);
+    expect(r.energyJ.cpu).toBeCloseTo(15, 12);
+    const u = counterSampleFromMicrojoules({
+      tMs: 0,
+      deviceId: 'd',
+      component: 'cpu',
+      source: 'rapl',
+      energyUj: 2_500_000,
+      maxRangeUj: 1e7,
+    });
+    expect(u.energyJ).toBe(2.5);
+    expect(u.rangeJ).toBe(10);
+  });
+
+  it('counter decrease with unknown range -> anomaly and gap, never negative', () => {
+    const r = integrateEnergy([c(0, 50), c(1000, 60), c(2000, 10), c(3000, 30)]);
+    expect(r.energyJ.cpu).toBeCloseTo(30, 12);
+    expect(r.anomalies).toHaveLength(1);
+    expect(r.anomalies[0]?.message).toContain('60 J to 10 J');
+    expect(r.gaps).toEqual([{ startMs: 1000, endMs: 2000, durationMs: 1000, deviceId: 'pkg0' }]);
+  });
+
+  it('reports gaps longer than the threshold instead of bridging them', () => {
+    const r = integrateEnergy([p(0, 10), p(1000, 10), p(11_000, 10), p(12_000, 10)], {
+      gapThresholdMs: 2000,
+    });
+    expect(r.energyJ.total).toBeCloseTo(20, 12);
+    expect(r.gaps).toEqual([{ startMs: 1000, endMs: 11_000, durationMs: 10_000, deviceId: 'gpu0' }]);
+  });
+
+  it('bad input names the value', () => {
+    expect(() => integrateEnergy([])).toThrow(EnergyInputError);
+    expect(() => integrateEnergy([p(0, Number.NaN)])).toThrow(/powerW.*NaN/);
+    expect(() => integrateEnergy([p(0, -3)])).toThrow(/found -3/);
+    expect(() => integrateEnergy([p(0, Number.POSITIVE_INFINITY)])).toThrow(/Infinity/);
+    expect(() => integrateEnergy([p(1000, 1), p(500, 1)])).toThrow(/out of order.*tMs=500/);
+    try {
+      integrateEnergy([p(0, Number.NaN)]);
+    } catch (e) {
+      expect((e as EnergyInputError).code).toBe('E_ENERGY_INPUT');
+    }
+  });
+});
+
+describe('integrateEnergy (properties)', () => {
+  it('constant P over T s gives P·T J within 1e-9 relative', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.1, max: 1000, noNaN: true }),
+        fc.integer({ min: 2, max: 200 }),
+        fc.integer({ min: 1, max: 4000 }),
+        (powerW, n, stepMs) => {
+          const samples = Array.from({ length: n }, (_, i) => p(i * stepMs, powerW));
+          const r = integrateEnergy(samples, { gapThresholdMs: 5000 });
+          const expected = (powerW * (n - 1) * stepMs) / 1000;
+          expect(Math.abs((r.energyJ.total - expected) / expected)).toBeLessThan(1e-9);
+        },
+      ),
+    );
+  });
+
+  it('energy is additive over any split', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 500, noNaN: true }), { minLength: 2, maxLength: 50 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 10 }),
+        (powers, cuts) => {
+          const samples = powers.map((w, i) => p(i * 100, w));
+          const endMs = (powers.length - 1) * 100;
+          const marks = [0, ...cuts.map((x) => x * endMs).sort((a, b) => a - b), endMs];
+          const r = integrateEnergy(samples, { marks });
+          const sum = r.intervals.reduce((a, x) => a + x.energyJ.total, 0);
+          expect(sum).toBeCloseTo(r.energyJ.total, 6);
+          const paper = r.intervals.reduce((a, x) => a + x.paperSumW, 0);
+          expect(paper + (powers[0] as number)).toBeCloseTo(r.paperSumW, 6);
+        },
+      ),
+    );
+  });
+
+  it('counters with wraps give the same total as without', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 40, noNaN: true }), { minLength: 1, maxLength: 60 }),
+        fc.double({ min: 0, max: 99, noNaN: true }),
+        (increments, start) => {
+          const rangeJ = 100;
+          let raw = start;
+          let wrapped = start;
+          const plain = [c(0, raw)];
+          const wraps = [c(0, wrapped, rangeJ)];
+          increments.forEach((d, i) => {
+            raw += d;
+            wrapped = (wrapped + d) % rangeJ;
+            plain.push(c((i + 1) * 1000, raw));
+            wraps.push(c((i + 1) * 1000, wrapped, rangeJ));
+          });
+          const a = integrateEnergy(plain).energyJ.total;
+          const b = integrateEnergy(wraps).energyJ.total;
+          expect(b).toBeCloseTo(a, 6);
+          expect(b).toBeGreaterThanOrEqual(0);
+        },
+      ),
+    );
+  });
+});
+
+describe('energy meter and operator', () => {
+  it('mark() gives energy per epoch as samples stream in', () => {
+    const m = createEnergyMeter({ gapThresholdMs: 2000 });
+    expect(m.mark(0).energyJ.total).toBe(0);
+    for (let t = 0; t <= 3000; t += 500) m.push(p(t, 20));
+    expect(m.coveredUntilMs()).toBe(3000);
+    expect(m.mark(1000).energyJ.total).toBeCloseTo(20, 12);
+    expect(m.mark(3000).energyJ.total).toBeCloseTo(40, 12);
+    expect(m.sampleCount).toBe(7);
+    expect(() => m.mark(2000)).toThrow(EnergyInputError);
+  });
+
+  it('energyBetweenMarks emits one interval per mark after the first', () => {
+    const samples = new Subject<PowerSample>();
+    const marks = new Subject<number>();
+    const out: EnergyInterval[] = [];
+    samples.pipe(energyBetweenMarks(marks)).subscribe((x) => out.push(x));
+    marks.next(0);
+    samples.next(p(0, 10));
+    samples.next(p(1000, 30));
+    marks.next(1000);
+    samples.next(p(2000, 30));
+    marks.next(2000);
+    samples.complete();
+    expect(out.map((x) => x.energyJ.total)).toEqual([20, 30]);
+    expect(out[0]?.paperSumW).toBe(30);
+  });
+});
