@@ -1,5 +1,14 @@
 // Public surface of @eff/core.
 
+/** Stopping criteria: fixedEpochs, accuracyTarget, earlyStopping, energyBudget, anyOf, allOf, withMaxEpochs, fromConfig. */
+export * as criteria from './criteria.js';
+export {
+  type BatchState,
+  CriterionError,
+  type CriterionRun,
+  type EpochState,
+  type StoppingCriterion,
+} from './criteria.js';
 export {
   counterSampleFromMicrojoules,
   createEnergyMeter,
