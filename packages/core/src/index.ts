@@ -26,4 +26,14 @@ export {
   microjoulesToJ,
   sumByComponent,
 } from './energy.js';
+export {
+  appendJsonl,
+  configHash,
+  epochsToCsv,
+  parseJsonl,
+  ResultsFormatError,
+  readJsonl,
+  runsToCsv,
+  stableStringify,
+} from './results.js';
 export * from './schema.js';
