@@ -56,11 +56,12 @@ describe('eff measure', () => {
     const marker = join(dir, 'signal.txt');
     const child = spawnEff(['measure', '--probe', 'estimate', '--', `${BIN}trap-signals`, marker]);
     const done = finished(child);
-    await new Promise<void>((resolve) => {
+    const ready = new Promise<void>((resolve) => {
       child.stdout?.on('data', (d: Buffer) => {
         if (d.toString().includes('ready')) resolve();
       });
     });
+    await Promise.race([ready, done]);
     child.kill('SIGTERM');
     const r = await done;
     expect(r.code, r.stderr).toBe(42);

@@ -48,9 +48,10 @@ describe('eff run resumes after SIGKILL', () => {
       });
     });
     const firstDone = finished(first);
-    await killed;
+    // If eff ends on its own (an error before run 2), fail at once with its output instead of timing out.
+    await Promise.race([killed, firstDone]);
     const firstEnd = await firstDone;
-    expect(firstEnd.signal).toBe('SIGKILL');
+    expect(firstEnd.signal, firstEnd.stderr).toBe('SIGKILL');
     const afterKill = recordsOf(await readFile(join(out, 'results.jsonl'), 'utf8'));
     expect(afterKill).toHaveLength(1);
 
