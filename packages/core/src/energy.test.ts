@@ -101,6 +101,17 @@ describe('integrateEnergy (hand-computed)', () => {
     expect(r.gaps).toEqual([{ startMs: 1000, endMs: 11_000, durationMs: 10_000, deviceId: 'gpu0' }]);
   });
 
+  it("docs/methodology.md's worked example: paper-sum depends on polling, joules do not", () => {
+    const every = (stepMs: number) =>
+      Array.from({ length: 60_000 / stepMs + 1 }, (_, i) => p(i * stepMs, 100));
+    const half = integrateEnergy(every(500));
+    const tenth = integrateEnergy(every(100));
+    const lossy = integrateEnergy(every(1000).filter((_, i) => i !== 30));
+    expect([half.paperSumW, tenth.paperSumW, lossy.paperSumW]).toEqual([12_100, 60_100, 6_000]);
+    for (const r of [half, tenth, lossy]) expect(r.energyJ.total).toBeCloseTo(6000, 9);
+    expect(lossy.gaps).toEqual([]);
+  });
+
   it('bad input names the value', () => {
     expect(() => integrateEnergy([])).toThrow(EnergyInputError);
     expect(() => integrateEnergy([p(0, Number.NaN)])).toThrow(/powerW.*NaN/);
