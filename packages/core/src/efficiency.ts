@@ -1,5 +1,5 @@
 // Training efficiency (Eqs. 1-4), Table 12 ratios, Table 13 overtraining check and seeded bootstrap CIs, on records or numbers.
-import { mean, quantileSeq } from 'mathjs';
+import { mean } from 'mathjs';
 import { stableStringify } from './results.js';
 import type { RunRecord } from './schema.js';
 
@@ -139,13 +139,23 @@ function bootstrapGroups(groups: readonly (readonly number[])[], o: BootstrapOpt
     stats[r] = sumOfMeans / groups.length;
   }
   const alpha = (1 - level) / 2;
+  // Own sort + linear interpolation (R type 7, as mathjs.quantileSeq): mathjs's quickselect picks random
+  // pivots, which made the last bit of the interval differ between calls with the same seed.
+  stats.sort((x, y) => x - y);
+  const quantile = (q: number): number => {
+    const h = (stats.length - 1) * q;
+    const lo = Math.floor(h);
+    const a = stats[lo] as number;
+    const b = stats[Math.min(lo + 1, stats.length - 1)] as number;
+    return a + (h - lo) * (b - a);
+  };
   return {
     mean: avg(
       groups.map((g) => avg(g, 'a group')),
       'groups',
     ),
-    low: Number(quantileSeq(stats, alpha)),
-    high: Number(quantileSeq(stats, 1 - alpha)),
+    low: quantile(alpha),
+    high: quantile(1 - alpha),
     level,
     n: groups.reduce((a, g) => a + g.length, 0),
   };
