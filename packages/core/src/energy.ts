@@ -108,6 +108,18 @@ function upperBound(xs: readonly number[], t: number): number {
   return lo;
 }
 
+function lowerBound(xs: readonly number[], t: number): number {
+  // First index with xs[i] >= t.
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * A stateful integrator fed one sample at a time. Energy between any two instants is exact for the model
  * "power varies linearly between two power readings" and "power is constant between two counter readings".
@@ -305,9 +317,7 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
     let estimated = false;
     for (const tr of tracks.values()) {
       const energyJ = Math.max(0, cumAt(tr, endMs) - cumAt(tr, startMs));
-      const lo = opts.includeStart
-        ? upperBound(tr.tMs, startMs - 1e-9 * Math.max(1, Math.abs(startMs)))
-        : upperBound(tr.tMs, startMs);
+      const lo = opts.includeStart ? lowerBound(tr.tMs, startMs) : upperBound(tr.tMs, startMs);
       const hi = upperBound(tr.tMs, endMs);
       if (tr.kind === 'power') for (let i = lo; i < hi; i++) paperSumW += tr.powerW[i] as number;
       devices.push({
