@@ -1,6 +1,7 @@
 // Reads a grid config (YAML or JSON file, or a preset name) and validates it, naming every wrong field.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { criteria } from '@eff/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -32,6 +33,16 @@ export function validateGridConfig(raw: unknown, source: string): GridConfig {
       `invalid grid config in ${source}; nothing was run or written:\n${formatIssues(parsed.error)}`,
     );
   }
+  // Criterion params are checked by core's own factories, so a wrong param is named before anything runs.
+  parsed.data.criteria.forEach((c, i) => {
+    try {
+      criteria.fromConfig(c);
+    } catch (err) {
+      throw new ConfigError(
+        `invalid grid config in ${source}; nothing was run or written:\n  criteria[${i}]: ${(err as Error).message}`,
+      );
+    }
+  });
   return parsed.data;
 }
 
