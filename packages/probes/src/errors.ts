@@ -25,3 +25,38 @@ export class ProbeUnavailableError extends ProbeError {
     this.name = 'ProbeUnavailableError';
   }
 }
+
+/** A tool printed something that is not in its documented format; the offending text is in the message. */
+export class ProbeParseError extends ProbeError {
+  readonly input: string;
+  constructor(message: string, input: string, options?: { cause?: unknown }) {
+    super('E_PROBE_PARSE', message, options);
+    this.name = 'ProbeParseError';
+    this.input = input;
+  }
+}
+
+/** The sampling tool exited (or was killed) while samples were still wanted. */
+export class ProbeExitedError extends ProbeError {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  constructor(
+    message: string,
+    exitCode: number | null,
+    signal: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super('E_PROBE_EXITED', message, options);
+    this.name = 'ProbeExitedError';
+    this.exitCode = exitCode;
+    this.signal = signal;
+  }
+}
+
+/** The sampling tool stayed silent for longer than the stall limit (N x interval). */
+export class ProbeStalledError extends ProbeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_PROBE_STALLED', message, options);
+    this.name = 'ProbeStalledError';
+  }
+}

@@ -1,6 +1,14 @@
 // Public surface of @eff/probes.
 
-export { ProbeError, ProbePermissionError, ProbeUnavailableError } from './errors.js';
+export {
+  ProbeError,
+  ProbeExitedError,
+  ProbeParseError,
+  ProbePermissionError,
+  ProbeStalledError,
+  ProbeUnavailableError,
+} from './errors.js';
 export { type EstimateProbeOptions, estimateProbe } from './estimate.js';
+export { type NvidiaSmiProbeOptions, nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
 export { type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
 export * from './sample.js';

@@ -1,0 +1,108 @@
+// nvidia-smi probe: parser on the real CSV format, end-to-end runs against a fake nvidia-smi first on PATH.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { ProbeError, ProbeParseError } from './errors.js';
+import { nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
+
+const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
+const fakeBin = join(fixtures, 'bin', 'nvidia-smi');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  return !alive(pid);
+}
+
+describe('parseNvidiaSmiLine', () => {
+  it('parses the fixture lines', () => {
+    const lines = readFileSync(join(fixtures, 'nvidia-smi-query.csv'), 'utf8').trim().split('\n');
+    expect(lines.map(parseNvidiaSmiLine).map((r) => [r.index, r.powerW])).toEqual([
+      [0, 71.23],
+      [1, 254.8],
+      [0, 72.05],
+      [1, 249.1],
+    ]);
+  });
+  it('maps [N/A] and [Not Supported] to null, never to a number', () => {
+    expect(parseNvidiaSmiLine('0, GPU-x, [N/A]').powerW).toBeNull();
+    expect(parseNvidiaSmiLine('2, GPU-y, [Not Supported]').powerW).toBeNull();
+  });
+  it('rejects garbage with ProbeParseError', () => {
+    expect(() => parseNvidiaSmiLine('No devices were found')).toThrow(ProbeParseError);
+    expect(() => parseNvidiaSmiLine('0, GPU-x, 12 W')).toThrow(ProbeParseError);
+  });
+  it('fuzz: 10k inputs, only ProbeParseError or a finite non-negative power', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.stringMatching(/^[0-9], ?[A-Z-]{0,5}, ?[0-9.A-Z[\] /]{0,8}$/)),
+        (s) => {
+          try {
+            const row = parseNvidiaSmiLine(s);
+            expect(row.powerW === null || (Number.isFinite(row.powerW) && row.powerW >= 0)).toBe(true);
+          } catch (err) {
+            expect(err).toBeInstanceOf(ProbeParseError);
+          }
+        },
+      ),
+      { numRuns: 10_000 },
+    );
+  });
+});
+
+describe('nvidiaSmiProbe (fake nvidia-smi)', () => {
+  it('streams samples at the requested rate and kills the child on unsubscribe', async () => {
+    let pid = 0;
+    const probe = nvidiaSmiProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) });
+    expect(await probe.check()).toEqual({ available: true, devices: ['gpu0', 'gpu1'] });
+    const got = await lastValueFrom(probe.samples({ intervalMs: 30 }).pipe(take(4), toArray()));
+    expect(got.map((s) => [s.deviceId, s.kind === 'power' ? s.powerW : -1])).toEqual([
+      ['gpu0', 71.23],
+      ['gpu1', 254.8],
+      ['gpu0', 71.23],
+      ['gpu1', 254.8],
+    ]);
+    expect(got.every((s) => s.source === 'nvidia-smi' && !s.estimated && s.component === 'gpu')).toBe(true);
+    expect(pid).toBeGreaterThan(0);
+    expect(await gone(pid)).toBe(true);
+  });
+
+  for (const [mode, code] of [
+    ['exit', 'E_PROBE_EXITED'],
+    ['garbage', 'E_PROBE_PARSE'],
+    ['stall', 'E_PROBE_STALLED'],
+    ['na', 'E_PROBE_UNAVAILABLE'],
+  ] as const) {
+    it(`mode ${mode}: errors with ${code} and leaves no process`, async () => {
+      process.env.FAKE_NVSMI_MODE = mode;
+      let pid = 0;
+      try {
+        const probe = nvidiaSmiProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) });
+        // stall limit is max(2 s, 5 x interval)
+        const err = await lastValueFrom(probe.samples({ intervalMs: 30 }).pipe(toArray())).catch((e) => e);
+        expect(err).toBeInstanceOf(ProbeError);
+        expect((err as ProbeError).code).toBe(code);
+        expect(await gone(pid)).toBe(true);
+      } finally {
+        delete process.env.FAKE_NVSMI_MODE;
+      }
+    });
+  }
+
+  it('a missing binary is ProbeUnavailableError, and check() says why', async () => {
+    const probe = nvidiaSmiProbe({ binary: '/nonexistent/nvidia-smi' });
+    expect((await probe.check()).available).toBe(false);
+    const err = await firstValueFrom(probe.samples()).catch((e) => e);
+    expect((err as ProbeError).code).toBe('E_PROBE_UNAVAILABLE');
+  });
+});

@@ -1,0 +1,124 @@
+// Runs a sampling tool as a child process and turns its stdout into a cold Observable of lines with stall/exit errors.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Observable } from 'rxjs';
+import { ProbeExitedError, ProbeStalledError, ProbeUnavailableError } from './errors.js';
+
+export interface SpawnLinesOptions {
+  /** Tool name for messages, e.g. `nvidia-smi`. */
+  tool: string;
+  /** Silence longer than this is a stall (typically 5 x interval, at least 2 s). */
+  stallMs: number;
+  /** Called with the child once it is spawned (tests read its pid). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+/** Kills the child: SIGTERM, then SIGKILL if it is still there 500 ms later. */
+export function killChild(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timerId = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, 500);
+  timerId.unref();
+  child.once('exit', () => clearTimeout(timerId));
+}
+
+/**
+ * Each subscription spawns `binary args`; every complete stdout line is emitted. The stream errors with
+ * ProbeUnavailableError if the binary is missing, ProbeExitedError when the tool exits (any code: a sampler
+ * must not stop by itself) and ProbeStalledError when it is silent for `stallMs`. Unsubscribing kills it.
+ */
+export function spawnLines(
+  binary: string,
+  args: readonly string[],
+  options: SpawnLinesOptions,
+): Observable<string> {
+  return new Observable<string>((subscriber) => {
+    const child = spawn(binary, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    options.onSpawn?.(child);
+    let buffered = '';
+    let stderrTail = '';
+    let stallTimer: NodeJS.Timeout | undefined;
+    const armStall = (): void => {
+      if (stallTimer) clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        subscriber.error(
+          new ProbeStalledError(
+            `${options.tool} printed nothing for ${options.stallMs} ms (expected a line every interval); ` +
+              'the tool or driver hung: check it by running it by hand, or raise the interval',
+          ),
+        );
+        killChild(child);
+      }, options.stallMs);
+    };
+    armStall();
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      armStall();
+      buffered += chunk;
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline).replace(/\r$/, '');
+        buffered = buffered.slice(newline + 1);
+        subscriber.next(line);
+        if (subscriber.closed) return;
+        newline = buffered.indexOf('\n');
+      }
+    });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-2000);
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (stallTimer) clearTimeout(stallTimer);
+      if (err.code === 'ENOENT') {
+        subscriber.error(
+          new ProbeUnavailableError(
+            `${options.tool}: executable \`${binary}\` not found on PATH; install it or pass \`binary\``,
+            { cause: err },
+          ),
+        );
+      } else {
+        subscriber.error(err);
+      }
+    });
+    child.on('close', (code, signal) => {
+      if (stallTimer) clearTimeout(stallTimer);
+      if (subscriber.closed) return;
+      const stderr = stderrTail.trim();
+      subscriber.error(
+        new ProbeExitedError(
+          `${options.tool} exited (code ${code ?? 'none'}, signal ${signal ?? 'none'}) while sampling; ` +
+            `expected it to run until unsubscribed${stderr ? `. Its stderr: ${stderr}` : ''}`,
+          code,
+          signal,
+        ),
+      );
+    });
+    return () => {
+      if (stallTimer) clearTimeout(stallTimer);
+      killChild(child);
+    };
+  });
+}
+
+/** Runs a command to completion and returns stdout (for capability checks); rejects on spawn error. */
+export function runOnce(
+  binary: string,
+  args: readonly string[],
+  timeoutMs = 5000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, [...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
