@@ -11,4 +11,5 @@ export {
 export { type EstimateProbeOptions, estimateProbe } from './estimate.js';
 export { type NvidiaSmiProbeOptions, nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
 export { type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
+export { parseRocmSmiJson, type RocmSmiProbeOptions, rocmSmiProbe } from './rocm-smi.js';
 export * from './sample.js';

@@ -1,0 +1,101 @@
+// rocm-smi probe: JSON parser on the documented format, fake rocm-smi end to end, and the real Debian rocm-smi failing.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { ProbeError, ProbeParseError } from './errors.js';
+import { parseRocmSmiJson, rocmSmiProbe } from './rocm-smi.js';
+
+const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
+const fakeBin = join(fixtures, 'bin', 'rocm-smi');
+
+describe('parseRocmSmiJson', () => {
+  it('reads both power key spellings and the energy accumulator (uJ -> J)', () => {
+    const text = readFileSync(join(fixtures, 'rocm-smi-power-energy.json'), 'utf8');
+    expect(parseRocmSmiJson(text)).toEqual([
+      { card: 'card0', powerW: 35, energyJ: 36930978.2 / 1e6 },
+      { card: 'card1', powerW: 412, energyJ: 0.1511118 },
+    ]);
+  });
+  it('skips log lines before the JSON and rejects non-numeric values', () => {
+    expect(parseRocmSmiJson('WARNING: x\n{"card2": {"Average Graphics Package Power (W)": "7.5"}}')).toEqual([
+      { card: 'card2', powerW: 7.5 },
+    ]);
+    expect(() => parseRocmSmiJson('{"card0": {"Average Graphics Package Power (W)": "-1"}}')).toThrow(
+      ProbeParseError,
+    );
+    expect(() => parseRocmSmiJson('ERROR: Driver not initialized')).toThrow(ProbeParseError);
+  });
+  it('fuzz: 10k inputs, only ProbeParseError or finite non-negative numbers', () => {
+    const cardJson = fc
+      .dictionary(
+        fc.constantFrom('card0', 'card1', 'system', 'x'),
+        fc.dictionary(
+          fc.constantFrom('Average Graphics Package Power (W)', 'Accumulated Energy (uJ)', 'Other'),
+          fc.oneof(fc.string(), fc.double().map(String), fc.integer(), fc.constant(null)),
+        ),
+      )
+      .map((o) => JSON.stringify(o));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), cardJson, fc.json()), (s) => {
+        try {
+          for (const r of parseRocmSmiJson(s)) {
+            for (const v of [r.powerW, r.energyJ]) {
+              if (v !== undefined) expect(Number.isFinite(v) && v >= 0).toBe(true);
+            }
+          }
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProbeParseError);
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});
+
+describe('rocmSmiProbe', () => {
+  it('polls the fake rocm-smi and emits energy counters', async () => {
+    const probe = rocmSmiProbe({ binary: fakeBin });
+    expect(await probe.check()).toEqual({ available: true, devices: ['card0', 'card1'] });
+    const got = await lastValueFrom(probe.samples({ intervalMs: 500 }).pipe(take(4), toArray()));
+    expect(got.map((s) => [s.deviceId, s.kind, s.kind === 'energy' ? s.energyJ : s.powerW])).toEqual([
+      ['card0', 'energy', 36930978.2 / 1e6],
+      ['card1', 'energy', 0.1511118],
+      ['card0', 'energy', 36930978.2 / 1e6],
+      ['card1', 'energy', 0.1511118],
+    ]);
+    expect(got[2]!.tMs - got[0]!.tMs).toBeGreaterThan(400);
+  });
+  it('power fallback when the energy counter is off', async () => {
+    const got = await firstValueFrom(rocmSmiProbe({ binary: fakeBin, energyCounter: false }).samples());
+    expect(got).toMatchObject({ deviceId: 'card0', kind: 'power', component: 'gpu', estimated: false });
+  });
+  for (const [mode, code] of [
+    ['fail', 'E_PROBE_UNAVAILABLE'],
+    ['garbage', 'E_PROBE_PARSE'],
+  ] as const) {
+    it(`fake mode ${mode} -> ${code}`, async () => {
+      process.env.FAKE_ROCM_MODE = mode;
+      try {
+        const err = await firstValueFrom(rocmSmiProbe({ binary: fakeBin }).samples()).catch((e) => e);
+        expect(err).toBeInstanceOf(ProbeError);
+        expect((err as ProbeError).code).toBe(code);
+      } finally {
+        delete process.env.FAKE_ROCM_MODE;
+      }
+    });
+  }
+  const real = spawnSync('sh', ['-c', 'command -v rocm-smi']).stdout.toString().trim();
+  it.skipIf(!real)('the real rocm-smi on a machine without amdgpu fails with a typed error', async () => {
+    const probe = rocmSmiProbe({ binary: real });
+    const check = await probe.check();
+    expect(check.available).toBe(false);
+    expect(check.reason).toMatch(/rocm-smi/);
+    const err = await firstValueFrom(probe.samples()).catch((e) => e);
+    expect(err).toBeInstanceOf(ProbeError);
+    const left = spawnSync('pgrep', ['-f', 'rocm-smi --showpower']).stdout.toString().trim();
+    expect(left).toBe('');
+  });
+});
