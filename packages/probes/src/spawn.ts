@@ -38,6 +38,7 @@ export function spawnLines(
     options.onSpawn?.(child);
     let buffered = '';
     let stderrTail = '';
+    let lastLine = '';
     let stallTimer: NodeJS.Timeout | undefined;
     const armStall = (): void => {
       if (stallTimer) clearTimeout(stallTimer);
@@ -60,6 +61,7 @@ export function spawnLines(
       while (newline >= 0) {
         const line = buffered.slice(0, newline).replace(/\r$/, '');
         buffered = buffered.slice(newline + 1);
+        if (line.trim() !== '') lastLine = line;
         subscriber.next(line);
         if (subscriber.closed) return;
         newline = buffered.indexOf('\n');
@@ -85,11 +87,12 @@ export function spawnLines(
     child.on('close', (code, signal) => {
       if (stallTimer) clearTimeout(stallTimer);
       if (subscriber.closed) return;
-      const stderr = stderrTail.trim();
+      // some tools (powerstat) print their fatal error on stdout
+      const stderr = (stderrTail.trim() || buffered.trim() || lastLine.trim()).slice(-500);
       subscriber.error(
         new ProbeExitedError(
           `${options.tool} exited (code ${code ?? 'none'}, signal ${signal ?? 'none'}) while sampling; ` +
-            `expected it to run until unsubscribed${stderr ? `. Its stderr: ${stderr}` : ''}`,
+            `expected it to run until unsubscribed${stderr ? `. It said: ${stderr}` : ''}`,
           code,
           signal,
         ),
