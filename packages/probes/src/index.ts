@@ -12,5 +12,6 @@ export { type EstimateProbeOptions, estimateProbe } from './estimate.js';
 export { type NvidiaSmiProbeOptions, nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
 export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './powerstat.js';
 export { type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
+export { type DetectedProbe, detectProbes, probeByName, probeNames } from './registry.js';
 export { parseRocmSmiJson, type RocmSmiProbeOptions, rocmSmiProbe } from './rocm-smi.js';
 export * from './sample.js';
