@@ -10,6 +10,7 @@ export {
 } from './errors.js';
 export { type EstimateProbeOptions, estimateProbe } from './estimate.js';
 export { type NvidiaSmiProbeOptions, nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
+export { type NvmlProbeOptions, nvmlProbe } from './nvml.js';
 export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './powerstat.js';
 export { type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
 export { type DetectedProbe, detectProbes, probeByName, probeNames } from './registry.js';

@@ -10,7 +10,7 @@ describe('registry', () => {
   it('builds every named probe with that name', () => {
     for (const name of probeNames()) expect(probeByName(name).name).toBe(name);
     expect(probeNames()).toEqual(
-      expect.arrayContaining(['nvidia-smi', 'rocm-smi', 'rapl', 'powerstat', 'estimate']),
+      expect.arrayContaining(['nvml', 'nvidia-smi', 'rocm-smi', 'rapl', 'powerstat', 'estimate']),
     );
   });
   it('unknown names throw E_PROBE_UNKNOWN listing the valid ones', () => {
@@ -29,12 +29,13 @@ describe('registry', () => {
     const found = await detectProbes({
       'nvidia-smi': { binary: join(bin, 'nvidia-smi') },
       'rocm-smi': { binary: '/nonexistent/rocm-smi' },
+      nvml: { libraryPath: '/nonexistent/libnvidia-ml.so.1' },
       rapl: { root: '/nonexistent-powercap' },
       powerstat: { binary: '/nonexistent/powerstat' },
     });
     const byName = Object.fromEntries(found.map((d) => [d.name, d]));
     expect(byName['nvidia-smi']).toEqual({ name: 'nvidia-smi', available: true, devices: ['gpu0', 'gpu1'] });
-    for (const name of ['rocm-smi', 'rapl', 'powerstat']) {
+    for (const name of ['nvml', 'rocm-smi', 'rapl', 'powerstat']) {
       expect(byName[name]?.available).toBe(false);
       expect(byName[name]?.reason?.length).toBeGreaterThan(10);
     }

@@ -2,6 +2,7 @@
 import { ProbeError } from './errors.js';
 import { estimateProbe } from './estimate.js';
 import { nvidiaSmiProbe } from './nvidia-smi.js';
+import { nvmlProbe } from './nvml.js';
 import { powerstatProbe } from './powerstat.js';
 import { raplProbe } from './rapl.js';
 import { rocmSmiProbe } from './rocm-smi.js';
@@ -11,6 +12,7 @@ import type { Probe, ProbeCheck } from './sample.js';
 type Factory = (options?: any) => Probe;
 
 const FACTORIES: Record<string, Factory> = {
+  nvml: nvmlProbe,
   'nvidia-smi': nvidiaSmiProbe,
   'rocm-smi': rocmSmiProbe,
   rapl: raplProbe,
