@@ -12,6 +12,7 @@ export { type EstimateProbeOptions, estimateProbe } from './estimate.js';
 export { type NvidiaSmiProbeOptions, nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
 export { type NvmlProbeOptions, nvmlProbe } from './nvml.js';
 export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './powerstat.js';
+export { type PowertopProbeOptions, parsePowertopCsv, powertopProbe } from './powertop.js';
 export { type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
 export { type DetectedProbe, detectProbes, probeByName, probeNames } from './registry.js';
 export { parseRocmSmiJson, type RocmSmiProbeOptions, rocmSmiProbe } from './rocm-smi.js';

@@ -32,10 +32,11 @@ describe('registry', () => {
       nvml: { libraryPath: '/nonexistent/libnvidia-ml.so.1' },
       rapl: { root: '/nonexistent-powercap' },
       powerstat: { binary: '/nonexistent/powerstat' },
+      powertop: { binary: '/nonexistent/powertop' },
     });
     const byName = Object.fromEntries(found.map((d) => [d.name, d]));
     expect(byName['nvidia-smi']).toEqual({ name: 'nvidia-smi', available: true, devices: ['gpu0', 'gpu1'] });
-    for (const name of ['nvml', 'rocm-smi', 'rapl', 'powerstat']) {
+    for (const name of ['nvml', 'rocm-smi', 'rapl', 'powerstat', 'powertop']) {
       expect(byName[name]?.available).toBe(false);
       expect(byName[name]?.reason?.length).toBeGreaterThan(10);
     }

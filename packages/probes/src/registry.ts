@@ -4,6 +4,7 @@ import { estimateProbe } from './estimate.js';
 import { nvidiaSmiProbe } from './nvidia-smi.js';
 import { nvmlProbe } from './nvml.js';
 import { powerstatProbe } from './powerstat.js';
+import { powertopProbe } from './powertop.js';
 import { raplProbe } from './rapl.js';
 import { rocmSmiProbe } from './rocm-smi.js';
 import type { Probe, ProbeCheck } from './sample.js';
@@ -17,6 +18,7 @@ const FACTORIES: Record<string, Factory> = {
   'rocm-smi': rocmSmiProbe,
   rapl: raplProbe,
   powerstat: powerstatProbe,
+  powertop: powertopProbe,
   estimate: estimateProbe,
 };
 

@@ -1,0 +1,110 @@
+// powertop probe: CSV report parser on real output, fake powertop windows end to end, real Debian powertop failing.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { ProbeError, ProbeParseError } from './errors.js';
+import { parsePowertopCsv, powertopProbe } from './powertop.js';
+
+const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
+const fakeBin = join(fixtures, 'bin', 'powertop');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('parsePowertopCsv', () => {
+  it('reads the sections of a real report without a battery (no watts)', () => {
+    const report = parsePowertopCsv(readFileSync(join(fixtures, 'powertop-no-battery.csv'), 'utf8'));
+    expect(report.dischargeW).toBeUndefined();
+    expect(report.sections).toContain('Device Power Report');
+    expect(report.sections[0]).toBe('System Information');
+  });
+  it('reads the battery discharge rate', () => {
+    expect(parsePowertopCsv(readFileSync(join(fixtures, 'powertop-battery.csv'), 'utf8')).dischargeW).toBe(
+      11.4,
+    );
+  });
+  it('rejects non-reports', () => {
+    expect(() => parsePowertopCsv('PowerTOP needs to be run as root')).toThrow(ProbeParseError);
+  });
+  it('fuzz: 10k inputs, only ProbeParseError or a finite non-negative discharge', () => {
+    const head = ' P o w e r T O P\n *  *  *   X   *  *  *\n';
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => head + s),
+          fc
+            .array(fc.constantFrom('discharge rate of: ', '1.5', 'mW', ' W', ';', '-', '\n', 'x'), {
+              maxLength: 8,
+            })
+            .map((xs) => head + xs.join('')),
+        ),
+        (s) => {
+          try {
+            const r = parsePowertopCsv(s);
+            if (r.dischargeW !== undefined)
+              expect(Number.isFinite(r.dischargeW) && r.dischargeW >= 0).toBe(true);
+          } catch (err) {
+            expect(err).toBeInstanceOf(ProbeParseError);
+          }
+        },
+      ),
+      { numRuns: 10_000 },
+    );
+  });
+});
+
+describe('powertopProbe', () => {
+  it('repeats windows with the fake powertop and kills the running window on unsubscribe', async () => {
+    const pids: number[] = [];
+    const probe = powertopProbe({ binary: fakeBin, onSpawn: (pid) => pids.push(pid) });
+    const got = await lastValueFrom(probe.samples({ intervalMs: 1000 }).pipe(take(2), toArray()));
+    expect(got.map((s) => [s.deviceId, s.component, s.kind === 'power' ? s.powerW : -1])).toEqual([
+      ['battery', 'system', 11.4],
+      ['battery', 'system', 11.4],
+    ]);
+    expect(got[1]!.tMs - got[0]!.tMs).toBeGreaterThan(900);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+  it('a failing powertop is E_PROBE_EXITED with its message', async () => {
+    process.env.FAKE_POWERTOP_MODE = 'fail';
+    try {
+      const err = await firstValueFrom(
+        powertopProbe({ binary: fakeBin }).samples({ intervalMs: 1000 }),
+      ).catch((e) => e);
+      expect((err as ProbeError).code).toBe('E_PROBE_EXITED');
+      expect((err as Error).message).toMatch(/run as root/);
+    } finally {
+      delete process.env.FAKE_POWERTOP_MODE;
+    }
+  });
+  const real = spawnSync('sh', ['-c', 'command -v powertop']).stdout.toString().trim();
+  const battery = spawnSync('sh', ['-c', 'ls /sys/class/power_supply/BAT*']).status === 0;
+  it.skipIf(!real || battery)(
+    'the real powertop without a battery is E_PROBE_UNAVAILABLE and leaves no process',
+    async () => {
+      const pids: number[] = [];
+      const err = await firstValueFrom(
+        powertopProbe({ binary: real, onSpawn: (pid) => pids.push(pid) }).samples({ intervalMs: 1000 }),
+      ).catch((e) => e);
+      expect(err).toBeInstanceOf(ProbeError);
+      expect([(err as ProbeError).code]).toEqual(
+        expect.arrayContaining([expect.stringMatching(/E_PROBE_(UNAVAILABLE|EXITED)/)]),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      for (const pid of pids) expect(alive(pid)).toBe(false);
+    },
+    20_000,
+  );
+});

@@ -1,0 +1,184 @@
+// powertop probe: repeated `powertop --csv=<file> --time=<s>` windows; reports the battery discharge rate it prints.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Observable } from 'rxjs';
+import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
+import type { PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
+import { nowMs } from './sample.js';
+import { killChild } from './spawn.js';
+
+export interface PowertopProbeOptions {
+  /** Window length; powertop needs >= 1 s per window and takes ~1 s more to start. Default 5000 ms. */
+  intervalMs?: number;
+  binary?: string;
+  onSpawn?: (pid: number) => void;
+}
+
+export const POWERTOP_DEFAULT_INTERVAL_MS = 5000;
+export const POWERTOP_MIN_INTERVAL_MS = 1000;
+
+export interface PowertopReport {
+  /** Section titles in order, e.g. `System Information`, `Device Power Report`. */
+  sections: string[];
+  /** Whole-system power from the battery discharge rate, when powertop printed one. */
+  dischargeW?: number;
+}
+
+const SECTION_RE = /^\s*\*\s+\*\s+\*\s+(.+?)\s+\*\s+\*\s+\*\s*$/;
+const DISCHARGE_RE = /discharge rate of:?\s*;?\s*([0-9]+(?:\.[0-9]+)?)\s*(mW|W)\b/i;
+
+/** Parses powertop's `--csv` report (sections under `* * * Title * * *` banners, `;`-separated rows). */
+export function parsePowertopCsv(text: string): PowertopReport {
+  if (!text.includes('P o w e r T O P')) {
+    throw new ProbeParseError(
+      `powertop: expected a CSV report starting with the "P o w e r T O P" banner but found ${JSON.stringify(text.slice(0, 120))}`,
+      text,
+    );
+  }
+  const sections: string[] = [];
+  let dischargeW: number | undefined;
+  for (const line of text.split('\n')) {
+    const section = SECTION_RE.exec(line);
+    if (section?.[1]) sections.push(section[1]);
+    const discharge = DISCHARGE_RE.exec(line);
+    if (discharge?.[1]) {
+      const value = Number(discharge[1]) / (discharge[2]?.toLowerCase() === 'mw' ? 1000 : 1);
+      if (dischargeW !== undefined && dischargeW !== value) {
+        throw new ProbeParseError(
+          `powertop: two different discharge rates in one report (${dischargeW}, ${value})`,
+          text,
+        );
+      }
+      dischargeW = value;
+    }
+  }
+  if (sections.length === 0) throw new ProbeParseError('powertop: report has no sections', text);
+  return dischargeW === undefined ? { sections } : { sections, dischargeW };
+}
+
+const NO_BATTERY =
+  'powertop reports watts only from a discharging battery (laptop on battery); this machine has no battery ' +
+  'discharge reading: use --probe rapl or --probe estimate';
+
+export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
+  const binary = options.binary ?? 'powertop';
+  /** One window: runs powertop for `seconds`, then parses its CSV. Unsubscribing kills it. */
+  const window = (seconds: number): Observable<PowertopReport> =>
+    new Observable<PowertopReport>((subscriber) => {
+      let child: ReturnType<typeof spawn> | undefined;
+      let dir: string | undefined;
+      let done = false;
+      void (async () => {
+        dir = await mkdtemp(join(tmpdir(), 'eff-powertop-'));
+        const file = join(dir, 'report.csv');
+        if (done) return;
+        child = spawn(binary, [`--csv=${file}`, `--time=${seconds}`], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        if (child.pid) options.onSpawn?.(child.pid);
+        let stderr = '';
+        child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+          stderr = (stderr + c).slice(-1000);
+        });
+        child.on('error', (err: NodeJS.ErrnoException) =>
+          subscriber.error(
+            err.code === 'ENOENT'
+              ? new ProbeUnavailableError(
+                  `powertop: executable \`${binary}\` not found; apt-get install powertop`,
+                )
+              : err,
+          ),
+        );
+        child.on('close', async (code, signal) => {
+          if (subscriber.closed) return;
+          if (code !== 0) {
+            subscriber.error(
+              new ProbeExitedError(
+                `powertop failed (code ${code}, signal ${signal}): ${stderr.trim().slice(-300)}`,
+                code,
+                signal,
+              ),
+            );
+            return;
+          }
+          try {
+            subscriber.next(parsePowertopCsv(await readFile(file, 'utf8')));
+            subscriber.complete();
+          } catch (err) {
+            subscriber.error(
+              (err as NodeJS.ErrnoException).code === 'ENOENT'
+                ? new ProbeExitedError(
+                    `powertop exited 0 but wrote no CSV: ${stderr.trim().slice(-300)}`,
+                    code,
+                    signal,
+                  )
+                : err,
+            );
+          }
+        });
+      })().catch((err) => subscriber.error(err));
+      return () => {
+        done = true;
+        if (child) killChild(child);
+        if (dir) void rm(dir, { recursive: true, force: true });
+      };
+    });
+
+  return {
+    name: 'powertop',
+    components: ['system'],
+    estimated: false,
+    check(): Promise<ProbeCheck> {
+      return new Promise((resolve) => {
+        window(1).subscribe({
+          next: (r) =>
+            resolve(
+              r.dischargeW === undefined
+                ? { available: false, reason: NO_BATTERY }
+                : { available: true, devices: ['battery'] },
+            ),
+          error: (err: Error) => resolve({ available: false, reason: err.message }),
+        });
+      });
+    },
+    samples(probeOptions?: ProbeOptions): Observable<PowerReading> {
+      const intervalMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERTOP_DEFAULT_INTERVAL_MS;
+      if (!(intervalMs >= POWERTOP_MIN_INTERVAL_MS)) {
+        throw new RangeError(
+          `powertop: intervalMs must be >= ${POWERTOP_MIN_INTERVAL_MS}, got ${intervalMs}`,
+        );
+      }
+      const seconds = Math.round(intervalMs / 1000);
+      return new Observable<PowerReading>((subscriber) => {
+        let current: { unsubscribe(): void } | undefined;
+        const next = (): void => {
+          current = window(seconds).subscribe({
+            next: (report) => {
+              if (report.dischargeW === undefined) {
+                subscriber.error(new ProbeUnavailableError(NO_BATTERY));
+                return;
+              }
+              subscriber.next({
+                kind: 'power',
+                tMs: nowMs(), // the average over the window that just ended
+                deviceId: 'battery',
+                component: 'system',
+                source: 'powertop',
+                estimated: false,
+                powerW: report.dischargeW,
+              });
+            },
+            error: (err) => subscriber.error(err),
+            complete: () => {
+              if (!subscriber.closed) next();
+            },
+          });
+        };
+        next();
+        return () => current?.unsubscribe();
+      });
+    },
+  };
+}
