@@ -1,5 +1,5 @@
 // NVML probe: reads NVIDIA GPU energy counters (mJ) or power (mW) in-process from libnvidia-ml.so.1 through koffi.
-import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
+import koffi, { type LibraryHandle } from 'koffi';
 import { Observable } from 'rxjs';
 import { ProbeError, ProbePermissionError, ProbeUnavailableError } from './errors.js';
 import type { PowerSample, Probe, ProbeCheck, ProbeOptions } from './sample.js';
@@ -31,7 +31,8 @@ interface NvmlLib {
   getPower(device: unknown, out: number[]): number;
 }
 
-let deviceType: TypeObject | undefined;
+// koffi type names are global: register the opaque device handle once per process
+let deviceTypeRegistered = false;
 const loaded = new Map<string, NvmlLib>();
 
 function loadNvml(libraryPath: string): NvmlLib {
@@ -46,7 +47,10 @@ function loadNvml(libraryPath: string): NvmlLib {
       { cause: err },
     );
   }
-  deviceType ??= koffi.pointer('eff_nvmlDevice_t', koffi.opaque());
+  if (!deviceTypeRegistered) {
+    koffi.pointer('eff_nvmlDevice_t', koffi.opaque());
+    deviceTypeRegistered = true;
+  }
   const nvml: NvmlLib = {
     init: lib.func('int nvmlInit_v2()'),
     shutdown: lib.func('int nvmlShutdown()'),
