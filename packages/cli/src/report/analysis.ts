@@ -1,7 +1,7 @@
 // Groups runs into the paper's cells (dataset × criterion × architecture × size) and computes Eqs. 3/4, ratios, overtraining.
 // TEMPORARY: @eff/core's efficiency functions (architectureEfficiency, overallEfficiency, efficiencyRatios,
 // analyzeOvertraining, bootstrap CIs) had not landed when this was written; switch to them as soon as they exist.
-import type { RunRecord } from '@eff/core';
+import { overallEfficiency, type RunRecord } from '@eff/core';
 import type { LoadedRun } from './load.js';
 
 /** Mean over completed runs of one model (architecture-size) under one criterion on one dataset (folds/seeds averaged). */
@@ -204,7 +204,7 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
       if (perCriterion.length > 0) {
         const cis = byCriterion.map((xs, i) => bootstrapMean(xs, resamples, 7 + i));
         eq4.set(key(d, a), {
-          mean: mean(perCriterion),
+          mean: overallEfficiency(perCriterion),
           low: mean(cis.map((x) => x.low)),
           high: mean(cis.map((x) => x.high)),
           n: byCriterion.reduce((s, xs) => s + xs.length, 0),
