@@ -1,7 +1,13 @@
 // Groups runs into the paper's cells (dataset × criterion × architecture × size) and computes Eqs. 3/4, ratios, overtraining.
-// TEMPORARY: @eff/core's efficiency functions (architectureEfficiency, overallEfficiency, efficiencyRatios,
-// analyzeOvertraining, bootstrap CIs) had not landed when this was written; switch to them as soon as they exist.
-import { overallEfficiency, type RunRecord } from '@eff/core';
+// The math (Eq. 3/4 means, bootstrap CIs, the overtraining rule) is @eff/core's; this file only groups the runs.
+import {
+  bootstrapArchitectureEfficiency,
+  bootstrapOverallEfficiency,
+  type OvertrainingRule,
+  overallEfficiency,
+  overtrainingOf,
+  type RunRecord,
+} from '@eff/core';
 import type { LoadedRun } from './load.js';
 
 /** Mean over completed runs of one model (architecture-size) under one criterion on one dataset (folds/seeds averaged). */
@@ -85,44 +91,19 @@ function fixedEpochs(run: RunRecord): number | null {
   return typeof e === 'number' ? e : run.config.maxEpochs;
 }
 
-/** Deterministic PRNG (mulberry32) so that confidence intervals are the same on every report run. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Percentile bootstrap (95%) of the mean; with one value the interval collapses to it. */
+/** 95% percentile bootstrap of the mean (core's Eq. 3 bootstrap); one value collapses the interval to it. */
 export function bootstrapMean(values: number[], resamples = 2000, seed = 1): Interval {
-  const m = mean(values);
-  if (values.length < 2) return { mean: m, low: m, high: m, n: values.length };
-  const rnd = prng(seed);
-  const means: number[] = [];
-  for (let r = 0; r < resamples; r++) {
-    let s = 0;
-    for (let i = 0; i < values.length; i++) s += values[Math.floor(rnd() * values.length)] ?? 0;
-    means.push(s / values.length);
-  }
-  means.sort((a, b) => a - b);
-  const at = (q: number) => means[Math.min(means.length - 1, Math.floor(q * means.length))] ?? m;
-  return { mean: m, low: at(0.025), high: at(0.975), n: values.length };
+  const ci = bootstrapArchitectureEfficiency(values, { seed, resamples });
+  return { mean: ci.mean, low: ci.low, high: ci.high, n: ci.n };
 }
-
-const round2 = (x: number) => Math.round(x * 100) / 100 + 0; // + 0 turns -0 into 0
 
 export interface AnalysisOptions {
-  /** Overtrained when |B| ≥ ratio × |A| (B "of the same order" as A). Default 0.25. */
-  overtrainingRatio?: number;
+  /** Overtraining rule (Table 13); default @eff/core's DEFAULT_OVERTRAINING_RULE. */
+  overtrainingRule?: Partial<OvertrainingRule>;
   bootstrapResamples?: number;
 }
 
 export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Analysis {
-  const ratio = options.overtrainingRatio ?? 0.25;
   const groups = new Map<string, RunRecord[]>();
   for (const { run } of loaded) {
     const k = key(run.config.dataset, criterionLabel(run), run.config.architecture, run.config.size);
@@ -202,12 +183,12 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
         )
         .filter((xs) => xs.length > 0);
       if (perCriterion.length > 0) {
-        const cis = byCriterion.map((xs, i) => bootstrapMean(xs, resamples, 7 + i));
+        const ci = bootstrapOverallEfficiency(byCriterion, { seed: 7, resamples });
         eq4.set(key(d, a), {
           mean: overallEfficiency(perCriterion),
-          low: mean(cis.map((x) => x.low)),
-          high: mean(cis.map((x) => x.high)),
-          n: byCriterion.reduce((s, xs) => s + xs.length, 0),
+          low: ci.low,
+          high: ci.high,
+          n: ci.n,
         });
       }
       if (extensionCriterion) {
@@ -227,24 +208,24 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
           x.size === c50.size,
       );
       if (!c100 || c50.trainAccuracy === null || c100.trainAccuracy === null) continue;
-      const diff50 = c50.trainAccuracy - c50.accuracy;
-      const diff100 = c100.trainAccuracy - c100.accuracy;
-      const a = round2(c100.accuracy - c50.accuracy);
-      const b = round2(diff100 - diff50);
+      const o = overtrainingOf(
+        { train50: c50.trainAccuracy, test50: c50.accuracy, train100: c100.trainAccuracy, test100: c100.accuracy },
+        options.overtrainingRule,
+      );
       overtraining.push({
         dataset: c50.dataset,
         architecture: c50.architecture,
         size: c50.size,
         model: c50.model,
-        train50: c50.trainAccuracy,
-        test50: c50.accuracy,
-        diff50,
-        train100: c100.trainAccuracy,
-        test100: c100.accuracy,
-        diff100,
-        a,
-        b,
-        overtrained: a <= 0 || Math.abs(b) >= ratio * Math.abs(a),
+        train50: o.train50,
+        test50: o.test50,
+        diff50: o.diff50,
+        train100: o.train100,
+        test100: o.test100,
+        diff100: o.diff100,
+        a: o.aRounded,
+        b: o.bRounded,
+        overtrained: o.overtrained,
       });
     }
   }
