@@ -209,7 +209,12 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
       );
       if (!c100 || c50.trainAccuracy === null || c100.trainAccuracy === null) continue;
       const o = overtrainingOf(
-        { train50: c50.trainAccuracy, test50: c50.accuracy, train100: c100.trainAccuracy, test100: c100.accuracy },
+        {
+          train50: c50.trainAccuracy,
+          test50: c50.accuracy,
+          train100: c100.trainAccuracy,
+          test100: c100.accuracy,
+        },
         options.overtrainingRule,
       );
       overtraining.push({
