@@ -1,0 +1,222 @@
+// Each eff wasm training kernel against the cpu backend's kernel on random shapes (fast-check, fixed seed).
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from './use-backend.js';
+import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+
+type Backend = tf.KernelBackend;
+interface HostTensor {
+  values: Float32Array;
+  shape: number[];
+}
+
+let cpu: Backend;
+let wasm: Backend;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await useBackend('wasm', { log: () => {} });
+  const c = tf.engine().findBackend('cpu');
+  const w = tf.engine().findBackend('wasm');
+  if (c === null || w === null) throw new Error('cpu and wasm backends must both be initialised');
+  cpu = c;
+  wasm = w;
+});
+
+/** Runs one kernel on one backend directly (no engine, so no global backend switch) and reads the result. */
+function runKernelOn(
+  backendName: 'cpu' | 'wasm',
+  kernelName: string,
+  inputs: Record<string, HostTensor>,
+  attrs: tf.NamedAttrMap,
+): HostTensor {
+  const backend = backendName === 'cpu' ? cpu : wasm;
+  const kernel = tf.getKernel(kernelName, backendName);
+  if (kernel === undefined) throw new Error(`no ${kernelName} on ${backendName}`);
+  const infos: Record<string, tf.TensorInfo> = {};
+  for (const [name, t] of Object.entries(inputs)) {
+    infos[name] = {
+      dataId: backend.write(t.values.slice(), t.shape, 'float32'),
+      shape: t.shape,
+      dtype: 'float32',
+    };
+  }
+  const out = kernel.kernelFunc({ inputs: infos, backend, attrs } as unknown as Parameters<tf.KernelFunc>[0]);
+  if (Array.isArray(out)) throw new Error('expected one output');
+  const values = Float32Array.from(backend.readSync(out.dataId) as Float32Array);
+  backend.disposeData(out.dataId);
+  for (const info of Object.values(infos)) backend.disposeData(info.dataId);
+  return { values, shape: out.shape };
+}
+
+/** Largest |a − b| / (1 + |b|): absolute near zero, relative for the large sums a convolution gradient makes. */
+function maxScaledError(actual: HostTensor, expected: HostTensor): number {
+  expect(actual.shape).toEqual(expected.shape);
+  let worst = 0;
+  for (let i = 0; i < expected.values.length; i++) {
+    const a = actual.values[i] ?? Number.NaN;
+    const b = expected.values[i] ?? Number.NaN;
+    const err = Math.abs(a - b) / (1 + Math.abs(b));
+    if (!(err <= worst)) worst = Number.isNaN(err) ? Number.POSITIVE_INFINITY : err;
+  }
+  return worst;
+}
+
+function randomTensor(shape: number[], seed: number): HostTensor {
+  let s = seed >>> 0 || 1;
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    values[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return { values, shape };
+}
+
+/** A conv problem: input, filter, strides and padding with at least one output pixel. */
+const convCase = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    inHeight: fc.integer({ min: 1, max: 13 }),
+    inWidth: fc.integer({ min: 1, max: 13 }),
+    inChannels: fc.integer({ min: 1, max: 4 }),
+    outChannels: fc.integer({ min: 1, max: 5 }),
+    filterHeight: fc.integer({ min: 1, max: 5 }),
+    filterWidth: fc.integer({ min: 1, max: 5 }),
+    strideHeight: fc.integer({ min: 1, max: 3 }),
+    strideWidth: fc.integer({ min: 1, max: 3 }),
+    pad: fc.oneof(fc.constant<'same'>('same'), fc.constant<'valid'>('valid'), fc.integer({ min: 0, max: 2 })),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  })
+  .map((c) => {
+    const info = tf.backend_util.computeConv2DInfo(
+      [c.batch, c.inHeight, c.inWidth, c.inChannels],
+      [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels],
+      [c.strideHeight, c.strideWidth],
+      1,
+      c.pad,
+      typeof c.pad === 'number' ? 'floor' : undefined,
+    );
+    return { ...c, outHeight: info.outHeight, outWidth: info.outWidth };
+  })
+  // tfjs sizes numeric-pad outputs from the filter height and stride height alone, so keep those square.
+  .filter(
+    (c) =>
+      typeof c.pad !== 'number' || (c.filterHeight === c.filterWidth && c.strideHeight === c.strideWidth),
+  )
+  .filter((c) => c.outHeight >= 1 && c.outWidth >= 1);
+
+type ConvCase = typeof convCase extends fc.Arbitrary<infer T> ? T : never;
+
+function convAttrs(c: ConvCase): tf.NamedAttrMap {
+  return {
+    strides: [c.strideHeight, c.strideWidth],
+    pad: c.pad,
+    dataFormat: 'NHWC',
+    dimRoundingMode: typeof c.pad === 'number' ? 'floor' : undefined,
+  } as tf.NamedAttrMap;
+}
+
+const fcParams = { numRuns: 60, seed: 20261125 };
+
+describe('registerWasmTrainingKernels', () => {
+  it('registers each kernel once and leaves them in place when called again', () => {
+    const names = registerWasmTrainingKernels();
+    expect(names).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput']));
+    const before = names.map((n) => tf.getKernel(n, 'wasm')?.kernelFunc);
+    expect(registerWasmTrainingKernels()).toEqual(names);
+    expect(names.map((n) => tf.getKernel(n, 'wasm')?.kernelFunc)).toEqual(before);
+  });
+});
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  it('matches the cpu backend to 1e-4 on random shapes, strides and paddings', () => {
+    fc.assert(
+      fc.property(convCase, (c) => {
+        const x = randomTensor([c.batch, c.inHeight, c.inWidth, c.inChannels], c.seed);
+        const dy = randomTensor([c.batch, c.outHeight, c.outWidth, c.outChannels], c.seed + 1);
+        const attrs = {
+          ...convAttrs(c),
+          filterShape: [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels],
+        };
+        const expected = runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+        const actual = runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+        expect(maxScaledError(actual, expected)).toBeLessThan(1e-4);
+      }),
+      fcParams,
+    );
+  });
+
+  it('matches on the LeNet-1 shapes (batch 8, 28×28 same and 14×14 valid)', () => {
+    const cases = [
+      { x: [8, 28, 28, 1], dy: [8, 28, 28, 6], filterShape: [5, 5, 1, 6], pad: 'same' },
+      { x: [8, 14, 14, 6], dy: [8, 10, 10, 16], filterShape: [5, 5, 6, 16], pad: 'valid' },
+    ];
+    for (const [i, k] of cases.entries()) {
+      const x = randomTensor(k.x, 11 + i);
+      const dy = randomTensor(k.dy, 23 + i);
+      const attrs = {
+        strides: [1, 1],
+        pad: k.pad,
+        dataFormat: 'NHWC',
+        filterShape: k.filterShape,
+      } as tf.NamedAttrMap;
+      const expected = runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+      expect(
+        maxScaledError(runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs), expected),
+      ).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe('Conv2DBackpropInput on wasm', () => {
+  it('matches the cpu backend to 1e-4 on random shapes, strides and paddings', () => {
+    fc.assert(
+      fc.property(convCase, (c) => {
+        const dy = randomTensor([c.batch, c.outHeight, c.outWidth, c.outChannels], c.seed);
+        const filter = randomTensor([c.filterHeight, c.filterWidth, c.inChannels, c.outChannels], c.seed + 7);
+        const attrs = { ...convAttrs(c), inputShape: [c.batch, c.inHeight, c.inWidth, c.inChannels] };
+        const expected = runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs);
+        const actual = runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs);
+        expect(maxScaledError(actual, expected)).toBeLessThan(1e-4);
+      }),
+      fcParams,
+    );
+  });
+
+  it('handles explicit pads wider than the filter (negative implied padding)', () => {
+    const dy = randomTensor([2, 9, 8, 3], 5);
+    const filter = randomTensor([2, 2, 2, 3], 6);
+    const attrs = {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [4, 4],
+        [3, 4],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      inputShape: [2, 2, 2, 2],
+    } as unknown as tf.NamedAttrMap;
+    const expected = runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs);
+    expect(
+      maxScaledError(runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs), expected),
+    ).toBeLessThan(1e-4);
+  });
+
+  it('rejects NCHW with an error that says to use channels last', () => {
+    const dy = randomTensor([1, 2, 4, 4], 1);
+    const filter = randomTensor([3, 3, 2, 2], 2);
+    const attrs = {
+      strides: [1, 1],
+      pad: 'same',
+      dataFormat: 'NCHW',
+      inputShape: [1, 2, 4, 4],
+    } as tf.NamedAttrMap;
+    expect(() => runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs)).toThrow(
+      /expects dataFormat 'NHWC'/,
+    );
+  });
+});
