@@ -8,10 +8,19 @@ export {
 } from './backend/use-backend.js';
 export { registerWasmTrainingKernels } from './backend/wasm-training-kernels.js';
 export {
+  CIFAR10_URL,
+  type DownloadCifar10Args,
+  defaultCifar10CacheDir,
+  downloadCifar10,
+  type LoadCifar10Args,
+  loadCifar10Dataset,
+} from './data/cifar10.js';
+export {
   DatasetDownloadError,
   DatasetError,
   DatasetFormatError,
   DatasetMissingError,
+  DatasetOptionsError,
   DatasetSplitError,
 } from './data/errors.js';
 export { type IdxFile, parseIdx } from './data/idx.js';

@@ -64,3 +64,11 @@ export class DatasetSplitError extends DatasetError {
     this.name = 'DatasetSplitError';
   }
 }
+
+/** Options that contradict each other or are out of range. */
+export class DatasetOptionsError extends DatasetError {
+  constructor(message: string) {
+    super('E_DATASET_OPTIONS', message);
+    this.name = 'DatasetOptionsError';
+  }
+}

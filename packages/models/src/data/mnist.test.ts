@@ -75,8 +75,13 @@ describe('loadMnist', () => {
       expect([...again.validation.labels]).toEqual([...splits.validation.labels]);
       expect(again.validation.xs.sub(splits.validation.xs).abs().max().dataSync()[0]).toBe(0);
       expect([...other.validation.labels]).not.toEqual([...splits.validation.labels]);
+      // The test subset draws from its own random stream, so changing it leaves the training side alone.
+      const smallerTest = await loadMnist({ trainSize: 1000, testSize: 200, seed: 3 });
+      expect([...smallerTest.validation.labels]).toEqual([...splits.validation.labels]);
+      expect(smallerTest.validation.xs.sub(splits.validation.xs).abs().max().dataSync()[0]).toBe(0);
       again.dispose();
       other.dispose();
+      smallerTest.dispose();
     } finally {
       splits.dispose();
     }

@@ -116,17 +116,21 @@ export async function loadMnist(args: LoadMnistArgs = {}): Promise<Splits> {
   const { trainSize, testSize, validationSplit = 0.2, seed = 0 } = args;
   checkValidationSplit(validationSplit);
   const { train, test } = await loadMnistDataset();
-  const random = seededRandom(seed);
   const pick = (dataset: Dataset, size: number | undefined, what: string): number[] => {
     if (size === undefined) return Array.from({ length: dataset.count }, (_, i) => i);
     if (!Number.isInteger(size) || size < 1 || size > dataset.count) {
       throw new DatasetSplitError(`${what} must be an integer in 1..${dataset.count}, got ${size}`);
     }
-    return stratifiedSample(dataset, size, random).taken;
+    return stratifiedSample(dataset, size, seededRandom(seed, `mnist-${what}`)).taken;
   };
   const trainIndices = pick(train, trainSize, 'trainSize');
   const testIndices = pick(test, testSize, 'testSize');
   const validationSize = Math.round(trainIndices.length * validationSplit);
-  const { taken: validation, rest: training } = stratifiedSample(train, validationSize, random, trainIndices);
+  const { taken: validation, rest: training } = stratifiedSample(
+    train,
+    validationSize,
+    seededRandom(seed, 'mnist-validation'),
+    trainIndices,
+  );
   return toSplits({ train: [train, training], validation: [train, validation], test: [test, testIndices] });
 }

@@ -4,10 +4,13 @@ import seedrandom from 'seedrandom';
 import type { Dataset, Split, Splits } from '../types.js';
 import { DatasetSplitError } from './errors.js';
 
-/** A deterministic generator of numbers in [0, 1) for a seed (seedrandom's ARC4, the PRNG tfjs itself uses). */
-export function seededRandom(seed: number): () => number {
+/**
+ * A deterministic generator of numbers in [0, 1) for a seed (seedrandom's ARC4, the PRNG tfjs itself uses).
+ * `stream` names an independent sequence, so that e.g. changing the test subset leaves the validation split alone.
+ */
+export function seededRandom(seed: number, stream = 'default'): () => number {
   if (!Number.isFinite(seed)) throw new DatasetSplitError(`seed must be a finite number, got ${seed}`);
-  return seedrandom(`eff:${seed}`);
+  return seedrandom(`eff:${stream}:${seed}`);
 }
 
 /** Fisher–Yates shuffle driven by `random`. */
