@@ -24,6 +24,7 @@ export {
   DatasetSplitError,
 } from './data/errors.js';
 export { type IdxFile, parseIdx } from './data/idx.js';
+export { type FoldIndices, type KFold, type KFoldArgs, kFold } from './data/kfold.js';
 export { type LoadMnistArgs, loadMnist, loadMnistDataset } from './data/mnist.js';
 export { toSplit } from './data/split.js';
 export type { BackendChoice, BackendInfo } from './types.js';
