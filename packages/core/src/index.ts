@@ -57,6 +57,27 @@ export {
   sumByComponent,
 } from './energy.js';
 export {
+  defaultProbes,
+  type EfficiencySession,
+  type EpochEndResult,
+  type EpochMetrics,
+  type Evaluation,
+  type MeasureConfig,
+  type MeasureEfficiencyOptions,
+  MeasureError,
+  measureEfficiency,
+  type StoppableModel,
+  type TfjsCallback,
+} from './measure.js';
+export {
+  type MeasuredProbe,
+  type Meter,
+  MeterError,
+  type MeterOptions,
+  type MeterReading,
+  startMeter,
+} from './meter.js';
+export {
   appendJsonl,
   configHash,
   epochsToCsv,
