@@ -17,8 +17,8 @@ import {
 } from './errors.js';
 
 const RECORD = 3073;
-/** Records per batch file: small, uneven, so that order and boundaries show. */
-const RECORDS_PER_BATCH = [3, 2, 2, 1, 2, 4];
+/** Records per batch file (10,000 in the official files); labels differ per image, so order shows. */
+const RECORDS_PER_BATCH = [3, 3, 3, 3, 3, 3];
 const TOTAL = RECORDS_PER_BATCH.reduce((a, b) => a + b, 0);
 const NAMES = ['plane', 'car', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
@@ -103,6 +103,19 @@ describe('loadCifar10Dataset from a directory', () => {
     expect(formatErr.offsetBytes).toBe(RECORD);
     expect(formatErr.message).toContain(`${file}: at byte offset 3073 expected a whole 3073-byte record`);
     expect(formatErr.message).toContain('only 100 bytes');
+  });
+
+  it('reports a batch cut exactly at a record boundary, as shorter than the others', async () => {
+    const dir = await freshDir('short-batch');
+    await writeBatches(dir);
+    const file = join(dir, 'data_batch_5.bin');
+    await writeFile(file, (await readFile(file)).subarray(0, 2 * RECORD));
+    const err = (await loadCifar10Dataset({ dir }).catch((e: unknown) => e)) as DatasetFormatError;
+    expect(err).toBeInstanceOf(DatasetFormatError);
+    expect(err.file).toBe(file);
+    expect(err.offsetBytes).toBe(2 * RECORD);
+    expect(err.expected).toBe('3 records (9219 bytes) like the other batch files');
+    expect(err.found).toBe('end of file after 2 records');
   });
 
   it('names file and offset of a label byte out of range', async () => {

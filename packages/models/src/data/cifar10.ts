@@ -108,7 +108,8 @@ function howToGet(cacheDir: string, url: string): string {
 /**
  * Loads all 60,000 CIFAR-10 images (`data_batch_1..5.bin`, then `test_batch.bin`: indices 0–49,999 are the
  * standard training set, 50,000–59,999 the test set) as a Dataset, NHWC 32×32×3 in [0, 1].
- * Class names come from `batches.meta.txt` when present.
+ * Class names come from `batches.meta.txt` when present. Every batch file must hold the same number of
+ * records (10,000 in the official files), so a truncated file is reported even when cut at a record boundary.
  */
 export async function loadCifar10Dataset(args: LoadCifar10Args = {}): Promise<Dataset> {
   const cacheDir = args.cacheDir ?? defaultCifar10CacheDir();
@@ -137,6 +138,18 @@ async function readCifar10Dir(dir: string): Promise<Dataset> {
   ]);
   batches.forEach((bytes, i) => {
     checkBatch(bytes, paths[i]!);
+  });
+  // All official batches hold 10,000 records; a file cut exactly at a record boundary shows only as a shorter batch.
+  const largestBytes = Math.max(...batches.map((b) => b.length));
+  batches.forEach((bytes, i) => {
+    if (bytes.length < largestBytes) {
+      throw new DatasetFormatError(
+        paths[i]!,
+        bytes.length,
+        `${largestBytes / CIFAR10_RECORD_BYTES} records (${largestBytes} bytes) like the other batch files`,
+        `end of file after ${bytes.length / CIFAR10_RECORD_BYTES} records`,
+      );
+    }
   });
   const count = batches.reduce((n, b) => n + b.length / CIFAR10_RECORD_BYTES, 0);
   const pixelsPerImage = 3 * PLANE_BYTES;

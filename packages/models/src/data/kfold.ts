@@ -35,7 +35,7 @@ export interface KFold {
   perClassPerFold: number;
   /** Indices of fold `i` (0-based): its test images, and the rest split into training and validation. */
   indices(i: number): FoldIndices;
-  /** Fold `i` as tensors; dispose the result when done. */
+  /** Fold `i` as tensors on the active (initialised) tfjs backend; dispose the result when done. */
   fold(i: number): Splits;
 }
 

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { Dataset, Splits } from '../types.js';
 import { DatasetFormatError, DatasetMissingError, DatasetSplitError } from './errors.js';
 import { parseIdx } from './idx.js';
@@ -132,5 +133,7 @@ export async function loadMnist(args: LoadMnistArgs = {}): Promise<Splits> {
     seededRandom(seed, 'mnist-validation'),
     trainIndices,
   );
+  // A backend registered but not yet initialised (wasm) cannot hold tensors; wait for it like tfjs asks.
+  await tf.ready();
   return toSplits({ train: [train, training], validation: [train, validation], test: [test, testIndices] });
 }

@@ -105,6 +105,7 @@ export function checkValidationSplit(validationSplit: number): void {
 /**
  * The images at `indices` as tensors: `xs` float32 NHWC `[n, h, w, c]` in [0, 1], `ys` one-hot float32
  * `[n, classes]`. The images are copied, so the dataset may be dropped afterwards; dispose the tensors when done.
+ * Tensors go to the active tfjs backend, which must be initialised (`await useBackend(...)` or `await tf.ready()`).
  */
 export function toSplit(dataset: Dataset, indices: readonly number[]): Split {
   const [height, width, channels] = dataset.imageShape;
