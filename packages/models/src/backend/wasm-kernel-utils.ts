@@ -52,3 +52,50 @@ export function reshape(backend: BackendWasm, x: TensorInfo, shape: number[]): T
 export function slice(backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
   return runWasmKernel(backend, 'Slice', { x }, { begin, size });
 }
+
+/** The wasm backend's own kernels that eff replaced, kept because eff's versions delegate to them. */
+const builtinKernels = new Map<string, tf.KernelConfig>();
+/** Backends on which a kept kernel's setup (its cwrap of the wasm export) has run. */
+const builtinSetUp = new Map<string, WeakSet<object>>();
+
+export function keepBuiltinKernel(config: tf.KernelConfig): void {
+  if (!builtinKernels.has(config.kernelName)) builtinKernels.set(config.kernelName, config);
+}
+
+export function builtinKernel(kernelName: string): tf.KernelConfig | undefined {
+  return builtinKernels.get(kernelName);
+}
+
+/**
+ * Runs the wasm backend's original kernel. Its setup normally runs when the backend starts, but only for kernels
+ * registered then; eff may have replaced it before that, so the setup runs here once per backend.
+ */
+export function runBuiltinKernel(
+  backend: BackendWasm,
+  kernelName: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: NamedAttrMap = {},
+): TensorInfo {
+  const config = builtinKernels.get(kernelName);
+  if (config === undefined) throw new WasmKernelMissingError(kernelName);
+  let done = builtinSetUp.get(kernelName);
+  if (done === undefined) {
+    done = new WeakSet();
+    builtinSetUp.set(kernelName, done);
+  }
+  if (!done.has(backend)) {
+    config.setupFunc?.(backend);
+    done.add(backend);
+  }
+  const out = config.kernelFunc({ inputs, backend, attrs } as unknown as Parameters<tf.KernelFunc>[0]);
+  if (Array.isArray(out))
+    throw new Error(`wasm kernel '${kernelName}' returned ${out.length} outputs; expected one`);
+  return out;
+}
+
+/** A float32 view of a tensor's bytes in the wasm heap. Take it after the last allocation: growth detaches views. */
+export function heapView(backend: BackendWasm, info: TensorInfo): Float32Array {
+  if (info.dtype !== 'float32')
+    throw new Error(`eff's wasm kernels expect float32 tensors but got ${info.dtype}`);
+  return backend.typedArrayFromHeap(info) as Float32Array;
+}

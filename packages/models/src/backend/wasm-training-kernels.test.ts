@@ -124,7 +124,9 @@ const fcParams = { numRuns: 60, seed: 20261125 };
 describe('registerWasmTrainingKernels', () => {
   it('registers each kernel once and leaves them in place when called again', () => {
     const names = registerWasmTrainingKernels();
-    expect(names).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput']));
+    expect(names).toEqual(
+      expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad']),
+    );
     const before = names.map((n) => tf.getKernel(n, 'wasm')?.kernelFunc);
     expect(registerWasmTrainingKernels()).toEqual(names);
     expect(names.map((n) => tf.getKernel(n, 'wasm')?.kernelFunc)).toEqual(before);
@@ -218,5 +220,109 @@ describe('Conv2DBackpropInput on wasm', () => {
     expect(() => runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs)).toThrow(
       /expects dataFormat 'NHWC'/,
     );
+  });
+});
+
+describe('BatchMatMul on wasm', () => {
+  it('matches the cpu backend to 1e-4 with every transpose combination, batch dims and broadcasting', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: fc.integer({ min: 1, max: 9 }),
+          k: fc.integer({ min: 1, max: 9 }),
+          n: fc.integer({ min: 1, max: 9 }),
+          batchA: fc.constantFrom<number[]>([], [1], [3], [2, 2]),
+          broadcastB: fc.boolean(),
+          transposeA: fc.boolean(),
+          transposeB: fc.boolean(),
+          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        }),
+        (c) => {
+          const batchB = c.broadcastB ? c.batchA.map(() => 1) : c.batchA;
+          const a = randomTensor([...c.batchA, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])], c.seed);
+          const b = randomTensor([...batchB, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])], c.seed + 3);
+          const attrs = { transposeA: c.transposeA, transposeB: c.transposeB };
+          const expected = runKernelOn('cpu', 'BatchMatMul', { a, b }, attrs);
+          expect(maxScaledError(runKernelOn('wasm', 'BatchMatMul', { a, b }, attrs), expected)).toBeLessThan(
+            1e-4,
+          );
+        },
+      ),
+      fcParams,
+    );
+  });
+
+  it('matches on the dense-layer backward shapes of LeNet-1 (batch 256)', () => {
+    const dy = randomTensor([256, 120], 1);
+    const x = randomTensor([256, 400], 2);
+    const w = randomTensor([400, 120], 3);
+    const cases = [
+      { a: x, b: dy, attrs: { transposeA: true, transposeB: false } },
+      { a: dy, b: w, attrs: { transposeA: false, transposeB: true } },
+    ];
+    for (const { a, b, attrs } of cases) {
+      const expected = runKernelOn('cpu', 'BatchMatMul', { a, b }, attrs);
+      expect(maxScaledError(runKernelOn('wasm', 'BatchMatMul', { a, b }, attrs), expected)).toBeLessThan(
+        1e-4,
+      );
+    }
+  });
+});
+
+describe('MaxPoolGrad on wasm', () => {
+  const poolCase = fc
+    .record({
+      batch: fc.integer({ min: 1, max: 3 }),
+      inHeight: fc.integer({ min: 1, max: 11 }),
+      inWidth: fc.integer({ min: 1, max: 11 }),
+      channels: fc.integer({ min: 1, max: 5 }),
+      filterHeight: fc.integer({ min: 1, max: 3 }),
+      filterWidth: fc.integer({ min: 1, max: 3 }),
+      strideHeight: fc.integer({ min: 1, max: 3 }),
+      strideWidth: fc.integer({ min: 1, max: 3 }),
+      pad: fc.constantFrom<'same' | 'valid'>('same', 'valid'),
+      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    })
+    .map((c) => {
+      const info = tf.backend_util.computePool2DInfo(
+        [c.batch, c.inHeight, c.inWidth, c.channels],
+        [c.filterHeight, c.filterWidth],
+        [c.strideHeight, c.strideWidth],
+        1,
+        c.pad,
+      );
+      return { ...c, outHeight: info.outHeight, outWidth: info.outWidth };
+    })
+    .filter((c) => c.outHeight >= 1 && c.outWidth >= 1);
+
+  it('matches the cpu backend to 1e-4 on random shapes, windows, strides and paddings', () => {
+    fc.assert(
+      fc.property(poolCase, (c) => {
+        const input = randomTensor([c.batch, c.inHeight, c.inWidth, c.channels], c.seed);
+        const dy = randomTensor([c.batch, c.outHeight, c.outWidth, c.channels], c.seed + 5);
+        const attrs = {
+          filterSize: [c.filterHeight, c.filterWidth],
+          strides: [c.strideHeight, c.strideWidth],
+          pad: c.pad,
+        } as tf.NamedAttrMap;
+        const output = runKernelOn('cpu', 'MaxPool', { x: input }, attrs);
+        const expected = runKernelOn('cpu', 'MaxPoolGrad', { dy, input, output }, attrs);
+        expect(
+          maxScaledError(runKernelOn('wasm', 'MaxPoolGrad', { dy, input, output }, attrs), expected),
+        ).toBeLessThan(1e-4);
+      }),
+      fcParams,
+    );
+  });
+
+  it("sends a tied window's gradient to its first maximum only, as the cpu backend does", () => {
+    const input = { values: new Float32Array([1, 5, 3, 2, 5, 0, 3, 3]), shape: [1, 2, 4, 1] };
+    const dy = { values: new Float32Array([10, 20]), shape: [1, 1, 2, 1] };
+    const attrs = { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } as tf.NamedAttrMap;
+    const output = runKernelOn('cpu', 'MaxPool', { x: input }, attrs);
+    const expected = runKernelOn('cpu', 'MaxPoolGrad', { dy, input, output }, attrs);
+    const actual = runKernelOn('wasm', 'MaxPoolGrad', { dy, input, output }, attrs);
+    expect(Array.from(actual.values)).toEqual(Array.from(expected.values));
+    expect(Array.from(actual.values)).toEqual([0, 10, 20, 0, 0, 0, 0, 0]);
   });
 });

@@ -1,7 +1,11 @@
 // Registers on the wasm backend the kernels it lacks (or runs slowly) for training LeNet-k and BCNN-k.
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
+import { batchMatMulWasm } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm } from './conv2d-backprop.js';
+import { maxPoolGradWasm } from './max-pool-grad.js';
+import { builtinKernel, keepBuiltinKernel, runBuiltinKernel } from './wasm-kernel-utils.js';
 
 interface OwnKernel {
   kernelName: string;
@@ -21,6 +25,8 @@ const ownKernels: OwnKernel[] = [
     kernelFunc: conv2DBackpropInputWasm as unknown as tf.KernelFunc,
     reason: 'faster',
   },
+  { kernelName: 'BatchMatMul', kernelFunc: batchMatMulWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc, reason: 'faster' },
 ];
 
 /**
@@ -28,11 +34,38 @@ const ownKernels: OwnKernel[] = [
  * Safe before or after `tf.setBackend('wasm')`; kernels are looked up per call, so it takes effect at once.
  */
 export function registerWasmTrainingKernels(): string[] {
+  return selectWasmTrainingKernels(ownKernels.map((k) => k.kernelName));
+}
+
+/**
+ * Uses eff's kernels named in `names` and the wasm backend's own for the rest (benchmarks compare the two);
+ * returns the names now in use. Kernels the wasm backend lacks are always registered.
+ */
+export function selectWasmTrainingKernels(names: readonly string[]): string[] {
+  const used: string[] = [];
   for (const own of ownKernels) {
+    const wanted = own.reason === 'missing' || names.includes(own.kernelName);
     const current = tf.getKernel(own.kernelName, 'wasm');
-    if (current?.kernelFunc === own.kernelFunc) continue;
-    if (current !== undefined) tf.unregisterKernel(own.kernelName, 'wasm');
-    tf.registerKernel({ kernelName: own.kernelName, backendName: 'wasm', kernelFunc: own.kernelFunc });
+    const ours = current?.kernelFunc === own.kernelFunc;
+    if (wanted) used.push(own.kernelName);
+    if (wanted === ours) continue;
+    if (current !== undefined) {
+      if (!ours) keepBuiltinKernel(current);
+      tf.unregisterKernel(own.kernelName, 'wasm');
+    }
+    if (wanted) {
+      tf.registerKernel({ kernelName: own.kernelName, backendName: 'wasm', kernelFunc: own.kernelFunc });
+    } else if (builtinKernel(own.kernelName) !== undefined) {
+      // Through runBuiltinKernel: the original's setup may not have run if eff's kernel was in place at start-up.
+      const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) =>
+        runBuiltinKernel(
+          backend as BackendWasm,
+          own.kernelName,
+          inputs as Record<string, tf.TensorInfo>,
+          attrs,
+        );
+      tf.registerKernel({ kernelName: own.kernelName, backendName: 'wasm', kernelFunc });
+    }
   }
-  return ownKernels.map((k) => k.kernelName);
+  return used;
 }

@@ -1,0 +1,147 @@
+// LeNet-1 training throughput (img/s) on wasm with eff's kernels vs the cpu backend, interleaved in one process;
+// `--profile` adds per-kernel times of one wasm training step. Run: npx tsx packages/models/bench/backend-speed.ts
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../src/backend/use-backend.js';
+import {
+  registerWasmTrainingKernels,
+  selectWasmTrainingKernels,
+} from '../src/backend/wasm-training-kernels.js';
+
+const { values: args } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '5' },
+    'wasm-steps': { type: 'string', default: '8' },
+    'cpu-steps': { type: 'string', default: '1' },
+    batch: { type: 'string', default: '256' },
+    width: { type: 'string', default: '1' },
+    // wasm-base: only the prototype's kernels (Conv2D gradients), to show what the later kernels bring.
+    backends: { type: 'string', default: 'wasm,wasm-base,cpu' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const reps = Number(args.reps);
+const batch = Number(args.batch);
+const k = Number(args.width);
+type Mode = 'wasm' | 'wasm-base' | 'cpu';
+const backends = (args.backends ?? '').split(',') as Mode[];
+const stepsOn: Record<Mode, number> = {
+  wasm: Number(args['wasm-steps']),
+  'wasm-base': Number(args['wasm-steps']),
+  cpu: Number(args['cpu-steps']),
+};
+const allKernels = registerWasmTrainingKernels();
+const prototypeKernels = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'];
+
+async function enter(mode: Mode): Promise<void> {
+  if (mode === 'cpu') {
+    await tf.setBackend('cpu');
+    return;
+  }
+  selectWasmTrainingKernels(mode === 'wasm' ? allKernels : prototypeKernels);
+  await tf.setBackend('wasm');
+}
+
+/** LeNet-k as in the paper: conv 6k@5×5 same, pool, conv 16k@5×5 valid, pool, dense 120k, 84, 10; softplus. */
+function lenet(width: number): tf.Sequential {
+  const m = tf.sequential();
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [28, 28, 1],
+      filters: 6 * width,
+      kernelSize: 5,
+      padding: 'same',
+      activation: 'softplus',
+    }),
+  );
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tf.layers.conv2d({ filters: 16 * width, kernelSize: 5, padding: 'valid', activation: 'softplus' }));
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: 120 * width, activation: 'softplus' }));
+  m.add(tf.layers.dense({ units: 84, activation: 'softplus' }));
+  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  return m;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+await tf.setBackend('cpu');
+const info = await useBackend('wasm', { log: () => {} });
+const model = lenet(k);
+const xs = tf.randomUniform([batch, 28, 28, 1]);
+const ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10);
+
+async function step(): Promise<void> {
+  await model.trainOnBatch(xs, ys); // awaits the loss value, so the step is complete
+}
+
+const imgPerS: Record<Mode, number[]> = { wasm: [], 'wasm-base': [], cpu: [] };
+for (let r = 0; r < reps; r++) {
+  for (const b of backends) {
+    await enter(b);
+    await step(); // warm-up: moves weights to this backend, first-call setup
+    const t0 = performance.now();
+    for (let s = 0; s < stepsOn[b]; s++) await step();
+    const seconds = (performance.now() - t0) / 1000;
+    imgPerS[b]?.push((stepsOn[b] * batch) / seconds);
+    process.stderr.write(`rep ${r + 1}/${reps} ${b}: ${((stepsOn[b] * batch) / seconds).toFixed(1)} img/s\n`);
+  }
+}
+
+console.log(
+  `LeNet-${k}, batch ${batch}, Adam, softplus; ${info.package} + eff kernels (${allKernels.join(', ')}); ${reps} interleaved reps`,
+);
+for (const b of backends) {
+  const v = imgPerS[b] ?? [];
+  console.log(
+    `${b.padEnd(5)} median ${median(v).toFixed(1)} img/s (min ${Math.min(...v).toFixed(1)}, max ${Math.max(...v).toFixed(1)})`,
+  );
+}
+function ratio(a: Mode, b: Mode, digits: number): void {
+  if (!backends.includes(a) || !backends.includes(b)) return;
+  const ratios = imgPerS[a].map((v, i) => v / (imgPerS[b][i] ?? Number.NaN));
+  console.log(
+    `${a}/${b} per rep: ${ratios.map((x) => x.toFixed(digits)).join(', ')}; median ${median(ratios).toFixed(digits)}×`,
+  );
+}
+ratio('wasm', 'cpu', 0);
+ratio('wasm', 'wasm-base', 2);
+
+if (args.profile) {
+  await enter('wasm');
+  await step();
+  const totals = new Map<string, { ms: number; calls: number }>();
+  let stepMs = 0;
+  const n = 3;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const p = await tf.profile(() => {
+      void step();
+    });
+    stepMs += performance.now() - t0;
+    for (const kern of p.kernels.filter((x) => !x.name.endsWith('__op'))) {
+      const ms = typeof kern.kernelTimeMs === 'number' ? kern.kernelTimeMs : 0;
+      const key = `${kern.name} ${JSON.stringify(kern.inputShapes)}`;
+      const t = totals.get(key) ?? { ms: 0, calls: 0 };
+      t.ms += ms;
+      t.calls += 1;
+      totals.set(key, t);
+    }
+  }
+  const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const sum = rows.reduce((a, [, t]) => a + t.ms, 0);
+  console.log(
+    `\nwasm per-kernel time, mean of ${n} steps: kernels ${(sum / n).toFixed(1)} ms, step ${(stepMs / n).toFixed(1)} ms`,
+  );
+  for (const [key, t] of rows.slice(0, 30)) {
+    console.log(
+      `${(t.ms / n).toFixed(2).padStart(8)} ms  ${((100 * t.ms) / sum).toFixed(1).padStart(5)}%  x${t.calls / n}  ${key}`,
+    );
+  }
+}
