@@ -27,4 +27,4 @@ export { type IdxFile, parseIdx } from './data/idx.js';
 export { type FoldIndices, type KFold, type KFoldArgs, kFold } from './data/kfold.js';
 export { type LoadMnistArgs, loadMnist, loadMnistDataset } from './data/mnist.js';
 export { toSplit } from './data/split.js';
-export type { BackendChoice, BackendInfo } from './types.js';
+export type { BackendChoice, BackendInfo, Dataset, Split, Splits } from './types.js';

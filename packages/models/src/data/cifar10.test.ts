@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CIFAR10_BATCH_FILES, defaultCifar10CacheDir, loadCifar10Dataset } from './cifar10.js';
+import {
+  CIFAR10_BATCH_FILES,
+  defaultCifar10CacheDir,
+  downloadCifar10,
+  loadCifar10Dataset,
+} from './cifar10.js';
 import {
   DatasetDownloadError,
   DatasetFormatError,
@@ -240,6 +245,21 @@ describe('loadCifar10Dataset download (local HTTP server on 127.0.0.1)', () => {
     });
     expect(again.count).toBe(TOTAL);
     expect(requests).toHaveLength(1);
+  });
+
+  it('replaces an incomplete cached copy, and keeps a complete one another process just finished', async () => {
+    const cacheDir = await freshDir('cache-replace');
+    const target = join(cacheDir, 'cifar-10-batches-bin');
+    await mkdir(target, { recursive: true });
+    await writeFile(join(target, 'data_batch_1.bin'), 'left over');
+    const ds = await loadCifar10Dataset({ download: true, cacheDir, url: `${base}/cifar-10-binary.tar.gz` });
+    expect(ds.count).toBe(TOTAL);
+    expect(await readdir(cacheDir)).toEqual(['cifar-10-batches-bin']);
+
+    await writeFile(join(target, 'marker'), 'kept');
+    expect(await downloadCifar10({ cacheDir, url: `${base}/cifar-10-binary.tar.gz` })).toBe(target);
+    expect(await readFile(join(target, 'marker'), 'utf8')).toBe('kept');
+    expect(await readdir(cacheDir)).toEqual(['cifar-10-batches-bin']);
   });
 
   it('uses EFF_CACHE_DIR when no cacheDir is given', async () => {

@@ -273,6 +273,8 @@ export async function downloadCifar10(args: DownloadCifar10Args): Promise<string
       );
     }
     if (await exists(target)) {
+      // Another process may have finished the same download meanwhile: keep its complete copy.
+      if ((await missingBatchFiles(target)).length === 0) return target;
       // An incomplete earlier copy (files deleted by hand) is moved aside, so the rename below stays atomic.
       await rename(target, join(tmp, 'previous'));
     }
