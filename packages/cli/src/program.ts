@@ -1,5 +1,6 @@
 // Builds the `eff` program (commander) and runs it, mapping every failure to a message and an exit code.
 import { Command, CommanderError } from 'commander';
+import { measureCommand } from './commands/measure.js';
 import { reportCommand } from './commands/report.js';
 import { EffCliError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -13,8 +14,9 @@ export interface CommandContext {
 const EXAMPLES = `
 Examples:
   $ eff report results/                        tables, figures and index.html in results/report/
+  $ eff measure -- python train.py --epochs 3  energy of any command, per component
 
-eff run, demo, measure and probes are waiting for @eff/probes, @eff/models and measureEfficiency
+eff run, demo and probes are waiting for @eff/probes, @eff/models and measureEfficiency
 (their code is in packages/cli/pending/). Docs: docs/cli.md`;
 
 export function createProgram(ctx: CommandContext): Command {
@@ -28,7 +30,7 @@ export function createProgram(ctx: CommandContext): Command {
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
     });
-  for (const make of [reportCommand]) {
+  for (const make of [reportCommand, measureCommand]) {
     program.addCommand(make(ctx));
   }
   // Every subcommand inherits the output routing and throws instead of calling process.exit.
