@@ -251,7 +251,7 @@ export async function downloadCifar10(args: DownloadCifar10Args): Promise<string
   const tmp = await mkdtemp(join(args.cacheDir, '.download-'));
   try {
     const archive = join(tmp, 'cifar-10-binary.tar.gz');
-    await fetchToFile(url, archive, md5, args.onProgress);
+    await fetchToFile(url, archive, md5, args.onProgress, args.cacheDir);
     const unpacked = join(tmp, 'unpacked');
     await mkdir(unpacked);
     try {
@@ -290,6 +290,7 @@ async function fetchToFile(
   path: string,
   md5: string | null,
   onProgress: DownloadCifar10Args['onProgress'],
+  cacheDir: string,
 ): Promise<void> {
   let response: Response;
   try {
@@ -300,7 +301,7 @@ async function fetchToFile(
     throw new DatasetDownloadError(
       url,
       `Cannot download ${url}: ${why}. Is this machine offline? Download cifar-10-binary.tar.gz on a machine ` +
-        'with internet, copy it here and unpack it with tar xzf into the cache directory, or pass dir.',
+        `with internet, copy it here and run: tar xzf cifar-10-binary.tar.gz -C ${cacheDir} (or pass dir).`,
       { cause: err },
     );
   }
