@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from './use-backend.js';
-import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+import { registerWasmTrainingKernels, selectWasmTrainingKernels } from './wasm-training-kernels.js';
 
 type Backend = tf.KernelBackend;
 interface HostTensor {
@@ -125,7 +125,13 @@ describe('registerWasmTrainingKernels', () => {
   it('registers each kernel once and leaves them in place when called again', () => {
     const names = registerWasmTrainingKernels();
     expect(names).toEqual(
-      expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad']),
+      expect.arrayContaining([
+        'Conv2DBackpropFilter',
+        'Conv2DBackpropInput',
+        'BatchMatMul',
+        'MaxPoolGrad',
+        'Softplus',
+      ]),
     );
     const before = names.map((n) => tf.getKernel(n, 'wasm')?.kernelFunc);
     expect(registerWasmTrainingKernels()).toEqual(names);
@@ -315,6 +321,31 @@ describe('MaxPoolGrad on wasm', () => {
     );
   });
 
+  it('matches the cpu backend on 2×2 stride-2 pooling (the SIMD path) with odd sizes and any channel count', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          batch: fc.integer({ min: 1, max: 3 }),
+          inHeight: fc.integer({ min: 2, max: 13 }),
+          inWidth: fc.integer({ min: 2, max: 13 }),
+          channels: fc.integer({ min: 1, max: 9 }),
+          pad: fc.constantFrom<'same' | 'valid'>('same', 'valid'),
+          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        }),
+        (c) => {
+          const attrs = { filterSize: [2, 2], strides: [2, 2], pad: c.pad } as tf.NamedAttrMap;
+          const input = randomTensor([c.batch, c.inHeight, c.inWidth, c.channels], c.seed);
+          const output = runKernelOn('cpu', 'MaxPool', { x: input }, attrs);
+          const dy = randomTensor(output.shape, c.seed + 9);
+          const expected = runKernelOn('cpu', 'MaxPoolGrad', { dy, input, output }, attrs);
+          const actual = runKernelOn('wasm', 'MaxPoolGrad', { dy, input, output }, attrs);
+          expect(maxScaledError(actual, expected)).toBeLessThan(1e-4);
+        },
+      ),
+      fcParams,
+    );
+  });
+
   it("sends a tied window's gradient to its first maximum only, as the cpu backend does", () => {
     const input = { values: new Float32Array([1, 5, 3, 2, 5, 0, 3, 3]), shape: [1, 2, 4, 1] };
     const dy = { values: new Float32Array([10, 20]), shape: [1, 1, 2, 1] };
@@ -324,5 +355,71 @@ describe('MaxPoolGrad on wasm', () => {
     const actual = runKernelOn('wasm', 'MaxPoolGrad', { dy, input, output }, attrs);
     expect(Array.from(actual.values)).toEqual(Array.from(expected.values));
     expect(Array.from(actual.values)).toEqual([0, 10, 20, 0, 0, 0, 0, 0]);
+    // The same ties through the general (non-2×2) path: 2×3 windows, stride 1.
+    const wide = { filterSize: [2, 3], strides: [1, 1], pad: 'valid' } as tf.NamedAttrMap;
+    const dyWide = { values: new Float32Array([1, 2]), shape: [1, 1, 2, 1] };
+    const outWide = runKernelOn('cpu', 'MaxPool', { x: input }, wide);
+    const expectedWide = runKernelOn('cpu', 'MaxPoolGrad', { dy: dyWide, input, output: outWide }, wide);
+    const actualWide = runKernelOn('wasm', 'MaxPoolGrad', { dy: dyWide, input, output: outWide }, wide);
+    expect(Array.from(actualWide.values)).toEqual(Array.from(expectedWide.values));
+    expect(Array.from(actualWide.values)).toEqual([0, 3, 0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('Softplus on wasm', () => {
+  it('matches the cpu backend to 1e-6 (relative) on any length and range, including ±Infinity and NaN', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.float({ min: -20, max: 20, noNaN: true }),
+            fc.float({ noDefaultInfinity: false, noNaN: false }),
+            fc.constantFrom(0, -0, 14, -14, 88, -88, 104, -104),
+          ),
+          { minLength: 1, maxLength: 41 },
+        ),
+        (xs) => {
+          const x = { values: Float32Array.from(xs), shape: [xs.length] };
+          const expected = runKernelOn('cpu', 'Softplus', { x }, {});
+          const actual = runKernelOn('wasm', 'Softplus', { x }, {});
+          for (let i = 0; i < xs.length; i++) {
+            const a = actual.values[i] ?? 0;
+            const b = expected.values[i] ?? 0;
+            if (Number.isNaN(b)) expect(a).toBeNaN();
+            else if (!Number.isFinite(b)) expect(a).toBe(b);
+            else expect(Math.abs(a - b) / (1e-30 + Math.abs(b))).toBeLessThan(1e-6);
+          }
+        },
+      ),
+      { numRuns: 200, seed: 20261125 },
+    );
+  });
+
+  it('matches on a LeNet-sized activation (1.2 M values, normal)', () => {
+    const x = randomTensor([256, 28, 28, 6], 77);
+    for (let i = 0; i < x.values.length; i++) x.values[i] = (x.values[i] ?? 0) * 6;
+    expect(
+      maxScaledError(runKernelOn('wasm', 'Softplus', { x }, {}), runKernelOn('cpu', 'Softplus', { x }, {})),
+    ).toBeLessThan(1e-6);
+  });
+});
+
+describe('selectWasmTrainingKernels', () => {
+  it("puts the wasm backend's own kernels back (and they still work), keeping the ones it lacks", () => {
+    const a = randomTensor([5, 7], 1);
+    const b = randomTensor([5, 3], 2);
+    const attrs = { transposeA: true, transposeB: false };
+    const expected = runKernelOn('cpu', 'BatchMatMul', { a, b }, attrs);
+    const own = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
+    try {
+      expect(selectWasmTrainingKernels([])).toEqual(['Conv2DBackpropFilter']);
+      expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).not.toBe(own);
+      expect(maxScaledError(runKernelOn('wasm', 'BatchMatMul', { a, b }, attrs), expected)).toBeLessThan(
+        1e-4,
+      );
+    } finally {
+      registerWasmTrainingKernels();
+    }
+    expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).toBe(own);
   });
 });

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulWasm } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm } from './conv2d-backprop.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
+import { softplusWasm } from './softplus.js';
 import { builtinKernel, keepBuiltinKernel, runBuiltinKernel } from './wasm-kernel-utils.js';
 
 interface OwnKernel {
@@ -27,6 +28,7 @@ const ownKernels: OwnKernel[] = [
   },
   { kernelName: 'BatchMatMul', kernelFunc: batchMatMulWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: 'Softplus', kernelFunc: softplusWasm as unknown as tf.KernelFunc, reason: 'faster' },
 ];
 
 /**

@@ -1,0 +1,149 @@
+// eff's SIMD kernels for the tfjs wasm backend: run in place on tfjs's own heap (memory imported), so this file
+// must not use a stack, globals or static data. Pointers are byte offsets of float32 tensors in that heap.
+// Build: see build.sh (clang --target=wasm32 -msimd128, no libc).
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+// exp(-a) for a >= 0 (a < 87.3, else 0): a = n*ln2 - r, e^-a = 2^-n * e^r, |r| <= ln2/2, degree-7 Taylor
+// (relative error < 3e-8); 2^-n built from the exponent bits.
+static inline v128_t exp_neg(v128_t a) {
+  const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(a, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)), a);
+  r = wasm_f32x4_add(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.0f / 5040);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 720));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  const v128_t small = wasm_f32x4_lt(a, wasm_f32x4_splat(87.0f));
+  const v128_t ni = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_min(n, wasm_f32x4_splat(126.0f)));
+  const v128_t scale = wasm_i32x4_shl(wasm_i32x4_sub(wasm_i32x4_splat(127), ni), 23);
+  return wasm_v128_and(wasm_f32x4_mul(p, scale), small);
+}
+
+// log1p(t) for t in [0, 1]: 2*atanh(s), s = t/(2+t) <= 1/3, odd series to s^13 (error < 1e-7).
+static inline v128_t log1p_unit(v128_t t) {
+  const v128_t s = wasm_f32x4_div(t, wasm_f32x4_add(t, wasm_f32x4_splat(2.0f)));
+  const v128_t s2 = wasm_f32x4_mul(s, s);
+  v128_t p = wasm_f32x4_splat(1.0f / 13);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), wasm_f32x4_splat(1.0f / 11));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), wasm_f32x4_splat(1.0f / 9));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), wasm_f32x4_splat(1.0f / 7));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), wasm_f32x4_splat(1.0f / 5));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), wasm_f32x4_splat(1.0f / 3));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), wasm_f32x4_splat(1.0f));
+  return wasm_f32x4_mul(wasm_f32x4_add(s, s), p);
+}
+
+// softplus(x) = max(x, 0) + log1p(exp(-|x|)); NaN stays NaN (f32x4.max propagates it).
+static inline v128_t softplus4(v128_t x) {
+  return wasm_f32x4_add(wasm_f32x4_max(x, wasm_f32x4_splat(0.0f)), log1p_unit(exp_neg(wasm_f32x4_abs(x))));
+}
+
+EXPORT(softplus) void softplus(const float* x, float* y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, softplus4(wasm_v128_load(x + i)));
+  // Tail one lane at a time: a 4-float array here would live on a stack this module must not have.
+  for (; i < n; i++) y[i] = wasm_f32x4_extract_lane(softplus4(wasm_f32x4_splat(x[i])), 0);
+}
+
+// MaxPoolGrad for 2x2 windows, stride 2, no padding (LeNet's pooling), NHWC, four channels at a time: each window's
+// gradient goes to its first maximum in row-major order (ties as the cpu backend breaks them). Windows do not
+// overlap, so every dx element is written once; rows/columns past the last window are zeroed.
+EXPORT(max_pool_grad_2x2)
+void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int batch, int in_h, int in_w, int channels,
+                       int out_h, int out_w) {
+  const int row = in_w * channels;
+  for (int b = 0; b < batch; b++) {
+    const float* xi = x + b * in_h * row;
+    float* dxi = dx + b * in_h * row;
+    for (int oy = 0; oy < out_h; oy++) {
+      for (int ox = 0; ox < out_w; ox++) {
+        const int i00 = 2 * oy * row + 2 * ox * channels;
+        const int i01 = i00 + channels, i10 = i00 + row, i11 = i10 + channels;
+        const float* g = dy + ((b * out_h + oy) * out_w + ox) * channels;
+        int c = 0;
+        for (; c + 4 <= channels; c += 4) {
+          const v128_t a = wasm_v128_load(xi + i00 + c), bb = wasm_v128_load(xi + i01 + c);
+          const v128_t d = wasm_v128_load(xi + i10 + c), e = wasm_v128_load(xi + i11 + c);
+          const v128_t gv = wasm_v128_load(g + c);
+          // Strict '>' scan: a wins ties with everything, then bb, then d.
+          const v128_t take_b = wasm_f32x4_gt(bb, a);
+          const v128_t best_ab = wasm_v128_bitselect(bb, a, take_b);
+          const v128_t take_d = wasm_f32x4_gt(d, best_ab);
+          const v128_t best_abd = wasm_v128_bitselect(d, best_ab, take_d);
+          const v128_t take_e = wasm_f32x4_gt(e, best_abd);
+          const v128_t sel_e = take_e;
+          const v128_t sel_d = wasm_v128_andnot(take_d, take_e);
+          const v128_t sel_b = wasm_v128_andnot(wasm_v128_andnot(take_b, take_d), take_e);
+          const v128_t sel_a = wasm_v128_not(wasm_v128_or(wasm_v128_or(take_b, take_d), take_e));
+          wasm_v128_store(dxi + i00 + c, wasm_v128_and(gv, sel_a));
+          wasm_v128_store(dxi + i01 + c, wasm_v128_and(gv, sel_b));
+          wasm_v128_store(dxi + i10 + c, wasm_v128_and(gv, sel_d));
+          wasm_v128_store(dxi + i11 + c, wasm_v128_and(gv, sel_e));
+        }
+        for (; c < channels; c++) {
+          const float a = xi[i00 + c], bb = xi[i01 + c], d = xi[i10 + c], e = xi[i11 + c];
+          int k = 0;
+          float best = a;
+          if (bb > best) { best = bb; k = 1; }
+          if (d > best) { best = d; k = 2; }
+          if (e > best) { k = 3; }
+          dxi[i00 + c] = k == 0 ? g[c] : 0.0f;
+          dxi[i01 + c] = k == 1 ? g[c] : 0.0f;
+          dxi[i10 + c] = k == 2 ? g[c] : 0.0f;
+          dxi[i11 + c] = k == 3 ? g[c] : 0.0f;
+        }
+      }
+      // An odd width leaves a last column no window covers.
+      for (int x = 2 * out_w * channels; x < row; x++) {
+        dxi[2 * oy * row + x] = 0.0f;
+        dxi[(2 * oy + 1) * row + x] = 0.0f;
+      }
+    }
+    for (int i = 2 * out_h * row; i < in_h * row; i++) dxi[i] = 0.0f;
+  }
+}
+
+// MaxPoolGrad, any window/stride/padding, NHWC: dx[first strict max of each window] += dy[window]; dx must be
+// zeroed by the caller.
+EXPORT(max_pool_grad)
+void max_pool_grad(const float* x, const float* dy, float* dx, int batch, int in_h, int in_w, int channels,
+                   int out_h, int out_w, int filter_h, int filter_w, int stride_h, int stride_w, int pad_top,
+                   int pad_left) {
+  const int row = in_w * channels;
+  for (int b = 0; b < batch; b++) {
+    const float* xi = x + b * in_h * row;
+    float* dxi = dx + b * in_h * row;
+    for (int oy = 0; oy < out_h; oy++) {
+      const int y0 = oy * stride_h - pad_top;
+      const int ys = y0 < 0 ? 0 : y0;
+      const int ye = y0 + filter_h > in_h ? in_h : y0 + filter_h;
+      for (int ox = 0; ox < out_w; ox++) {
+        const int x0 = ox * stride_w - pad_left;
+        const int xs = x0 < 0 ? 0 : x0;
+        const int xe = x0 + filter_w > in_w ? in_w : x0 + filter_w;
+        const float* g = dy + ((b * out_h + oy) * out_w + ox) * channels;
+        for (int c = 0; c < channels; c++) {
+          float best = -__builtin_inff();
+          int at = -1;
+          for (int y = ys; y < ye; y++) {
+            for (int xx = xs; xx < xe; xx++) {
+              const int i = y * row + xx * channels + c;
+              const float v = xi[i];
+              if (v > best) {
+                best = v;
+                at = i;
+              }
+            }
+          }
+          if (at >= 0) dxi[at] += g[c];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Instantiates eff's SIMD kernels (kernels.c) on the wasm backend's own memory, so they read and write tensors in place.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorInfo } from '../wasm-kernel-utils.js';
+import { simdKernelsWasmBase64 } from './simd-kernels.wasm.js';
+
+export interface SimdKernels {
+  softplus(x: number, y: number, n: number): void;
+  max_pool_grad_2x2(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
+  ): void;
+  max_pool_grad(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+}
+
+/** The tfjs wasm module's heap is not where eff expects it (a tfjs-backend-wasm other than 4.22?). */
+export class WasmHeapUnavailableError extends Error {
+  readonly code = 'EFF_WASM_HEAP_UNAVAILABLE';
+  constructor(found: string) {
+    super(
+      `eff's SIMD kernels need the tfjs wasm backend's WebAssembly.Memory (module.asm.memory) but found ${found}; ` +
+        `use @tensorflow/tfjs-backend-wasm 4.22 or useBackend('cpu').`,
+    );
+    this.name = 'WasmHeapUnavailableError';
+  }
+}
+
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<BackendWasm, SimdKernels>();
+
+/** eff's SIMD kernels bound to this backend's heap (one instance per backend, made on first use). */
+export function simdKernels(backend: BackendWasm): SimdKernels {
+  const known = instances.get(backend);
+  if (known !== undefined) return known;
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new WasmHeapUnavailableError(typeof memory);
+  compiled ??= new WebAssembly.Module(Buffer.from(simdKernelsWasmBase64, 'base64'));
+  const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+  const kernels = instance.exports as unknown as SimdKernels;
+  instances.set(backend, kernels);
+  return kernels;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function heapOffset(backend: BackendWasm, info: TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId) as { memoryOffset?: number } | undefined;
+  if (data?.memoryOffset == null)
+    throw new Error(`tensor ${JSON.stringify(info.shape)} has no data in the wasm heap`);
+  return data.memoryOffset;
+}
