@@ -15,30 +15,30 @@ const { values: args } = parseArgs({
     'cpu-steps': { type: 'string', default: '1' },
     batch: { type: 'string', default: '256' },
     width: { type: 'string', default: '1' },
-    // wasm-base: only the prototype's kernels (Conv2D gradients), to show what the later kernels bring.
-    backends: { type: 'string', default: 'wasm,wasm-base,cpu' },
+    // wasm-own: the wasm backend's own kernels plus only the one it lacks (Conv2DBackpropFilter), to show what
+    // eff's replacements bring.
+    backends: { type: 'string', default: 'wasm,wasm-own,cpu' },
     profile: { type: 'boolean', default: false },
   },
 });
 const reps = Number(args.reps);
 const batch = Number(args.batch);
 const k = Number(args.width);
-type Mode = 'wasm' | 'wasm-base' | 'cpu';
+type Mode = 'wasm' | 'wasm-own' | 'cpu';
 const backends = (args.backends ?? '').split(',') as Mode[];
 const stepsOn: Record<Mode, number> = {
   wasm: Number(args['wasm-steps']),
-  'wasm-base': Number(args['wasm-steps']),
+  'wasm-own': Number(args['wasm-steps']),
   cpu: Number(args['cpu-steps']),
 };
 const allKernels = registerWasmTrainingKernels();
-const prototypeKernels = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'];
 
 async function enter(mode: Mode): Promise<void> {
   if (mode === 'cpu') {
     await tf.setBackend('cpu');
     return;
   }
-  selectWasmTrainingKernels(mode === 'wasm' ? allKernels : prototypeKernels);
+  selectWasmTrainingKernels(mode === 'wasm' ? allKernels : []);
   await tf.setBackend('wasm');
 }
 
@@ -81,7 +81,7 @@ async function step(): Promise<void> {
   await model.trainOnBatch(xs, ys); // awaits the loss value, so the step is complete
 }
 
-const imgPerS: Record<Mode, number[]> = { wasm: [], 'wasm-base': [], cpu: [] };
+const imgPerS: Record<Mode, number[]> = { wasm: [], 'wasm-own': [], cpu: [] };
 for (let r = 0; r < reps; r++) {
   for (const b of backends) {
     await enter(b);
@@ -111,7 +111,7 @@ function ratio(a: Mode, b: Mode, digits: number): void {
   );
 }
 ratio('wasm', 'cpu', 0);
-ratio('wasm', 'wasm-base', 2);
+ratio('wasm', 'wasm-own', 2);
 
 if (args.profile) {
   await enter('wasm');

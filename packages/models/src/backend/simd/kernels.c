@@ -147,3 +147,65 @@ void max_pool_grad(const float* x, const float* dy, float* dx, int batch, int in
     }
   }
 }
+
+// Transposed patch matrix of a conv input, for the filter gradient as one GEMM: cols[r][q] with
+// r = (i, j, ci) over the filter taps (fh*fw*ci rows) and q = (b, oy, ox) over output pixels, holding
+// x[b, oy*sh + i - pad_top, ox*sw + j - pad_left, ci] or 0 outside the image. Then dW = cols x dy[q][co].
+EXPORT(im2col_t)
+void im2col_t(const float* x, float* cols, int batch, int in_h, int in_w, int in_c, int out_h, int out_w,
+              int filter_h, int filter_w, int stride_h, int stride_w, int pad_top, int pad_left) {
+  float* dst = cols;
+  for (int i = 0; i < filter_h; i++) {
+    for (int j = 0; j < filter_w; j++) {
+      for (int c = 0; c < in_c; c++) {
+        for (int b = 0; b < batch; b++) {
+          const float* xb = x + b * in_h * in_w * in_c + c;
+          for (int oy = 0; oy < out_h; oy++) {
+            const int y = oy * stride_h + i - pad_top;
+            if (y < 0 || y >= in_h) {
+              for (int ox = 0; ox < out_w; ox++) dst[ox] = 0.0f;
+            } else {
+              const float* xr = xb + y * in_w * in_c;
+              for (int ox = 0; ox < out_w; ox++) {
+                const int xx = ox * stride_w + j - pad_left;
+                dst[ox] = (xx >= 0 && xx < in_w) ? xr[xx * in_c] : 0.0f;
+              }
+            }
+            dst += out_w;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Scatter-adds patch gradients back onto the input, for the input gradient as one GEMM: cols[q][r] with
+// q = (b, oy, ox) and r = (i, j, ci) is dy[q][co] x W[r][co]^T; dx[b, oy*sh + i - pad_top, ox*sw + j - pad_left, ci]
+// accumulates it. dx must be zeroed by the caller.
+EXPORT(col2im)
+void col2im(const float* cols, float* dx, int batch, int in_h, int in_w, int in_c, int out_h, int out_w,
+            int filter_h, int filter_w, int stride_h, int stride_w, int pad_top, int pad_left) {
+  const int r_count = filter_h * filter_w * in_c;
+  for (int b = 0; b < batch; b++) {
+    float* dxb = dx + b * in_h * in_w * in_c;
+    for (int oy = 0; oy < out_h; oy++) {
+      for (int ox = 0; ox < out_w; ox++) {
+        const float* src = cols + ((b * out_h + oy) * out_w + ox) * r_count;
+        // Columns j_start..j_end of a filter row land on one contiguous run of dx (NHWC) and come from one
+        // contiguous run of the patch: a single vectorisable add per filter row.
+        const int x0 = ox * stride_w - pad_left;
+        const int j_start = x0 < 0 ? -x0 : 0;
+        const int j_end = x0 + filter_w > in_w ? in_w - x0 : filter_w;
+        if (j_start >= j_end) continue;
+        const int run = (j_end - j_start) * in_c;
+        for (int i = 0; i < filter_h; i++) {
+          const int y = oy * stride_h + i - pad_top;
+          if (y < 0 || y >= in_h) continue;
+          float* d = dxb + (y * in_w + x0 + j_start) * in_c;
+          const float* s = src + (i * filter_w + j_start) * in_c;
+          for (int k = 0; k < run; k++) d[k] += s[k];
+        }
+      }
+    }
+  }
+}

@@ -3,8 +3,26 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { TensorInfo } from '../wasm-kernel-utils.js';
 import { simdKernelsWasmBase64 } from './simd-kernels.wasm.js';
 
+/** batch, inH, inW, inC, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft */
+export type ConvGeometry = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
 export interface SimdKernels {
   softplus(x: number, y: number, n: number): void;
+  im2col_t(x: number, cols: number, ...geometry: ConvGeometry): void;
+  col2im(cols: number, dx: number, ...geometry: ConvGeometry): void;
   max_pool_grad_2x2(
     x: number,
     dy: number,
