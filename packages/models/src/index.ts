@@ -27,4 +27,24 @@ export { type IdxFile, parseIdx } from './data/idx.js';
 export { type FoldIndices, type KFold, type KFoldArgs, kFold } from './data/kfold.js';
 export { type LoadMnistArgs, loadMnist, loadMnistDataset } from './data/mnist.js';
 export { toSplit } from './data/split.js';
+export { type BcnnArgs, type BcnnKind, bcnn } from './models/bcnn.js';
+export { ModelConfigError } from './models/errors.js';
+export { type LeNetActivation, type LeNetArgs, type LeNetInit, lenet } from './models/lenet.js';
+export {
+  type CompileArgs,
+  compileModel,
+  evaluateAccuracy,
+  isStochasticModel,
+  type OptimizerName,
+  type PredictArgs,
+  predictMc,
+} from './models/train.js';
+export {
+  type VariationalArgs,
+  VariationalConv2D,
+  type VariationalConv2DArgs,
+  VariationalDense,
+  type VariationalDenseArgs,
+  variationalKl,
+} from './models/variational.js';
 export type { BackendChoice, BackendInfo, Dataset, Split, Splits } from './types.js';
