@@ -81,7 +81,7 @@ const convCase = fc
     batch: fc.integer({ min: 1, max: 3 }),
     inHeight: fc.integer({ min: 1, max: 13 }),
     inWidth: fc.integer({ min: 1, max: 13 }),
-    inChannels: fc.integer({ min: 1, max: 4 }),
+    inChannels: fc.integer({ min: 1, max: 7 }),
     outChannels: fc.integer({ min: 1, max: 5 }),
     filterHeight: fc.integer({ min: 1, max: 5 }),
     filterWidth: fc.integer({ min: 1, max: 5 }),
@@ -192,6 +192,27 @@ describe('Conv2DBackpropInput on wasm', () => {
       }),
       fcParams,
     );
+  });
+
+  it('matches on the LeNet-1 shapes (batch 8, 28×28×1 same and 14×14×6 valid)', () => {
+    const cases = [
+      { dy: [8, 28, 28, 6], filter: [5, 5, 1, 6], inputShape: [8, 28, 28, 1], pad: 'same' },
+      { dy: [8, 10, 10, 16], filter: [5, 5, 6, 16], inputShape: [8, 14, 14, 6], pad: 'valid' },
+    ];
+    for (const [i, k] of cases.entries()) {
+      const dy = randomTensor(k.dy, 31 + i);
+      const filter = randomTensor(k.filter, 41 + i);
+      const attrs = {
+        strides: [1, 1],
+        pad: k.pad,
+        dataFormat: 'NHWC',
+        inputShape: k.inputShape,
+      } as tf.NamedAttrMap;
+      const expected = runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs);
+      expect(
+        maxScaledError(runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs), expected),
+      ).toBeLessThan(1e-4);
+    }
   });
 
   it('handles explicit pads wider than the filter (negative implied padding)', () => {

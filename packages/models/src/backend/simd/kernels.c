@@ -162,15 +162,22 @@ void im2col_t(const float* x, float* cols, int batch, int in_h, int in_w, int in
           const float* xb = x + b * in_h * in_w * in_c + c;
           for (int oy = 0; oy < out_h; oy++) {
             const int y = oy * stride_h + i - pad_top;
-            if (y < 0 || y >= in_h) {
-              for (int ox = 0; ox < out_w; ox++) dst[ox] = 0.0f;
+            // Output columns lo..hi read inside the image; outside them the patch is zero padding.
+            const int first = j - pad_left;
+            int lo = first >= 0 ? 0 : (-first + stride_w - 1) / stride_w;
+            int hi = in_w - first <= 0 ? 0 : (in_w - first + stride_w - 1) / stride_w;
+            if (hi > out_w) hi = out_w;
+            if (lo > hi) lo = hi;
+            if (y < 0 || y >= in_h) lo = hi = 0;
+            for (int ox = 0; ox < lo; ox++) dst[ox] = 0.0f;
+            const float* xr = xb + y * in_w * in_c + first * in_c;
+            if (stride_w == 1 && in_c == 1) {
+              for (int ox = lo; ox < hi; ox++) dst[ox] = xr[ox];
             } else {
-              const float* xr = xb + y * in_w * in_c;
-              for (int ox = 0; ox < out_w; ox++) {
-                const int xx = ox * stride_w + j - pad_left;
-                dst[ox] = (xx >= 0 && xx < in_w) ? xr[xx * in_c] : 0.0f;
-              }
+              const int step = stride_w * in_c;
+              for (int ox = lo; ox < hi; ox++) dst[ox] = xr[ox * step];
             }
+            for (int ox = hi; ox < out_w; ox++) dst[ox] = 0.0f;
             dst += out_w;
           }
         }
@@ -182,17 +189,17 @@ void im2col_t(const float* x, float* cols, int batch, int in_h, int in_w, int in
 // Scatter-adds patch gradients back onto the input, for the input gradient as one GEMM: cols[q][r] with
 // q = (b, oy, ox) and r = (i, j, ci) is dy[q][co] x W[r][co]^T; dx[b, oy*sh + i - pad_top, ox*sw + j - pad_left, ci]
 // accumulates it. dx must be zeroed by the caller.
-EXPORT(col2im)
-void col2im(const float* cols, float* dx, int batch, int in_h, int in_w, int in_c, int out_h, int out_w,
-            int filter_h, int filter_w, int stride_h, int stride_w, int pad_top, int pad_left) {
+// Many channels: the taps j_start..j_end of a filter row land on one contiguous run of dx (NHWC) and come from
+// one contiguous run of the patch, a single vectorisable add per filter row.
+static void col2im_runs(const float* cols, float* dx, int batch, int in_h, int in_w, int in_c, int out_h,
+                        int out_w, int filter_h, int filter_w, int stride_h, int stride_w, int pad_top,
+                        int pad_left) {
   const int r_count = filter_h * filter_w * in_c;
   for (int b = 0; b < batch; b++) {
     float* dxb = dx + b * in_h * in_w * in_c;
     for (int oy = 0; oy < out_h; oy++) {
       for (int ox = 0; ox < out_w; ox++) {
         const float* src = cols + ((b * out_h + oy) * out_w + ox) * r_count;
-        // Columns j_start..j_end of a filter row land on one contiguous run of dx (NHWC) and come from one
-        // contiguous run of the patch: a single vectorisable add per filter row.
         const int x0 = ox * stride_w - pad_left;
         const int j_start = x0 < 0 ? -x0 : 0;
         const int j_end = x0 + filter_w > in_w ? in_w - x0 : filter_w;
@@ -204,6 +211,42 @@ void col2im(const float* cols, float* dx, int batch, int in_h, int in_w, int in_
           float* d = dxb + (y * in_w + x0 + j_start) * in_c;
           const float* s = src + (i * filter_w + j_start) * in_c;
           for (int k = 0; k < run; k++) d[k] += s[k];
+        }
+      }
+    }
+  }
+}
+
+EXPORT(col2im)
+void col2im(const float* cols, float* dx, int batch, int in_h, int in_w, int in_c, int out_h, int out_w,
+            int filter_h, int filter_w, int stride_h, int stride_w, int pad_top, int pad_left) {
+  const int r_count = filter_h * filter_w * in_c;
+  if (in_c >= 4) {
+    col2im_runs(cols, dx, batch, in_h, in_w, in_c, out_h, out_w, filter_h, filter_w, stride_h, stride_w, pad_top,
+                pad_left);
+    return;
+  }
+  // Few channels: runs would be a handful of floats, so walk each (filter tap, channel) along the output row.
+  for (int b = 0; b < batch; b++) {
+    float* dxb = dx + b * in_h * in_w * in_c;
+    for (int oy = 0; oy < out_h; oy++) {
+      const float* row = cols + (b * out_h + oy) * out_w * r_count;
+      for (int i = 0; i < filter_h; i++) {
+        const int y = oy * stride_h + i - pad_top;
+        if (y < 0 || y >= in_h) continue;
+        for (int j = 0; j < filter_w; j++) {
+          // Output columns lo..hi land inside the image (the rest fell on padding).
+          const int first = j - pad_left;
+          int lo = first >= 0 ? 0 : (-first + stride_w - 1) / stride_w;
+          int hi = in_w - first <= 0 ? 0 : (in_w - first + stride_w - 1) / stride_w;
+          if (hi > out_w) hi = out_w;
+          if (lo >= hi) continue;
+          float* d = dxb + (y * in_w + first) * in_c;
+          const float* s = row + (i * filter_w + j) * in_c;
+          const int d_step = stride_w * in_c;
+          for (int c = 0; c < in_c; c++) {
+            for (int ox = lo; ox < hi; ox++) d[ox * d_step + c] += s[ox * r_count + c];
+          }
         }
       }
     }
