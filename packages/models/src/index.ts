@@ -28,7 +28,8 @@ export { type FoldIndices, type KFold, type KFoldArgs, kFold } from './data/kfol
 export { type LoadMnistArgs, loadMnist, loadMnistDataset } from './data/mnist.js';
 export { toSplit } from './data/split.js';
 export { type BcnnArgs, type BcnnKind, bcnn } from './models/bcnn.js';
-export { ModelConfigError } from './models/errors.js';
+export { ModelConfigError, ModelFileError } from './models/errors.js';
+export { loadModel, type SavedModelFiles, saveModel } from './models/io.js';
 export { type LeNetActivation, type LeNetArgs, type LeNetInit, lenet } from './models/lenet.js';
 export {
   type CompileArgs,
