@@ -28,7 +28,7 @@ const builders = {
 };
 
 function inputFor(model: tf.LayersModel): tf.Tensor {
-  const [, h, w, c] = model.inputs[0]?.shape as number[];
+  const [, h, w, c] = (model.inputs[0]?.shape ?? []) as number[];
   return tf.randomUniform([5, h as number, w as number, c as number], 0, 1, 'float32', 21);
 }
 
