@@ -154,31 +154,54 @@ void max_pool_grad(const float* x, const float* dy, float* dx, int batch, int in
 EXPORT(im2col_t)
 void im2col_t(const float* x, float* cols, int batch, int in_h, int in_w, int in_c, int out_h, int out_w,
               int filter_h, int filter_w, int stride_h, int stride_w, int pad_top, int pad_left) {
-  float* dst = cols;
+  const int q_count = batch * out_h * out_w;
   for (int i = 0; i < filter_h; i++) {
     for (int j = 0; j < filter_w; j++) {
-      for (int c = 0; c < in_c; c++) {
+      // Output columns lo..hi read inside the image; outside them the patch is zero padding.
+      const int first = j - pad_left;
+      int lo = first >= 0 ? 0 : (-first + stride_w - 1) / stride_w;
+      int hi = in_w - first <= 0 ? 0 : (in_w - first + stride_w - 1) / stride_w;
+      if (hi > out_w) hi = out_w;
+      if (lo > hi) lo = hi;
+      const int step = stride_w * in_c;
+      int c = 0;
+      // Four channels per load: one 16-byte read of x feeds four rows of cols.
+      for (; c + 4 <= in_c; c += 4) {
+        float* d0 = cols + ((i * filter_w + j) * in_c + c) * q_count;
+        float* d1 = d0 + q_count;
+        float* d2 = d1 + q_count;
+        float* d3 = d2 + q_count;
         for (int b = 0; b < batch; b++) {
-          const float* xb = x + b * in_h * in_w * in_c + c;
-          for (int oy = 0; oy < out_h; oy++) {
+          for (int oy = 0; oy < out_h; oy++, d0 += out_w, d1 += out_w, d2 += out_w, d3 += out_w) {
             const int y = oy * stride_h + i - pad_top;
-            // Output columns lo..hi read inside the image; outside them the patch is zero padding.
-            const int first = j - pad_left;
-            int lo = first >= 0 ? 0 : (-first + stride_w - 1) / stride_w;
-            int hi = in_w - first <= 0 ? 0 : (in_w - first + stride_w - 1) / stride_w;
-            if (hi > out_w) hi = out_w;
-            if (lo > hi) lo = hi;
-            if (y < 0 || y >= in_h) lo = hi = 0;
-            for (int ox = 0; ox < lo; ox++) dst[ox] = 0.0f;
-            const float* xr = xb + y * in_w * in_c + first * in_c;
-            if (stride_w == 1 && in_c == 1) {
-              for (int ox = lo; ox < hi; ox++) dst[ox] = xr[ox];
+            const int l = (y < 0 || y >= in_h) ? hi : lo;
+            for (int ox = 0; ox < l; ox++) d0[ox] = d1[ox] = d2[ox] = d3[ox] = 0.0f;
+            const float* xr = x + ((b * in_h + y) * in_w + first) * in_c + c;
+            for (int ox = l; ox < hi; ox++) {
+              const v128_t v = wasm_v128_load(xr + ox * step);
+              d0[ox] = wasm_f32x4_extract_lane(v, 0);
+              d1[ox] = wasm_f32x4_extract_lane(v, 1);
+              d2[ox] = wasm_f32x4_extract_lane(v, 2);
+              d3[ox] = wasm_f32x4_extract_lane(v, 3);
+            }
+            for (int ox = hi; ox < out_w; ox++) d0[ox] = d1[ox] = d2[ox] = d3[ox] = 0.0f;
+          }
+        }
+      }
+      for (; c < in_c; c++) {
+        float* dst = cols + ((i * filter_w + j) * in_c + c) * q_count;
+        for (int b = 0; b < batch; b++) {
+          for (int oy = 0; oy < out_h; oy++, dst += out_w) {
+            const int y = oy * stride_h + i - pad_top;
+            const int l = (y < 0 || y >= in_h) ? hi : lo;
+            for (int ox = 0; ox < l; ox++) dst[ox] = 0.0f;
+            const float* xr = x + ((b * in_h + y) * in_w + first) * in_c + c;
+            if (step == 1) {
+              for (int ox = l; ox < hi; ox++) dst[ox] = xr[ox];
             } else {
-              const int step = stride_w * in_c;
-              for (int ox = lo; ox < hi; ox++) dst[ox] = xr[ox * step];
+              for (int ox = l; ox < hi; ox++) dst[ox] = xr[ox * step];
             }
             for (int ox = hi; ox < out_w; ox++) dst[ox] = 0.0f;
-            dst += out_w;
           }
         }
       }
