@@ -4,25 +4,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { childrenOf, gone } from '../test/processes.js';
 import { ProbeError, ProbeParseError } from './errors.js';
 import { nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
+import type { BadLineReport } from './tolerance.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
 const fakeBin = join(fixtures, 'bin', 'nvidia-smi');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
-  return !alive(pid);
-}
 
 describe('parseNvidiaSmiLine', () => {
   it('parses the fixture lines', () => {
@@ -98,6 +86,46 @@ describe('nvidiaSmiProbe (fake nvidia-smi)', () => {
       }
     });
   }
+
+  it('one garbage line is skipped and reported, the stream goes on (a gap, not a number)', async () => {
+    process.env.FAKE_NVSMI_MODE = 'glitch';
+    try {
+      const bad: BadLineReport[] = [];
+      const got = await lastValueFrom(
+        nvidiaSmiProbe({ binary: fakeBin })
+          .samples({ intervalMs: 30, onBadLine: (r) => bad.push(r) })
+          .pipe(take(5), toArray()),
+      );
+      expect(got.map((s) => [s.deviceId, s.kind === 'power' ? s.powerW : -1])).toEqual([
+        ['gpu0', 71.23],
+        ['gpu1', 254.8],
+        ['gpu1', 254.8],
+        ['gpu0', 71.23],
+        ['gpu1', 254.8],
+      ]);
+      expect(bad).toHaveLength(1);
+      expect(bad[0]!.error.input).toBe('0, GPU-3f2c6e4a-1b2d-4c5e-8f90-a1b2c3d4e5f6, 7#.1');
+    } finally {
+      delete process.env.FAKE_NVSMI_MODE;
+    }
+  });
+
+  it('unsubscribing during the --help-query-gpu capability query kills that query', async () => {
+    process.env.FAKE_NVSMI_MODE = 'slowhelp';
+    try {
+      const pids: number[] = [];
+      const sub = nvidiaSmiProbe({ binary: fakeBin, onSpawn: (c) => c.pid && pids.push(c.pid) })
+        .samples({ intervalMs: 30 })
+        .subscribe({ error: () => {} });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pids).toHaveLength(1);
+      sub.unsubscribe();
+      expect(await gone(pids[0]!)).toBe(true);
+      expect(childrenOf(process.pid)).toEqual([]);
+    } finally {
+      delete process.env.FAKE_NVSMI_MODE;
+    }
+  });
 
   it('a missing binary is ProbeUnavailableError, and check() says why', async () => {
     const probe = nvidiaSmiProbe({ binary: '/nonexistent/nvidia-smi' });

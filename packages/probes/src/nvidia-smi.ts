@@ -1,10 +1,11 @@
 // nvidia-smi probe: one long-running `--query-gpu=... --format=csv,noheader,nounits -lms N` process per subscription.
 import type { ChildProcess } from 'node:child_process';
-import { concatMap, defer, from, mergeMap, type Observable } from 'rxjs';
+import { catchError, map, mergeMap, type Observable, of } from 'rxjs';
 import { ProbeParseError, ProbeUnavailableError } from './errors.js';
 import type { PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
-import { runOnce, spawnLines } from './spawn.js';
+import { runOnce, runOnce$, spawnLines } from './spawn.js';
+import { parseTolerantly } from './tolerance.js';
 
 export interface NvidiaSmiProbeOptions {
   /** GPU indices to read (`-i`); all GPUs when omitted. */
@@ -55,14 +56,6 @@ export function parseNvidiaSmiLine(line: string): NvidiaSmiRow {
   return { index: Number(indexText), uuid, powerW: Number(powerText) };
 }
 
-/** Which power field to query: `power.draw.instant` on drivers that have it (>= 535), else `power.draw`. */
-export async function nvidiaSmiPowerField(
-  binary = 'nvidia-smi',
-): Promise<'power.draw.instant' | 'power.draw'> {
-  const { stdout } = await runOnce(binary, ['--help-query-gpu']);
-  return stdout.includes('"power.draw.instant"') ? 'power.draw.instant' : 'power.draw';
-}
-
 export function nvidiaSmiProbe(options: NvidiaSmiProbeOptions = {}): Probe {
   const binary = options.binary ?? 'nvidia-smi';
   const baseArgs = (): string[] => (options.gpus ? ['-i', options.gpus.join(',')] : []);
@@ -102,11 +95,16 @@ export function nvidiaSmiProbe(options: NvidiaSmiProbeOptions = {}): Probe {
           `nvidia-smi: intervalMs must be >= ${NVIDIA_SMI_MIN_INTERVAL_MS}, got ${intervalMs}`,
         );
       }
-      return defer(() =>
-        from(
-          nvidiaSmiPowerField(binary).catch(() => 'power.draw' as const), // spawnLines reports a missing binary
-        ),
-      ).pipe(
+      // `power.draw.instant` on drivers that have it (>= 535; power.draw is a 1 s average there), else power.draw
+      const field$ = runOnce$(binary, ['--help-query-gpu'], {
+        tool: 'nvidia-smi',
+        timeoutMs: 5000,
+        onSpawn: options.onSpawn,
+      }).pipe(
+        map(({ stdout }) => (stdout.includes('"power.draw.instant"') ? 'power.draw.instant' : 'power.draw')),
+        catchError(() => of('power.draw' as const)), // spawnLines reports a missing binary
+      );
+      return field$.pipe(
         mergeMap((field) =>
           spawnLines(
             binary,
@@ -120,27 +118,32 @@ export function nvidiaSmiProbe(options: NvidiaSmiProbeOptions = {}): Probe {
             { tool: 'nvidia-smi', stallMs: Math.max(2000, 5 * intervalMs), onSpawn: options.onSpawn },
           ),
         ),
-        concatMap((line) => {
-          if (line.trim() === '') return [];
-          const tMs = nowMs();
-          const row = parseNvidiaSmiLine(line);
-          if (row.powerW === null) {
-            throw new ProbeUnavailableError(
-              `nvidia-smi reports power as not available on GPU ${row.index} (${row.uuid}); ` +
-                'this board has no power sensor: use `--probe estimate` for it',
-            );
-          }
-          const sample: PowerReading = {
-            kind: 'power',
-            tMs,
-            deviceId: `gpu${row.index}`,
-            component: 'gpu',
-            source: 'nvidia-smi',
-            estimated: false,
-            powerW: row.powerW,
-          };
-          return [sample];
-        }),
+        parseTolerantly(
+          'nvidia-smi',
+          (line: string): PowerReading[] => {
+            if (line.trim() === '') return [];
+            const tMs = nowMs();
+            const row = parseNvidiaSmiLine(line);
+            if (row.powerW === null) {
+              throw new ProbeUnavailableError(
+                `nvidia-smi reports power as not available on GPU ${row.index} (${row.uuid}); ` +
+                  'this board has no power sensor: use `--probe estimate` for it',
+              );
+            }
+            return [
+              {
+                kind: 'power',
+                tMs,
+                deviceId: `gpu${row.index}`,
+                component: 'gpu',
+                source: 'nvidia-smi',
+                estimated: false,
+                powerW: row.powerW,
+              },
+            ];
+          },
+          probeOptions,
+        ),
       );
     },
   };

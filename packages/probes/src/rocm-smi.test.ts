@@ -1,12 +1,15 @@
 // rocm-smi probe: JSON parser on the documented format, fake rocm-smi end to end, and the real Debian rocm-smi failing.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { childrenOf, gone } from '../test/processes.js';
 import { ProbeError, ProbeParseError } from './errors.js';
 import { parseRocmSmiJson, rocmSmiProbe } from './rocm-smi.js';
+import type { BadLineReport } from './tolerance.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
 const fakeBin = join(fixtures, 'bin', 'rocm-smi');
@@ -79,7 +82,9 @@ describe('rocmSmiProbe', () => {
     it(`fake mode ${mode} -> ${code}`, async () => {
       process.env.FAKE_ROCM_MODE = mode;
       try {
-        const err = await firstValueFrom(rocmSmiProbe({ binary: fakeBin }).samples()).catch((e) => e);
+        const err = await firstValueFrom(
+          rocmSmiProbe({ binary: fakeBin }).samples({ maxConsecutiveBadLines: 0 }),
+        ).catch((e) => e);
         expect(err).toBeInstanceOf(ProbeError);
         expect((err as ProbeError).code).toBe(code);
       } finally {
@@ -87,6 +92,60 @@ describe('rocmSmiProbe', () => {
       }
     });
   }
+  it('unsubscribing while a (slow) poll is in flight kills that rocm-smi at once', async () => {
+    process.env.FAKE_ROCM_MODE = 'slow';
+    try {
+      const pids: number[] = [];
+      const sub = rocmSmiProbe({ binary: fakeBin, onSpawn: (c) => c.pid && pids.push(c.pid) })
+        .samples({ intervalMs: 500 })
+        .subscribe({ error: () => {} });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pids).toHaveLength(1);
+      const t0 = Date.now();
+      sub.unsubscribe();
+      expect(await gone(pids[0]!, 1000)).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(childrenOf(process.pid)).toEqual([]);
+    } finally {
+      delete process.env.FAKE_ROCM_MODE;
+    }
+  });
+  it('one garbage poll is skipped and reported; the polls after it still give samples', async () => {
+    process.env.FAKE_ROCM_MODE = 'glitch';
+    process.env.FAKE_ROCM_STATE = join(mkdtempSync(join(tmpdir(), 'eff-rocm-')), 'polls');
+    try {
+      const bad: BadLineReport[] = [];
+      const got = await lastValueFrom(
+        rocmSmiProbe({ binary: fakeBin })
+          .samples({ intervalMs: 500, onBadLine: (r) => bad.push(r) })
+          .pipe(take(4), toArray()),
+      );
+      expect(got.map((s) => s.deviceId)).toEqual(['card0', 'card1', 'card0', 'card1']);
+      // poll 2 was skipped: the second pair comes from poll 3, a full interval later than without the glitch
+      expect(got[2]!.tMs - got[0]!.tMs).toBeGreaterThan(900);
+      expect(bad.map((b) => [b.probe, b.consecutive, b.total, b.error.code])).toEqual([
+        ['rocm-smi', 1, 1, 'E_PROBE_PARSE'],
+      ]);
+      expect(bad[0]!.error.message).toMatch(/lots/);
+    } finally {
+      delete process.env.FAKE_ROCM_MODE;
+      delete process.env.FAKE_ROCM_STATE;
+    }
+  });
+  it('garbage on every poll errors after 3 skipped polls, saying how many', async () => {
+    process.env.FAKE_ROCM_MODE = 'garbage';
+    try {
+      const bad: BadLineReport[] = [];
+      const err = await lastValueFrom(
+        rocmSmiProbe({ binary: fakeBin }).samples({ intervalMs: 500, onBadLine: (r) => bad.push(r) }),
+      ).catch((e) => e);
+      expect((err as ProbeError).code).toBe('E_PROBE_PARSE');
+      expect((err as Error).message).toMatch(/4 unparseable outputs in a row \(4 since start; 3 tolerated\)/);
+      expect(bad.map((b) => b.consecutive)).toEqual([1, 2, 3, 4]);
+    } finally {
+      delete process.env.FAKE_ROCM_MODE;
+    }
+  });
   const real = spawnSync('sh', ['-c', 'command -v rocm-smi']).stdout.toString().trim();
   it.skipIf(!real)('the real rocm-smi on a machine without amdgpu fails with a typed error', async () => {
     const probe = rocmSmiProbe({ binary: real });

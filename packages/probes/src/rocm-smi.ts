@@ -1,10 +1,11 @@
 // rocm-smi probe: polls `rocm-smi --showpower [--showenergycounter] --json` each interval for AMD GPU power/energy.
 import type { ChildProcess } from 'node:child_process';
-import { concatMap, from, type Observable, timer } from 'rxjs';
+import { catchError, exhaustMap, firstValueFrom, type Observable, timer } from 'rxjs';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
 import type { PowerSample, Probe, ProbeCheck, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
-import { runOnce } from './spawn.js';
+import { type RunResult, runOnce$ } from './spawn.js';
+import { parseTolerantly } from './tolerance.js';
 
 export interface RocmSmiProbeOptions {
   /** Default poll interval; each poll starts a Python process (~100-300 ms), so below 500 ms it cannot keep up. */
@@ -17,6 +18,8 @@ export interface RocmSmiProbeOptions {
 
 export const ROCM_SMI_DEFAULT_INTERVAL_MS = 1000;
 export const ROCM_SMI_MIN_INTERVAL_MS = 500;
+/** A poll that takes longer is killed and errors with ProbeStalledError. */
+const POLL_TIMEOUT_MS = 10_000;
 
 const POWER_KEYS = ['Current Socket Graphics Package Power (W)', 'Average Graphics Package Power (W)'];
 const ENERGY_KEY = 'Accumulated Energy (uJ)';
@@ -77,45 +80,60 @@ export function parseRocmSmiJson(text: string): RocmSmiReading[] {
   return readings;
 }
 
+/** Turns one finished rocm-smi run into readings, or a typed error (no GPU, failure, unparseable JSON). */
+function readingsOf(result: RunResult): RocmSmiReading[] {
+  const { code, stdout, stderr } = result;
+  if (!stdout.includes('{')) {
+    const why = (stderr || stdout).trim().slice(0, 300);
+    if (code === 0 || /not initialized|not found|No AMD GPU/i.test(why)) {
+      throw new ProbeUnavailableError(
+        `rocm-smi found no AMD GPU (exit ${code}): ${why || 'no output'}; load the amdgpu driver or pick another probe`,
+      );
+    }
+    throw new ProbeExitedError(`rocm-smi failed (exit ${code}): ${why}`, code, null);
+  }
+  const readings = parseRocmSmiJson(stdout).filter((r) => r.powerW !== undefined || r.energyJ !== undefined);
+  if (readings.length === 0) {
+    throw new ProbeUnavailableError(
+      'rocm-smi lists no card with a power or energy reading; pick another probe',
+    );
+  }
+  return readings;
+}
+
+function samplesOf(readings: readonly RocmSmiReading[]): PowerSample[] {
+  const tMs = nowMs();
+  const out: PowerSample[] = [];
+  for (const r of readings) {
+    const base = { tMs, deviceId: r.card, component: 'gpu' as const, source: 'rocm-smi', estimated: false };
+    // Prefer the hardware energy accumulator; power is the fallback.
+    if (r.energyJ !== undefined) out.push({ ...base, kind: 'energy', energyJ: r.energyJ });
+    else if (r.powerW !== undefined) out.push({ ...base, kind: 'power', powerW: r.powerW });
+  }
+  return out;
+}
+
 export function rocmSmiProbe(options: RocmSmiProbeOptions = {}): Probe {
   const binary = options.binary ?? 'rocm-smi';
   const args = ['--showpower', ...(options.energyCounter === false ? [] : ['--showenergycounter']), '--json'];
-  const query = async (): Promise<RocmSmiReading[]> => {
-    let result: Awaited<ReturnType<typeof runOnce>>;
-    try {
-      result = await runOnce(binary, args, 10_000);
-    } catch (err) {
-      throw new ProbeUnavailableError(`rocm-smi: executable \`${binary}\` not found; install rocm-smi`, {
-        cause: err,
-      });
-    }
-    const { code, stdout, stderr } = result;
-    if (!stdout.includes('{')) {
-      const why = (stderr || stdout).trim().slice(0, 300);
-      if (code === 0 || /not initialized|not found|No AMD GPU/i.test(why)) {
-        throw new ProbeUnavailableError(
-          `rocm-smi found no AMD GPU (exit ${code}): ${why || 'no output'}; load the amdgpu driver or pick another probe`,
-        );
-      }
-      throw new ProbeExitedError(`rocm-smi failed (exit ${code}): ${why}`, code, null);
-    }
-    const readings = parseRocmSmiJson(stdout).filter(
-      (r) => r.powerW !== undefined || r.energyJ !== undefined,
+  /** One poll; unsubscribing while it runs kills rocm-smi (no poll outlives the subscription). */
+  const poll = (): Observable<RunResult> =>
+    runOnce$(binary, args, { tool: 'rocm-smi', timeoutMs: POLL_TIMEOUT_MS, onSpawn: options.onSpawn }).pipe(
+      catchError((err: NodeJS.ErrnoException) => {
+        throw err.code === 'ENOENT'
+          ? new ProbeUnavailableError(`rocm-smi: executable \`${binary}\` not found; install rocm-smi`, {
+              cause: err,
+            })
+          : err;
+      }),
     );
-    if (readings.length === 0) {
-      throw new ProbeUnavailableError(
-        'rocm-smi lists no card with a power or energy reading; pick another probe',
-      );
-    }
-    return readings;
-  };
   return {
     name: 'rocm-smi',
     components: ['gpu'],
     estimated: false,
     async check(): Promise<ProbeCheck> {
       try {
-        const readings = await query();
+        const readings = readingsOf(await firstValueFrom(poll()));
         return { available: true, devices: readings.map((r) => r.card) };
       } catch (err) {
         return { available: false, reason: (err as Error).message };
@@ -129,28 +147,9 @@ export function rocmSmiProbe(options: RocmSmiProbeOptions = {}): Probe {
         );
       }
       return timer(0, intervalMs).pipe(
-        // concatMap: one rocm-smi at a time; runOnce's timeout kills a hung one
-        concatMap(() =>
-          from(
-            query().then((readings) => {
-              const tMs = nowMs();
-              const out: PowerSample[] = [];
-              for (const r of readings) {
-                const base = {
-                  tMs,
-                  deviceId: r.card,
-                  component: 'gpu' as const,
-                  source: 'rocm-smi',
-                  estimated: false,
-                };
-                // Prefer the hardware energy accumulator; power is the fallback.
-                if (r.energyJ !== undefined) out.push({ ...base, kind: 'energy', energyJ: r.energyJ });
-                else if (r.powerW !== undefined) out.push({ ...base, kind: 'power', powerW: r.powerW });
-              }
-              return out;
-            }),
-          ).pipe(concatMap((xs) => xs)),
-        ),
+        // exhaustMap: one rocm-smi at a time, a tick during a slow poll is skipped (not queued)
+        exhaustMap(() => poll()),
+        parseTolerantly('rocm-smi', (result: RunResult) => samplesOf(readingsOf(result)), probeOptions),
       );
     },
   };

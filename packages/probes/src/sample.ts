@@ -1,5 +1,6 @@
 // The contract between probes and the meter in @eff/core: what one power reading is.
 import type { Observable } from 'rxjs';
+import type { BadLineReport } from './tolerance.js';
 
 /** What a reading covers. `system` is a whole-machine figure (battery, wall meter) and contains the others. */
 export type Component = 'gpu' | 'cpu' | 'ram' | 'system';
@@ -53,6 +54,13 @@ export interface ProbeCheck {
 export interface ProbeOptions {
   /** Sampling interval in ms. Each probe documents its minimum and default. */
   intervalMs?: number;
+  /**
+   * Tool outputs (lines, polls, reports) that cannot be parsed are skipped, reported to `onBadLine` and leave a
+   * gap; more than this many in a row error the stream with ProbeParseError. 0 = strict. Default 3.
+   */
+  maxConsecutiveBadLines?: number;
+  /** Called for every skipped unparseable output (count them, show them). */
+  onBadLine?: (report: BadLineReport) => void;
 }
 
 /**

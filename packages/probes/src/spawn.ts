@@ -3,6 +3,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Observable } from 'rxjs';
 import { ProbeExitedError, ProbeStalledError, ProbeUnavailableError } from './errors.js';
 
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
 export interface SpawnLinesOptions {
   /** Tool name for messages, e.g. `nvidia-smi`. */
   tool: string;
@@ -105,12 +111,62 @@ export function spawnLines(
   });
 }
 
-/** Runs a command to completion and returns stdout (for capability checks); rejects on spawn error. */
-export function runOnce(
+/**
+ * One run of a polled tool as a cold Observable: subscribing spawns it, the result is emitted when it exits,
+ * unsubscribing (e.g. stopping a probe while a poll is in flight) kills it at once. A run longer than `timeoutMs`
+ * is killed and errors with ProbeStalledError; a missing binary errors with the spawn error (ENOENT).
+ */
+export function runOnce$(
   binary: string,
   args: readonly string[],
-  timeoutMs = 5000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  options: {
+    tool: string;
+    timeoutMs: number;
+    onSpawn?: (child: ChildProcess) => void;
+    env?: NodeJS.ProcessEnv;
+  },
+): Observable<RunResult> {
+  return new Observable<RunResult>((subscriber) => {
+    const child = spawn(binary, [...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    });
+    options.onSpawn?.(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    const timerId = setTimeout(() => {
+      killChild(child);
+      subscriber.error(
+        new ProbeStalledError(
+          `${options.tool} did not finish within ${options.timeoutMs} ms (killed); the tool or driver hung: ` +
+            'run it by hand to check, or raise the interval',
+        ),
+      );
+    }, options.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timerId);
+      subscriber.error(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timerId);
+      subscriber.next({ code, stdout, stderr });
+      subscriber.complete();
+    });
+    return () => {
+      clearTimeout(timerId);
+      killChild(child);
+    };
+  });
+}
+
+/** Runs a command to completion and returns stdout (for capability checks); rejects on spawn error. */
+export function runOnce(binary: string, args: readonly string[], timeoutMs = 5000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, [...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
     let stdout = '';
