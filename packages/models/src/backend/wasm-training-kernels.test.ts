@@ -425,6 +425,46 @@ describe('Softplus on wasm', () => {
   });
 });
 
+describe('Sum on wasm', () => {
+  it('matches the cpu backend to 1e-4 for every axis set and keepDims (leading axes take the SIMD path)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 0, max: 15 }),
+        (shape, keepDims, seed, axisMask) => {
+          const axis = shape.map((_, i) => i).filter((i) => (axisMask >> i) & 1);
+          const x = randomTensor(shape, seed);
+          const attrs = { axis, keepDims } as tf.NamedAttrMap;
+          const expected = runKernelOn('cpu', 'Sum', { x }, attrs);
+          expect(maxScaledError(runKernelOn('wasm', 'Sum', { x }, attrs), expected)).toBeLessThan(1e-4);
+        },
+      ),
+      fcParams,
+    );
+  });
+
+  it("matches on a LeNet-1 bias gradient (200,704 rows × 6) and a dense one, with the cpu's float64 precision", () => {
+    for (const [shape, axis] of [
+      [
+        [256, 28, 28, 6],
+        [0, 1, 2],
+      ],
+      [[256, 120], [0]],
+    ] as const) {
+      const x = randomTensor([...shape], 5);
+      const attrs = { axis: [...axis], keepDims: false } as tf.NamedAttrMap;
+      const expected = runKernelOn('cpu', 'Sum', { x }, attrs);
+      const actual = runKernelOn('wasm', 'Sum', { x }, attrs);
+      expect(actual.shape).toEqual([shape[shape.length - 1]]);
+      for (let i = 0; i < expected.values.length; i++) {
+        expect(Math.abs((actual.values[i] ?? 0) - (expected.values[i] ?? 0))).toBeLessThan(1e-3);
+      }
+    }
+  });
+});
+
 describe('selectWasmTrainingKernels', () => {
   it("puts the wasm backend's own kernels back (and they still work), keeping the ones it lacks", () => {
     const a = randomTensor([5, 7], 1);

@@ -6,6 +6,7 @@ import { batchMatMulWasm } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm } from './conv2d-backprop.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { softplusWasm } from './softplus.js';
+import { sumWasm } from './sum.js';
 import { builtinKernel, keepBuiltinKernel, runBuiltinKernel } from './wasm-kernel-utils.js';
 
 interface OwnKernel {
@@ -29,6 +30,7 @@ const ownKernels: OwnKernel[] = [
   { kernelName: 'BatchMatMul', kernelFunc: batchMatMulWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Softplus', kernelFunc: softplusWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: 'Sum', kernelFunc: sumWasm as unknown as tf.KernelFunc, reason: 'faster' },
 ];
 
 /**

@@ -275,3 +275,29 @@ void col2im(const float* cols, float* dx, int batch, int in_h, int in_w, int in_
     }
   }
 }
+
+// y[c] = sum over r of x[r][c] for a rows x cols matrix: a Sum over the leading axes, as every bias gradient is.
+// Accumulates in float64, four columns per pass, so long columns (200k rows for LeNet's conv1) lose no precision.
+EXPORT(sum_leading)
+void sum_leading(const float* x, float* y, int rows, int cols) {
+  int c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    v128_t lo = wasm_f64x2_splat(0.0), hi = wasm_f64x2_splat(0.0);
+    const float* p = x + c;
+    for (int r = 0; r < rows; r++, p += cols) {
+      const v128_t v = wasm_v128_load(p);
+      lo = wasm_f64x2_add(lo, wasm_f64x2_promote_low_f32x4(v));
+      hi = wasm_f64x2_add(hi, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1)));
+    }
+    y[c] = (float)wasm_f64x2_extract_lane(lo, 0);
+    y[c + 1] = (float)wasm_f64x2_extract_lane(lo, 1);
+    y[c + 2] = (float)wasm_f64x2_extract_lane(hi, 0);
+    y[c + 3] = (float)wasm_f64x2_extract_lane(hi, 1);
+  }
+  for (; c < cols; c++) {
+    double s = 0.0;
+    const float* p = x + c;
+    for (int r = 0; r < rows; r++, p += cols) s += *p;
+    y[c] = (float)s;
+  }
+}
