@@ -5,47 +5,78 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { childrenOf, gone } from '../test/processes.js';
 import { ProbeError, ProbeParseError } from './errors.js';
-import { PowerstatParser, powerstatProbe } from './powerstat.js';
+import { PowerstatParser, powerstatComponent, powerstatProbe } from './powerstat.js';
+import type { BadLineReport } from './tolerance.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
 const fakeBin = join(fixtures, 'bin', 'powerstat');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+function parseFixture(name: string) {
+  const parser = new PowerstatParser();
+  const rows = readFileSync(join(fixtures, name), 'utf8')
+    .split('\n')
+    .map((l) => parser.feed(l))
+    .filter((r) => r !== null);
+  return { rows, rowCount: parser.rowCount };
 }
 
 describe('PowerstatParser', () => {
-  it('reads per-domain watts from the fixture and skips banners', () => {
-    const parser = new PowerstatParser();
-    const rows = readFileSync(join(fixtures, 'powerstat-R-D.txt'), 'utf8')
-      .split('\n')
-      .map((l) => parser.feed(l))
-      .filter((r) => r !== null);
-    expect(rows).toEqual([
-      { domainsW: { 'pkg-0': 24.1, core: 18.52, uncore: 0.31, dram: 3.21 } },
-      { domainsW: { 'pkg-0': 24.77, core: 19.01, uncore: 0.3, dram: 3.42 } },
-      { domainsW: { 'pkg-0': 55.4, core: 48, uncore: 0.45, dram: 6.17 } },
+  it('reads per-domain watts from real powerstat 0.04.06 output, skipping banner, rulers and summary', () => {
+    const { rows, rowCount } = parseFixture('powerstat-0.04.06-R-D.txt');
+    expect(rowCount).toBe(6);
+    expect(rows[0]).toEqual({
+      domainsW: { core: 14.99, uncore: 0.4, dram: 2.5, 'pkg-0': 19.99 },
+      inaccurate: false,
+    });
+    expect(rows[5]).toEqual({
+      domainsW: { core: 18.75, uncore: 0.5, dram: 3.12, 'pkg-0': 25 },
+      inaccurate: false,
+    });
+  });
+  it('reads the real Debian powerstat 0.03.01 output (mmio package domain only)', () => {
+    const { rows } = parseFixture('powerstat-0.03.01-R-D.txt');
+    expect(rows.map((r) => r.domainsW)).toEqual([
+      { 'pkg-0': 19.99 },
+      { 'pkg-0': 25 },
+      { 'pkg-0': 25 },
+      { 'pkg-0': 25 },
+      { 'pkg-0': 24.99 },
+      { 'pkg-0': 25.01 },
     ]);
   });
-  it('rejects rows that do not fit the heading', () => {
+  it("marks a row whose Watts carries powerstat's E (inaccurate) flag, and keeps same-named domains apart", () => {
+    const parser = new PowerstatParser();
+    parser.feed('  Time    User  Nice   Sys  Idle    IO  Run Ctxt/s  IRQ/s  Watts   pkg-0   dram   dram');
+    expect(
+      parser.feed('10:00:00   0.0   0.0   2.0  98.0   0.0    1    396    372   0.00E   0.00   0.00   0.00'),
+    ).toEqual({
+      domainsW: { 'pkg-0': 0, dram: 0, 'dram#2': 0 },
+      inaccurate: true,
+    });
+    expect(powerstatComponent('dram#2')).toBe('ram');
+    expect(powerstatComponent('uncore')).toBeUndefined();
+    expect(powerstatComponent('pkg-1')).toBe('cpu');
+  });
+  it('rejects rows that do not fit the heading, counting them as rows', () => {
     const parser = new PowerstatParser();
     expect(() => parser.feed('10:00:00 1 2 3')).toThrow(ProbeParseError);
     parser.feed('  Time    User  Watts  pkg-0');
     expect(() => parser.feed('10:00:00 1.0 3.0')).toThrow(ProbeParseError);
-    expect(() => parser.feed('10:00:00 1.0 3.0 nan')).toThrow(ProbeParseError);
-    expect(parser.feed('10:00:00 1.0 3.0 2.5')).toEqual({ domainsW: { 'pkg-0': 2.5 } });
+    expect(() => parser.feed('10:00:00 1.0 3.0 -nan')).toThrow(ProbeParseError);
+    expect(() => parser.feed('10:00:00 1.0 x 2.5')).toThrow(ProbeParseError);
+    expect(parser.feed('10:00:00 1.0 3.0 2.5')).toEqual({ domainsW: { 'pkg-0': 2.5 }, inaccurate: false });
+    expect(parser.rowCount).toBe(5);
   });
   it('fuzz: 10k lines, only ProbeParseError or finite non-negative watts', () => {
     const rowish = fc
-      .array(fc.oneof(fc.constantFrom('1.0', '0', '-1', 'nan', '2.5e3', ''), fc.string({ maxLength: 4 })), {
-        maxLength: 6,
-      })
+      .array(
+        fc.oneof(fc.constantFrom('1.0', '0', '-1', 'nan', '2.5e3', '3.1E', ''), fc.string({ maxLength: 4 })),
+        {
+          maxLength: 6,
+        },
+      )
       .map((cells) => `10:00:00 ${cells.join(' ')}`);
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string(), rowish), { maxLength: 3 }), (lines) => {
@@ -67,37 +98,76 @@ describe('PowerstatParser', () => {
 });
 
 describe('powerstatProbe', () => {
-  it('streams package and dram (never core/uncore) with times rebuilt from the row index', async () => {
+  it('streams package and dram (never core/uncore) with times rebuilt from the row index; kills on unsubscribe', async () => {
     let pid = 0;
     const probe = powerstatProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) });
     const got = await lastValueFrom(probe.samples({ intervalMs: 500 }).pipe(take(4), toArray()));
     expect(got.map((s) => [s.deviceId, s.component, s.kind === 'power' ? s.powerW : -1])).toEqual([
-      ['pkg-0', 'cpu', 24.1],
-      ['dram', 'ram', 3.21],
-      ['pkg-0', 'cpu', 24.77],
-      ['dram', 'ram', 3.42],
+      ['dram', 'ram', 2.5],
+      ['pkg-0', 'cpu', 19.99],
+      ['dram', 'ram', 3.13],
+      ['pkg-0', 'cpu', 25],
     ]);
     expect(got[2]!.tMs - got[0]!.tMs).toBe(500);
-    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(alive(pid)).toBe(false);
+    expect(await gone(pid)).toBe(true);
   });
-  for (const [mode, code] of [
-    ['exit', 'E_PROBE_EXITED'],
-    ['garbage', 'E_PROBE_PARSE'],
+  it('check() runs the sampler (powerstat refuses short runs) and lists the usable domains', async () => {
+    expect(await powerstatProbe({ binary: fakeBin }).check()).toEqual({
+      available: true,
+      devices: ['dram', 'pkg-0'],
+    });
+    expect(childrenOf(process.pid)).toEqual([]);
+  });
+  it('one unparseable row is skipped and reported; the next row keeps its place on the time grid', async () => {
+    process.env.FAKE_POWERSTAT_MODE = 'glitch';
+    try {
+      const bad: BadLineReport[] = [];
+      const got = await lastValueFrom(
+        powerstatProbe({ binary: fakeBin })
+          .samples({ intervalMs: 500, onBadLine: (r) => bad.push(r) })
+          .pipe(take(4), toArray()),
+      );
+      expect(got.map((s) => s.deviceId)).toEqual(['dram', 'pkg-0', 'dram', 'pkg-0']);
+      expect(got[2]!.tMs - got[0]!.tMs).toBe(1000); // row 2 is a gap, row 3 is at start + 3 x interval
+      expect(bad.map((b) => [b.consecutive, b.total])).toEqual([[1, 1]]);
+      expect(bad[0]!.error.message).toMatch(/-nan/);
+    } finally {
+      delete process.env.FAKE_POWERSTAT_MODE;
+    }
+  });
+  for (const [mode, code, message] of [
+    ['exit', 'E_PROBE_EXITED', /RAPL domains/],
+    ['garbage', 'E_PROBE_PARSE', /4 unparseable outputs in a row/],
+    ['norapl', 'E_PROBE_EXITED', /does not have any RAPL domains/],
   ] as const) {
-    it(`fake mode ${mode} -> ${code}`, async () => {
+    it(`fake mode ${mode} -> ${code}, no process left`, async () => {
       process.env.FAKE_POWERSTAT_MODE = mode;
+      let pid = 0;
       try {
         const err = await lastValueFrom(
-          powerstatProbe({ binary: fakeBin }).samples({ intervalMs: 500 }),
+          powerstatProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) }).samples({
+            intervalMs: 500,
+          }),
         ).catch((e) => e);
         expect(err).toBeInstanceOf(ProbeError);
         expect((err as ProbeError).code).toBe(code);
+        expect((err as Error).message).toMatch(message);
+        expect(await gone(pid)).toBe(true);
       } finally {
         delete process.env.FAKE_POWERSTAT_MODE;
       }
     });
   }
+  it('check() explains Debian 0.03.01\'s "no RAPL domains"', async () => {
+    process.env.FAKE_POWERSTAT_MODE = 'norapl';
+    try {
+      const check = await powerstatProbe({ binary: fakeBin }).check();
+      expect(check.available).toBe(false);
+      expect(check.reason).toMatch(/does not have any RAPL domains.*--probe rapl/);
+    } finally {
+      delete process.env.FAKE_POWERSTAT_MODE;
+    }
+  });
   const real = spawnSync('sh', ['-c', 'command -v powerstat']).stdout.toString().trim();
   const hasRapl = spawnSync('sh', ['-c', 'cat /sys/class/powercap/intel-rapl:0/energy_uj']).status === 0;
   it.skipIf(!real || hasRapl)(
@@ -111,7 +181,8 @@ describe('powerstatProbe', () => {
       const err = await firstValueFrom(probe.samples()).catch((e) => e);
       expect((err as ProbeError).code).toBe('E_PROBE_EXITED');
       expect((err as Error).message).toMatch(/RAPL/);
-      expect(alive(pid)).toBe(false);
+      expect(await gone(pid)).toBe(true);
+      expect(childrenOf(process.pid)).toEqual([]);
     },
   );
 });

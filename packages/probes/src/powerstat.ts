@@ -1,10 +1,11 @@
 // powerstat probe: one long-running `powerstat -R -D -n -d 0 <s> <count>` per subscription, per-RAPL-domain watts.
 import type { ChildProcess } from 'node:child_process';
-import { concatMap, defer, type Observable } from 'rxjs';
-import { ProbeParseError } from './errors.js';
+import { defer, filter, firstValueFrom, map, type Observable } from 'rxjs';
+import { ProbeParseError, ProbeUnavailableError } from './errors.js';
 import type { Component, PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
-import { runOnce, spawnLines } from './spawn.js';
+import { spawnLines } from './spawn.js';
+import { parseTolerantly } from './tolerance.js';
 
 export interface PowerstatProbeOptions {
   /** Default interval; powerstat takes whole or fractional seconds, and its clock column has 1 s resolution. */
@@ -19,25 +20,36 @@ export const POWERSTAT_MIN_INTERVAL_MS = 500;
 export interface PowerstatRow {
   /** Watts per reported domain column, e.g. `{ 'pkg-0': 12.3, dram: 1.2 }`; the `Watts` total is not kept. */
   domainsW: Record<string, number>;
+  /**
+   * powerstat marks a row whose power it could not compute (first RAPL read, no delta yet) with an `E` after the
+   * Watts figure and prints 0.00 for its domains: those zeros are not readings, so such a row is never used.
+   */
+  inaccurate: boolean;
 }
 
-/** Domain column -> component; core/uncore/gpu/psys overlap package (or contain everything) and are never used. */
+/**
+ * Domain column -> component. powerstat renames `package-N` to `pkg-N` and prints at most 6 characters of a name.
+ * core/uncore/gpu/psys overlap package (or contain everything) and are never used.
+ */
 export function powerstatComponent(domain: string): Component | undefined {
   if (/^(pkg|package)-?[0-9]*$/.test(domain)) return 'cpu';
-  if (/^dram(-?[0-9]+)?$/.test(domain)) return 'ram';
+  if (/^dram(-?[0-9]+)?(#[0-9]+)?$/.test(domain)) return 'ram';
   return undefined;
 }
 
 const ROW_RE = /^[0-9]{2}:[0-9]{2}:[0-9]{2}\s/;
 const NUMBER_RE = /^[0-9]+(\.[0-9]+)?$/;
+const WATTS_RE = /^[0-9]+(\.[0-9]+)?E?$/;
 
 /**
- * Line-by-line parser of `powerstat -R -D` output. Remembers the heading (`Time User ... Watts <domains>`);
- * returns a row for each `HH:MM:SS` data line, null for banners/blank/summary lines, and throws ProbeParseError
- * for a data line that does not match the heading.
+ * Line-by-line parser of `powerstat -R -D` output (format of powerstat.c `stats_headings`/`stats_print`).
+ * Remembers the heading (`Time User ... Watts <domains>`); returns a row for each `HH:MM:SS` data line, null for
+ * banners, rulers, blank and summary lines, and throws ProbeParseError for a data line that does not fit the
+ * heading. `rowCount` counts every data line, parseable or not, so sample times stay on the interval grid.
  */
 export class PowerstatParser {
   private columns: string[] | undefined;
+  rowCount = 0;
 
   feed(line: string): PowerstatRow | null {
     const trimmed = line.trim();
@@ -49,10 +61,17 @@ export class PowerstatParser {
           line,
         );
       }
-      this.columns = columns;
+      // powerstat 0.03.x does not merge same-named domains (two sockets: two `dram`): keep them apart
+      const seen = new Map<string, number>();
+      this.columns = columns.map((name) => {
+        const n = (seen.get(name) ?? 0) + 1;
+        seen.set(name, n);
+        return n === 1 ? name : `${name}#${n}`;
+      });
       return null;
     }
     if (!ROW_RE.test(trimmed)) return null;
+    this.rowCount += 1;
     const columns = this.columns;
     if (!columns) {
       throw new ProbeParseError(
@@ -68,6 +87,13 @@ export class PowerstatParser {
       );
     }
     const wattsAt = columns.indexOf('Watts');
+    const watts = cells[wattsAt] ?? '';
+    if (!WATTS_RE.test(watts)) {
+      throw new ProbeParseError(
+        `powerstat: expected the Watts total (e.g. 12.34 or 12.34E) but found ${JSON.stringify(watts.slice(0, 50))}`,
+        line,
+      );
+    }
     const domainsW: Record<string, number> = {};
     for (let i = wattsAt + 1; i < columns.length; i++) {
       const name = columns[i] ?? '';
@@ -80,8 +106,17 @@ export class PowerstatParser {
       }
       domainsW[name] = Number(cell);
     }
-    return { domainsW };
+    return { domainsW, inaccurate: watts.endsWith('E') };
   }
+}
+
+/**
+ * Arguments of the long-running powerstat: a count large enough for a week (powerstat exits with "Number of
+ * readings should be at least N" for runs under 60 s, so a short probing run is not possible either).
+ */
+function powerstatArgs(intervalMs: number): string[] {
+  const count = String(Math.ceil((7 * 86_400_000) / intervalMs));
+  return ['-R', '-D', '-n', '-d', '0', String(intervalMs / 1000), count];
 }
 
 export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
@@ -91,33 +126,42 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
     components: ['cpu', 'ram'],
     estimated: false,
     async check(): Promise<ProbeCheck> {
+      // powerstat refuses runs shorter than 60 s, so start the real sampler and stop it after its first row
+      const parser = new PowerstatParser();
       try {
-        const { code, stdout, stderr } = await runOnce(binary, ['-R', '-D', '-d', '0', '0.5', '1'], 10_000);
-        const out = `${stdout}\n${stderr}`;
-        const parser = new PowerstatParser();
-        const rows = out.split('\n').map((l) => {
-          try {
-            return parser.feed(l);
-          } catch {
-            return null;
-          }
-        });
-        const row = rows.find((r) => r !== null);
-        const devices = row
-          ? Object.keys(row.domainsW).filter((d) => powerstatComponent(d) !== undefined)
-          : [];
-        if (code !== 0 || devices.length === 0) {
-          const why = out.trim().split('\n')[0] ?? '';
+        const row = await firstValueFrom(
+          spawnLines(binary, powerstatArgs(POWERSTAT_MIN_INTERVAL_MS), {
+            tool: 'powerstat',
+            stallMs: 5000,
+          }).pipe(
+            map((line) => {
+              try {
+                return parser.feed(line);
+              } catch {
+                return null;
+              }
+            }),
+            filter((r): r is PowerstatRow => r !== null),
+          ),
+        );
+        const devices = Object.keys(row.domainsW).filter((d) => powerstatComponent(d) !== undefined);
+        if (devices.length === 0) {
           return {
             available: false,
-            reason: `powerstat -R cannot read RAPL (exit ${code}): ${why.slice(0, 200)}; on bare-metal Intel/AMD run as root or \`sudo chmod -R a+r /sys/class/powercap/intel-rapl*\``,
+            reason: `powerstat -R -D shows no package or dram domain (columns: ${Object.keys(row.domainsW).join(', ') || 'none'}); use --probe rapl`,
           };
         }
         return { available: true, devices };
-      } catch {
+      } catch (err) {
+        if (err instanceof ProbeUnavailableError) {
+          return {
+            available: false,
+            reason: `\`${binary}\` not found on PATH; install it (apt-get install powerstat)`,
+          };
+        }
         return {
           available: false,
-          reason: `\`${binary}\` not found on PATH; install it (apt-get install powerstat)`,
+          reason: `powerstat -R cannot read RAPL: ${(err as Error).message}; on bare-metal Intel/AMD run as root or \`sudo chmod -R a+r /sys/class/powercap/intel-rapl*\` (Debian's powerstat 0.03.01 reads only intel-rapl-mmio zones: use --probe rapl)`,
         };
       }
     },
@@ -131,42 +175,41 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
       return defer(() => {
         const parser = new PowerstatParser();
         const startMs = nowMs();
-        let rowIndex = 0;
-        // count large enough for a week; powerstat exiting earlier is an error on the stream
-        const count = String(Math.ceil((7 * 86_400_000) / intervalMs));
-        return spawnLines(binary, ['-R', '-D', '-n', '-d', '0', String(intervalMs / 1000), count], {
+        return spawnLines(binary, powerstatArgs(intervalMs), {
           tool: 'powerstat',
           stallMs: Math.max(3000, 5 * intervalMs),
           onSpawn: options.onSpawn,
         }).pipe(
-          concatMap((line) => {
-            const row = parser.feed(line);
-            if (!row) return [];
-            // powerstat's clock column has 1 s resolution: the k-th row closes the k-th interval after start
-            rowIndex += 1;
-            const tMs = startMs + rowIndex * intervalMs;
-            const out: PowerReading[] = [];
-            for (const [domain, powerW] of Object.entries(row.domainsW)) {
-              const component = powerstatComponent(domain);
-              if (!component) continue; // overlapping domain (core/uncore/psys), never added on top of package
-              out.push({
-                kind: 'power',
-                tMs,
-                deviceId: domain,
-                component,
-                source: 'powerstat',
-                estimated: false,
-                powerW,
-              });
-            }
-            if (out.length === 0) {
-              throw new ProbeParseError(
-                `powerstat: no package or dram column in ${JSON.stringify(line.slice(0, 200))}; run it with -R -D on a RAPL machine`,
-                line,
-              );
-            }
-            return out;
-          }),
+          parseTolerantly(
+            'powerstat',
+            (line: string): PowerReading[] => {
+              const row = parser.feed(line);
+              if (!row || row.inaccurate) return [];
+              // powerstat's clock column has 1 s resolution, and it schedules row k at start + k x interval
+              const tMs = startMs + parser.rowCount * intervalMs;
+              const out: PowerReading[] = [];
+              for (const [domain, powerW] of Object.entries(row.domainsW)) {
+                const component = powerstatComponent(domain);
+                if (!component) continue; // overlapping domain (core/uncore/psys), never added on top of package
+                out.push({
+                  kind: 'power',
+                  tMs,
+                  deviceId: domain,
+                  component,
+                  source: 'powerstat',
+                  estimated: false,
+                  powerW,
+                });
+              }
+              if (out.length === 0) {
+                throw new ProbeUnavailableError(
+                  `powerstat -R -D shows no package or dram domain (columns: ${Object.keys(row.domainsW).join(', ') || 'none'}); use --probe rapl`,
+                );
+              }
+              return out;
+            },
+            probeOptions,
+          ),
         );
       });
     },
