@@ -15,6 +15,8 @@ const { values: args } = parseArgs({
     'cpu-steps': { type: 'string', default: '1' },
     batch: { type: 'string', default: '256' },
     width: { type: 'string', default: '1' },
+    // bcnn: MC-dropout BCNN-k, dropout 0.5 after every conv and hidden dense layer (Gal & Ghahramani's lenet-all).
+    model: { type: 'string', default: 'lenet' },
     // wasm-own: the wasm backend's own kernels plus only the one it lacks (Conv2DBackpropFilter), to show what
     // eff's replacements bring.
     backends: { type: 'string', default: 'wasm,wasm-own,cpu' },
@@ -42,9 +44,15 @@ async function enter(mode: Mode): Promise<void> {
   await tf.setBackend('wasm');
 }
 
-/** LeNet-k as in the paper: conv 6k@5×5 same, pool, conv 16k@5×5 valid, pool, dense 120k, 84, 10; softplus. */
-function lenet(width: number): tf.Sequential {
+/**
+ * LeNet-k as in the paper: conv 6k@5×5 same, pool, conv 16k@5×5 valid, pool, dense 120k, 84, 10; softplus.
+ * Built inline (not with @eff/models' lenet()) so the bench measures only the backend.
+ */
+function lenet(width: number, dropoutRate: number): tf.Sequential {
   const m = tf.sequential();
+  const drop = () => {
+    if (dropoutRate > 0) m.add(tf.layers.dropout({ rate: dropoutRate }));
+  };
   m.add(
     tf.layers.conv2d({
       inputShape: [28, 28, 1],
@@ -54,12 +62,16 @@ function lenet(width: number): tf.Sequential {
       activation: 'softplus',
     }),
   );
+  drop();
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tf.layers.conv2d({ filters: 16 * width, kernelSize: 5, padding: 'valid', activation: 'softplus' }));
+  drop();
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tf.layers.flatten());
   m.add(tf.layers.dense({ units: 120 * width, activation: 'softplus' }));
+  drop();
   m.add(tf.layers.dense({ units: 84, activation: 'softplus' }));
+  drop();
   m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
   m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   return m;
@@ -73,7 +85,8 @@ function median(xs: number[]): number {
 
 await tf.setBackend('cpu');
 const info = await useBackend('wasm', { log: () => {} });
-const model = lenet(k);
+const modelName = args.model === 'bcnn' ? 'BCNN' : 'LeNet';
+const model = lenet(k, args.model === 'bcnn' ? 0.5 : 0);
 const xs = tf.randomUniform([batch, 28, 28, 1]);
 const ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10);
 
@@ -95,7 +108,7 @@ for (let r = 0; r < reps; r++) {
 }
 
 console.log(
-  `LeNet-${k}, batch ${batch}, Adam, softplus; ${info.package} + eff kernels (${allKernels.join(', ')}); ${reps} interleaved reps`,
+  `${modelName}-${k}, batch ${batch}, Adam, softplus; ${info.package} + eff kernels (${allKernels.join(', ')}); ${reps} interleaved reps`,
 );
 for (const b of backends) {
   const v = imgPerS[b] ?? [];
