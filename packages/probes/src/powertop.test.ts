@@ -1,12 +1,15 @@
 // powertop probe: CSV report parser on real output, fake powertop windows end to end, real Debian powertop failing.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { childrenOf, gone } from '../test/processes.js';
 import { ProbeError, ProbeParseError } from './errors.js';
 import { parsePowertopCsv, powertopProbe } from './powertop.js';
+import type { BadLineReport } from './tolerance.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
 const fakeBin = join(fixtures, 'bin', 'powertop');
@@ -32,6 +35,15 @@ describe('parsePowertopCsv', () => {
       11.4,
     );
   });
+  it('reads the SI-prefixed form powertop prints below 1 W ("900 m W", real powertop 2.14 line)', () => {
+    const head = readFileSync(join(fixtures, 'powertop-no-battery.csv'), 'utf8');
+    expect(
+      parsePowertopCsv(`${head}\nThe battery reports a discharge rate of:  900 m W;\n`).dischargeW,
+    ).toBeCloseTo(0.9, 12);
+    expect(
+      parsePowertopCsv(`${head}\nThe system baseline power is estimated at:  4.20  W;\n`).dischargeW,
+    ).toBe(undefined);
+  });
   it('rejects non-reports', () => {
     expect(() => parsePowertopCsv('PowerTOP needs to be run as root')).toThrow(ProbeParseError);
   });
@@ -43,9 +55,22 @@ describe('parsePowertopCsv', () => {
           fc.string(),
           fc.string().map((s) => head + s),
           fc
-            .array(fc.constantFrom('discharge rate of: ', '1.5', 'mW', ' W', ';', '-', '\n', 'x'), {
-              maxLength: 8,
-            })
+            .array(
+              fc.constantFrom(
+                'The battery reports a discharge rate of: ',
+                '1.5',
+                ' m',
+                ' W',
+                ';',
+                '-',
+                '\n',
+                'x',
+                'k',
+              ),
+              {
+                maxLength: 8,
+              },
+            )
             .map((xs) => head + xs.join('')),
         ),
         (s) => {
@@ -76,6 +101,35 @@ describe('powertopProbe', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(pids.length).toBeGreaterThanOrEqual(2);
     for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+  it('unsubscribing mid-window kills that powertop at once (no child left)', async () => {
+    const pids: number[] = [];
+    const sub = powertopProbe({ binary: fakeBin, onSpawn: (pid) => pids.push(pid) })
+      .samples({ intervalMs: 5000 })
+      .subscribe({ error: () => {} });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(pids).toHaveLength(1);
+    sub.unsubscribe();
+    expect(await gone(pids[0]!, 1000)).toBe(true);
+    expect(childrenOf(process.pid)).toEqual([]);
+  });
+  it('one unreadable report is skipped and reported; the next window still gives a sample', async () => {
+    process.env.FAKE_POWERTOP_MODE = 'glitch';
+    process.env.FAKE_POWERTOP_STATE = join(mkdtempSync(join(tmpdir(), 'eff-powertop-')), 'windows');
+    try {
+      const bad: BadLineReport[] = [];
+      const got = await lastValueFrom(
+        powertopProbe({ binary: fakeBin })
+          .samples({ intervalMs: 1000, onBadLine: (r) => bad.push(r) })
+          .pipe(take(2), toArray()),
+      );
+      expect(got.map((s) => (s.kind === 'power' ? s.powerW : -1))).toEqual([11.4, 11.4]);
+      expect(got[1]!.tMs - got[0]!.tMs).toBeGreaterThan(1900); // window 2 is a gap
+      expect(bad.map((b) => [b.probe, b.consecutive])).toEqual([['powertop', 1]]);
+    } finally {
+      delete process.env.FAKE_POWERTOP_MODE;
+      delete process.env.FAKE_POWERTOP_STATE;
+    }
   });
   it('a failing powertop is E_PROBE_EXITED with its message', async () => {
     process.env.FAKE_POWERTOP_MODE = 'fail';

@@ -3,11 +3,12 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Observable } from 'rxjs';
+import { defer, Observable, repeat } from 'rxjs';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
 import type { PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
 import { killChild } from './spawn.js';
+import { parseTolerantly } from './tolerance.js';
 
 export interface PowertopProbeOptions {
   /** Window length; powertop needs >= 1 s per window and takes ~1 s more to start. Default 5000 ms. */
@@ -27,7 +28,30 @@ export interface PowertopReport {
 }
 
 const SECTION_RE = /^\s*\*\s+\*\s+\*\s+(.+?)\s+\*\s+\*\s+\*\s*$/;
-const DISCHARGE_RE = /discharge rate of:?\s*;?\s*([0-9]+(?:\.[0-9]+)?)\s*(mW|W)\b/i;
+// devices/device.cpp (report_devices) + report-formatter-csv.cpp (add_summary_list): "<label> <fmt_prefix(W)> W;"
+// where fmt_prefix prints 3 significant digits and an SI prefix separated by a space: "11.4  W", "900 m W".
+const DISCHARGE_RE =
+  /^The battery reports a discharge rate of:\s*([0-9]+(?:\.[0-9]*)?)\s*([yzafpnuµmkMGTPEZY]?)\s*W;?\s*$/;
+const SI_PREFIX: Record<string, number> = {
+  y: 1e-24,
+  z: 1e-21,
+  a: 1e-18,
+  f: 1e-15,
+  p: 1e-12,
+  n: 1e-9,
+  u: 1e-6,
+  µ: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Z: 1e21,
+  Y: 1e24,
+};
 
 /** Parses powertop's `--csv` report (sections under `* * * Title * * *` banners, `;`-separated rows). */
 export function parsePowertopCsv(text: string): PowertopReport {
@@ -42,9 +66,12 @@ export function parsePowertopCsv(text: string): PowertopReport {
   for (const line of text.split('\n')) {
     const section = SECTION_RE.exec(line);
     if (section?.[1]) sections.push(section[1]);
-    const discharge = DISCHARGE_RE.exec(line);
+    const discharge = DISCHARGE_RE.exec(line.replace(/\r$/, ''));
     if (discharge?.[1]) {
-      const value = Number(discharge[1]) / (discharge[2]?.toLowerCase() === 'mw' ? 1000 : 1);
+      const value = Number(discharge[1]) * (SI_PREFIX[discharge[2] ?? ''] ?? Number.NaN);
+      if (!Number.isFinite(value)) {
+        throw new ProbeParseError(`powertop: unreadable discharge rate in ${JSON.stringify(line)}`, text);
+      }
       if (dischargeW !== undefined && dischargeW !== value) {
         throw new ProbeParseError(
           `powertop: two different discharge rates in one report (${dischargeW}, ${value})`,
@@ -65,17 +92,23 @@ const NO_BATTERY =
 export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
   const binary = options.binary ?? 'powertop';
   /** One window: runs powertop for `seconds`, then parses its CSV. Unsubscribing kills it. */
-  const window = (seconds: number): Observable<PowertopReport> =>
-    new Observable<PowertopReport>((subscriber) => {
+  const window = (seconds: number): Observable<string> =>
+    new Observable<string>((subscriber) => {
       let child: ReturnType<typeof spawn> | undefined;
       let dir: string | undefined;
       let done = false;
       void (async () => {
-        dir = await mkdtemp(join(tmpdir(), 'eff-powertop-'));
-        const file = join(dir, 'report.csv');
-        if (done) return;
+        const madeDir = await mkdtemp(join(tmpdir(), 'eff-powertop-'));
+        dir = madeDir;
+        const file = join(madeDir, 'report.csv');
+        if (done) {
+          void rm(madeDir, { recursive: true, force: true });
+          return;
+        }
+        // LC_ALL=C: the report's sentences are translated (gettext) and fmt_prefix prints µ only in UTF-8 locales
         child = spawn(binary, [`--csv=${file}`, `--time=${seconds}`], {
           stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
         });
         if (child.pid) options.onSpawn?.(child.pid);
         let stderr = '';
@@ -104,7 +137,7 @@ export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
             return;
           }
           try {
-            subscriber.next(parsePowertopCsv(await readFile(file, 'utf8')));
+            subscriber.next(await readFile(file, 'utf8'));
             subscriber.complete();
           } catch (err) {
             subscriber.error(
@@ -133,12 +166,17 @@ export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
     check(): Promise<ProbeCheck> {
       return new Promise((resolve) => {
         window(1).subscribe({
-          next: (r) =>
-            resolve(
-              r.dischargeW === undefined
-                ? { available: false, reason: NO_BATTERY }
-                : { available: true, devices: ['battery'] },
-            ),
+          next: (text) => {
+            try {
+              resolve(
+                parsePowertopCsv(text).dischargeW === undefined
+                  ? { available: false, reason: NO_BATTERY }
+                  : { available: true, devices: ['battery'] },
+              );
+            } catch (err) {
+              resolve({ available: false, reason: (err as Error).message });
+            }
+          },
           error: (err: Error) => resolve({ available: false, reason: err.message }),
         });
       });
@@ -151,16 +189,16 @@ export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
         );
       }
       const seconds = Math.round(intervalMs / 1000);
-      return new Observable<PowerReading>((subscriber) => {
-        let current: { unsubscribe(): void } | undefined;
-        const next = (): void => {
-          current = window(seconds).subscribe({
-            next: (report) => {
-              if (report.dischargeW === undefined) {
-                subscriber.error(new ProbeUnavailableError(NO_BATTERY));
-                return;
-              }
-              subscriber.next({
+      // one window after the other; unsubscribing kills the powertop of the window in progress
+      return defer(() => window(seconds)).pipe(
+        repeat(),
+        parseTolerantly(
+          'powertop',
+          (text: string): PowerReading[] => {
+            const report = parsePowertopCsv(text);
+            if (report.dischargeW === undefined) throw new ProbeUnavailableError(NO_BATTERY);
+            return [
+              {
                 kind: 'power',
                 tMs: nowMs(), // the average over the window that just ended
                 deviceId: 'battery',
@@ -168,17 +206,12 @@ export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
                 source: 'powertop',
                 estimated: false,
                 powerW: report.dischargeW,
-              });
-            },
-            error: (err) => subscriber.error(err),
-            complete: () => {
-              if (!subscriber.closed) next();
-            },
-          });
-        };
-        next();
-        return () => current?.unsubscribe();
-      });
+              },
+            ];
+          },
+          probeOptions,
+        ),
+      );
     },
   };
 }
