@@ -1,7 +1,10 @@
 // Builds the `eff` program (commander) and runs it, mapping every failure to a message and an exit code.
 import { Command, CommanderError } from 'commander';
+import { demoCommand } from './commands/demo.js';
 import { measureCommand } from './commands/measure.js';
+import { probesCommand } from './commands/probes.js';
 import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
 import { EffCliError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -13,11 +16,14 @@ export interface CommandContext {
 
 const EXAMPLES = `
 Examples:
+  $ eff demo                                   LeNet-1 vs BCNN-1 on MNIST, four criteria, then the report
+  $ eff run --preset quick --out results/      a small grid, resumable (rerun to continue)
+  $ eff run --config grid.yaml --out results/  your own grid (JSON or YAML)
   $ eff report results/                        tables, figures and index.html in results/report/
   $ eff measure -- python train.py --epochs 3  energy of any command, per component
+  $ eff probes                                 what this machine can measure, and why not the rest
 
-eff run, demo and probes are waiting for @eff/probes, @eff/models and measureEfficiency
-(their code is in packages/cli/pending/). Docs: docs/cli.md`;
+Docs: docs/cli.md`;
 
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command('eff')
@@ -30,7 +36,7 @@ export function createProgram(ctx: CommandContext): Command {
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
     });
-  for (const make of [reportCommand, measureCommand]) {
+  for (const make of [demoCommand, runCommand, reportCommand, measureCommand, probesCommand]) {
     program.addCommand(make(ctx));
   }
   // Every subcommand inherits the output routing and throws instead of calling process.exit.

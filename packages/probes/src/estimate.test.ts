@@ -2,6 +2,7 @@
 import { totalmem } from 'node:os';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { childrenOf } from '../test/processes.js';
 import { estimateProbe } from './estimate.js';
 import type { PowerReading } from './sample.js';
 
@@ -24,6 +25,16 @@ describe('estimateProbe', () => {
     const ramGB = totalmem() / 1024 ** 3;
     for (const s of samples.filter((x) => x.component === 'ram'))
       expect(s.powerW).toBeCloseTo(ramGB * 0.375, 6);
+  });
+
+  it('spawns nothing that outlives an unsubscribe in the middle of a read', async () => {
+    const sub = estimateProbe({ intervalMs: 50 }).samples().subscribe();
+    await new Promise((r) => setTimeout(r, 120));
+    sub.unsubscribe();
+    const until = Date.now() + 1000;
+    while (childrenOf(process.pid).length > 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(childrenOf(process.pid)).toEqual([]);
   });
 
   it('rejects a non-positive TDP naming the value', () => {

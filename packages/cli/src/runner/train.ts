@@ -1,8 +1,17 @@
 // One training run of the grid: builds the model, trains it under measureEfficiency, returns its RunRecord.
 import { criteria, type Environment, measureEfficiency, type RunRecord } from '@eff/core';
-import { bcnn, kFold, lenet, loadCifar10, loadMnist, useBackend } from '@eff/models';
+import {
+  bcnn,
+  compileModel,
+  evaluateAccuracy,
+  kFold,
+  lenet,
+  loadCifar10Dataset,
+  loadMnist,
+  type Splits,
+  useBackend,
+} from '@eff/models';
 import type { Probe } from '@eff/probes';
-import * as tf from '@tensorflow/tfjs';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import type { PlannedRun } from '../grid/expand.js';
@@ -20,16 +29,6 @@ export interface TrainingSession {
   close(): Promise<void>;
 }
 
-interface Split {
-  xs: tf.Tensor;
-  ys: tf.Tensor;
-}
-interface Splits {
-  train: Split;
-  validation: Split;
-  test: Split;
-}
-
 /** Data for one run; MNIST is loaded once per grid, CIFAR folds are cut once per fold. */
 async function loadSplits(grid: GridConfig, run: PlannedRun, cache: Map<string, Splits>): Promise<Splits> {
   const key = `${run.config.dataset}:${run.config.fold ?? '-'}`;
@@ -44,7 +43,7 @@ async function loadSplits(grid: GridConfig, run: PlannedRun, cache: Map<string, 
       seed: grid.seed,
     });
   } else {
-    const all = await loadCifar10();
+    const all = await loadCifar10Dataset({ download: true });
     splits = kFold(all, {
       folds: grid.cifar10.folds,
       perClassPerFold: grid.cifar10.perClassPerFold,
@@ -62,24 +61,25 @@ export async function openTrainingSession(
 ): Promise<TrainingSession> {
   const backend = await useBackend(grid.backend as 'auto');
   const probes: Probe[] = await selectProbes(grid.probes ?? []);
-  const environment: Environment = await describeEnvironment(backend);
+  const environment: Environment = await describeEnvironment(backend.backend);
   ctx.progress.message(
-    `backend ${backend}; probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
+    `backend ${backend.backend} (${backend.package}${backend.trainingKernels ? ', eff training kernels' : ''}); probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
   );
   const cache = new Map<string, Splits>();
   return {
     async train(run, options) {
       const splits = await loadSplits(grid, run, cache);
       const c = run.config;
-      const inputShape = splits.train.xs.shape.slice(1) as number[];
+      const inputShape = splits.train.xs.shape.slice(1) as [number, number, number];
       const model =
         c.architecture === 'lenet'
-          ? lenet({ width: c.size, inputShape })
-          : bcnn({ width: c.size, inputShape, kind: grid.bcnnKind });
-      model.compile({
-        optimizer: tf.train.adam(c.learningRate ?? grid.learningRate),
-        loss: 'categoricalCrossentropy',
-        metrics: ['accuracy'],
+          ? lenet({ width: c.size, inputShape, seed: c.seed })
+          : bcnn({ width: c.size, inputShape, kind: grid.bcnnKind, seed: c.seed });
+      compileModel(model, {
+        learningRate: c.learningRate ?? grid.learningRate,
+        ...(grid.bcnnKind === 'bayes-by-backprop' && c.architecture === 'bcnn'
+          ? { trainSize: splits.train.count }
+          : {}),
       });
       const session = measureEfficiency({
         runId: run.runId,
@@ -89,15 +89,9 @@ export async function openTrainingSession(
         criterion: criteria.fromConfig(c.criterion),
         maxEpochs: c.maxEpochs,
         environment,
-        evaluate: async () => {
-          const [loss, acc] = model.evaluate(splits.test.xs, splits.test.ys, {
-            batchSize: 512,
-          }) as tf.Scalar[];
-          const out = { testLoss: (await loss!.data())[0]!, testAccuracy: (await acc!.data())[0]! };
-          loss!.dispose();
-          acc!.dispose();
-          return out;
-        },
+        evaluate: async () => ({
+          testAccuracy: await evaluateAccuracy(model, splits.test.xs, splits.test.labels, { batchSize: 512 }),
+        }),
       });
       const sub = session.epochs$.subscribe((e) =>
         options.onEpoch?.({
@@ -114,6 +108,7 @@ export async function openTrainingSession(
         },
       };
       try {
+        await session.start();
         await model.fit(splits.train.xs, splits.train.ys, {
           epochs: c.maxEpochs,
           batchSize: c.batchSize ?? grid.batchSize,
@@ -136,12 +131,7 @@ export async function openTrainingSession(
       }
     },
     async close() {
-      for (const s of cache.values()) {
-        for (const part of [s.train, s.validation, s.test]) {
-          part.xs.dispose();
-          part.ys.dispose();
-        }
-      }
+      for (const s of cache.values()) s.dispose();
       cache.clear();
     },
   };
