@@ -40,16 +40,19 @@ export class ProbeParseError extends ProbeError {
 export class ProbeExitedError extends ProbeError {
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** The tool's last words (end of stderr, else of stdout), when it said anything. */
+  readonly lastWords: string | undefined;
   constructor(
     message: string,
     exitCode: number | null,
     signal: string | null,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; lastWords?: string },
   ) {
     super('E_PROBE_EXITED', message, options);
     this.name = 'ProbeExitedError';
     this.exitCode = exitCode;
     this.signal = signal;
+    this.lastWords = options?.lastWords;
   }
 }
 

@@ -1,7 +1,7 @@
 // powerstat probe: one long-running `powerstat -R -D -n -d 0 <s> <count>` per subscription, per-RAPL-domain watts.
 import type { ChildProcess } from 'node:child_process';
 import { defer, filter, firstValueFrom, map, type Observable } from 'rxjs';
-import { ProbeParseError, ProbeUnavailableError } from './errors.js';
+import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
 import type { Component, PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
 import { spawnLines } from './spawn.js';
@@ -159,9 +159,11 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
             reason: `\`${binary}\` not found on PATH; install it (apt-get install powerstat)`,
           };
         }
+        const said =
+          err instanceof ProbeExitedError && err.lastWords ? err.lastWords : (err as Error).message;
         return {
           available: false,
-          reason: `powerstat -R cannot read RAPL: ${(err as Error).message}; on bare-metal Intel/AMD run as root or \`sudo chmod -R a+r /sys/class/powercap/intel-rapl*\` (Debian's powerstat 0.03.01 reads only intel-rapl-mmio zones: use --probe rapl)`,
+          reason: `powerstat -R cannot read RAPL: ${said}; on bare-metal Intel/AMD run as root or \`sudo chmod -R a+r /sys/class/powercap/intel-rapl*\` (Debian's powerstat 0.03.01 reads only intel-rapl-mmio zones: use --probe rapl)`,
         };
       }
     },

@@ -4,7 +4,7 @@ import { catchError, exhaustMap, firstValueFrom, type Observable, timer } from '
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
 import type { PowerSample, Probe, ProbeCheck, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
-import { type RunResult, runOnce$ } from './spawn.js';
+import { oneLine, type RunResult, runOnce$ } from './spawn.js';
 import { parseTolerantly } from './tolerance.js';
 
 export interface RocmSmiProbeOptions {
@@ -84,7 +84,7 @@ export function parseRocmSmiJson(text: string): RocmSmiReading[] {
 function readingsOf(result: RunResult): RocmSmiReading[] {
   const { code, stdout, stderr } = result;
   if (!stdout.includes('{')) {
-    const why = (stderr || stdout).trim().slice(0, 300);
+    const why = oneLine(stderr || stdout).slice(0, 300);
     if (code === 0 || /not initialized|not found|No AMD GPU/i.test(why)) {
       throw new ProbeUnavailableError(
         `rocm-smi found no AMD GPU (exit ${code}): ${why || 'no output'}; load the amdgpu driver or pick another probe`,

@@ -18,6 +18,15 @@ export interface SpawnLinesOptions {
   onSpawn?: (child: ChildProcess) => void;
 }
 
+/** Tool output as one line for messages and tables: non-empty lines joined with ' | '. */
+export function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' | ');
+}
+
 /** Kills the child: SIGTERM, then SIGKILL if it is still there 500 ms later. */
 export function killChild(child: ChildProcess): void {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -94,13 +103,14 @@ export function spawnLines(
       if (stallTimer) clearTimeout(stallTimer);
       if (subscriber.closed) return;
       // some tools (powerstat) print their fatal error on stdout
-      const stderr = (stderrTail.trim() || buffered.trim() || lastLine.trim()).slice(-500);
+      const stderr = oneLine(stderrTail.trim() || buffered.trim() || lastLine.trim()).slice(-500);
       subscriber.error(
         new ProbeExitedError(
           `${options.tool} exited (code ${code ?? 'none'}, signal ${signal ?? 'none'}) while sampling; ` +
             `expected it to run until unsubscribed${stderr ? `. It said: ${stderr}` : ''}`,
           code,
           signal,
+          stderr ? { lastWords: stderr } : {},
         ),
       );
     });
