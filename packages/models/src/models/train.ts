@@ -19,12 +19,18 @@ export interface CompileArgs {
   trainSize?: number;
 }
 
-/** True when the model has layers that act differently with `training: true` (dropout or variational layers). */
+/** tfjs layers whose output is random only with `training: true`. */
+const NOISE_LAYERS = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  'AlphaDropout',
+  'GaussianDropout',
+  'GaussianNoise',
+]);
+
+/** True when the model has layers that act differently with `training: true` (dropout/noise or variational layers). */
 export function isStochasticModel(model: tf.LayersModel): boolean {
-  return model.layers.some(
-    (layer) =>
-      layer instanceof tf.layers.Layer && (isVariationalLayer(layer) || layer.getClassName() === 'Dropout'),
-  );
+  return model.layers.some((layer) => isVariationalLayer(layer) || NOISE_LAYERS.has(layer.getClassName()));
 }
 
 /** True when the model has Bayes-by-Backprop layers. */
