@@ -17,3 +17,4 @@ export { type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
 export { type DetectedProbe, detectProbes, probeByName, probeNames } from './registry.js';
 export { parseRocmSmiJson, type RocmSmiProbeOptions, rocmSmiProbe } from './rocm-smi.js';
 export * from './sample.js';
+export { type BadLineReport, DEFAULT_MAX_CONSECUTIVE_BAD_LINES } from './tolerance.js';

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { childrenOf, gone } from '../test/processes.js';
-import { ProbeError, ProbeParseError } from './errors.js';
+import { ProbeError, type ProbeExitedError, ProbeParseError } from './errors.js';
 import { nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
 import type { BadLineReport } from './tolerance.js';
 
@@ -86,6 +86,26 @@ describe('nvidiaSmiProbe (fake nvidia-smi)', () => {
       }
     });
   }
+
+  it('a tool killed from outside (SIGKILL) is E_PROBE_EXITED naming the signal, after the samples it gave', async () => {
+    let pid = 0;
+    const seen: number[] = [];
+    const err = await new Promise<unknown>((resolve) => {
+      nvidiaSmiProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) })
+        .samples({ intervalMs: 30 })
+        .subscribe({
+          next: (s) => {
+            seen.push(s.kind === 'power' ? s.powerW : -1);
+            if (seen.length === 2) process.kill(pid, 'SIGKILL');
+          },
+          error: resolve,
+        });
+    });
+    expect((err as ProbeError).code).toBe('E_PROBE_EXITED');
+    expect((err as ProbeExitedError).signal).toBe('SIGKILL');
+    expect(seen.slice(0, 2)).toEqual([71.23, 254.8]);
+    expect(seen.every((w) => w === 71.23 || w === 254.8)).toBe(true);
+  });
 
   it('one garbage line is skipped and reported, the stream goes on (a gap, not a number)', async () => {
     process.env.FAKE_NVSMI_MODE = 'glitch';

@@ -31,6 +31,14 @@ describe('parseRocmSmiJson', () => {
     );
     expect(() => parseRocmSmiJson('ERROR: Driver not initialized')).toThrow(ProbeParseError);
   });
+  it('reads Python float spellings and skips N/A (e.g. the secondary die of an MI250)', () => {
+    expect(
+      parseRocmSmiJson(
+        '{"card0": {"Average Graphics Package Power (W)": "5e-06", "Accumulated Energy (uJ)": "1.5e+16"},' +
+          ' "card1": {"Average Graphics Package Power (W)": "N/A (Secondary die)"}}',
+      ),
+    ).toEqual([{ card: 'card0', powerW: 5e-6, energyJ: 1.5e10 }, { card: 'card1' }]);
+  });
   it('fuzz: 10k inputs, only ProbeParseError or finite non-negative numbers', () => {
     const cardJson = fc
       .dictionary(

@@ -30,9 +30,13 @@ export interface RocmSmiReading {
   energyJ?: number;
 }
 
+// rocm_smi.py prints Python floats with str(): "35.0", "36930978.2", and for tiny or huge values "5e-06", "1.2e+16"
+const NUMBER_RE = /^[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$/;
+
 function numberField(card: string, key: string, value: unknown, raw: string): number | undefined {
-  if (value === undefined || value === 'N/A') return undefined;
-  if (typeof value !== 'string' || !/^[0-9]+(\.[0-9]+)?$/.test(value.trim())) {
+  // 'N/A' when the read failed, 'N/A (Secondary die)' on the second die of an MI200-class package
+  if (value === undefined || (typeof value === 'string' && value.startsWith('N/A'))) return undefined;
+  if (typeof value !== 'string' || !NUMBER_RE.test(value.trim())) {
     throw new ProbeParseError(
       `rocm-smi: expected a number for "${key}" of ${card} but found ${JSON.stringify(value)}`,
       raw,
