@@ -118,6 +118,24 @@ describe('rocmSmiProbe', () => {
       delete process.env.FAKE_ROCM_MODE;
     }
   });
+  it('a poll that hangs is killed at its timeout and the stream errors with E_PROBE_STALLED', async () => {
+    process.env.FAKE_ROCM_MODE = 'slow';
+    try {
+      const pids: number[] = [];
+      const err = await firstValueFrom(
+        rocmSmiProbe({
+          binary: fakeBin,
+          pollTimeoutMs: 600,
+          onSpawn: (c) => c.pid && pids.push(c.pid),
+        }).samples(),
+      ).catch((e) => e);
+      expect((err as ProbeError).code).toBe('E_PROBE_STALLED');
+      expect((err as Error).message).toMatch(/did not finish within 600 ms/);
+      expect(await gone(pids[0]!, 1000)).toBe(true);
+    } finally {
+      delete process.env.FAKE_ROCM_MODE;
+    }
+  });
   it('one garbage poll is skipped and reported; the polls after it still give samples', async () => {
     process.env.FAKE_ROCM_MODE = 'glitch';
     process.env.FAKE_ROCM_STATE = join(mkdtempSync(join(tmpdir(), 'eff-rocm-')), 'polls');
@@ -164,5 +182,6 @@ describe('rocmSmiProbe', () => {
     expect(err).toBeInstanceOf(ProbeError);
     const left = spawnSync('pgrep', ['-f', 'rocm-smi --showpower']).stdout.toString().trim();
     expect(left).toBe('');
+    expect(childrenOf(process.pid)).toEqual([]);
   });
 });

@@ -13,12 +13,14 @@ export interface RocmSmiProbeOptions {
   binary?: string;
   /** Also read the accumulated energy counter (`--showenergycounter`); default true. */
   energyCounter?: boolean;
+  /** A poll running longer is killed and the stream errors with ProbeStalledError. Default 10 000 ms. */
+  pollTimeoutMs?: number;
   onSpawn?: (child: ChildProcess) => void;
 }
 
 export const ROCM_SMI_DEFAULT_INTERVAL_MS = 1000;
 export const ROCM_SMI_MIN_INTERVAL_MS = 500;
-/** A poll that takes longer is killed and errors with ProbeStalledError. */
+/** Default limit of one poll (a hung driver call); longer -> killed, ProbeStalledError. */
 const POLL_TIMEOUT_MS = 10_000;
 
 const POWER_KEYS = ['Current Socket Graphics Package Power (W)', 'Average Graphics Package Power (W)'];
@@ -122,7 +124,11 @@ export function rocmSmiProbe(options: RocmSmiProbeOptions = {}): Probe {
   const args = ['--showpower', ...(options.energyCounter === false ? [] : ['--showenergycounter']), '--json'];
   /** One poll; unsubscribing while it runs kills rocm-smi (no poll outlives the subscription). */
   const poll = (): Observable<RunResult> =>
-    runOnce$(binary, args, { tool: 'rocm-smi', timeoutMs: POLL_TIMEOUT_MS, onSpawn: options.onSpawn }).pipe(
+    runOnce$(binary, args, {
+      tool: 'rocm-smi',
+      timeoutMs: options.pollTimeoutMs ?? POLL_TIMEOUT_MS,
+      onSpawn: options.onSpawn,
+    }).pipe(
       catchError((err: NodeJS.ErrnoException) => {
         throw err.code === 'ENOENT'
           ? new ProbeUnavailableError(`rocm-smi: executable \`${binary}\` not found; install rocm-smi`, {
