@@ -236,6 +236,21 @@ describe('measureEfficiency: failures', () => {
     }
   });
 
+  it('probes that cannot start: start() rejects with the reason and fail() still writes a failed record', async () => {
+    const session = measureEfficiency({ config, probes: [], criterion: criteria.fixedEpochs(2), maxEpochs: 2 });
+    await expect(session.start()).rejects.toThrow(/startMeter needs at least one probe/);
+    let completed = false;
+    session.epochs$.subscribe({ complete: () => (completed = true) });
+    const r = await session.fail(new Error('no meter'));
+    expect(RunRecordSchema.safeParse(r).success).toBe(true);
+    expect(r.status).toBe('failed');
+    expect(r.error).toMatch(/^no meter; probes did not start: E_METER: startMeter needs at least one probe/);
+    expect(r.probes).toEqual([]);
+    expect(r.final.degraded).toBe(true);
+    expect(completed).toBe(true);
+    await expect(session.finish()).rejects.toThrow(/finish after the session ended/);
+  });
+
   it('idle baseline: energy above idle subtracts the idle power over the training time', async () => {
     let training = false;
     const session = measureEfficiency({
