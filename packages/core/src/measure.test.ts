@@ -237,7 +237,12 @@ describe('measureEfficiency: failures', () => {
   });
 
   it('probes that cannot start: start() rejects with the reason and fail() still writes a failed record', async () => {
-    const session = measureEfficiency({ config, probes: [], criterion: criteria.fixedEpochs(2), maxEpochs: 2 });
+    const session = measureEfficiency({
+      config,
+      probes: [],
+      criterion: criteria.fixedEpochs(2),
+      maxEpochs: 2,
+    });
     await expect(session.start()).rejects.toThrow(/startMeter needs at least one probe/);
     let completed = false;
     session.epochs$.subscribe({ complete: () => (completed = true) });
