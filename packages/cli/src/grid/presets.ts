@@ -72,9 +72,17 @@ export const PRESETS: Record<string, { description: string; config: GridConfigIn
       sizes: [1, 2],
       criteria: [
         { name: 'fixedEpochs', params: { epochs: 5 }, label: '5 epochs' },
-        { name: 'accuracyTarget', params: { target: 0.97, on: 'train' }, label: 'accuracy ≥ 0.97 (train)' },
+        {
+          name: 'accuracyTarget',
+          params: { target: 0.95, on: 'validation' },
+          label: 'validation accuracy ≥ 0.95',
+        },
         { name: 'earlyStopping', params: { patience: 2 }, label: 'early stopping (patience 2)' },
-        { name: 'energyBudget', params: { joules: 300, checkEvery: 'batch' }, label: 'energy budget 300 J' },
+        {
+          name: 'energyBudget',
+          params: { joules: 3000, checkEvery: 'batch' },
+          label: 'energy budget 3000 J',
+        },
       ],
       maxEpochs: 10,
       batchSize: 128,
