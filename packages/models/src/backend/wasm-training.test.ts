@@ -106,6 +106,18 @@ describe('training on wasm with eff kernels', () => {
     }
   });
 
+  it('leaks no wasm memory: eff kernels free every intermediate they make', async () => {
+    await tf.setBackend('wasm');
+    const model = smallLenet(0.25);
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+    const { xs, ys } = quadrantBatch(16);
+    await model.trainOnBatch(xs, ys); // creates the optimizer's slots
+    const backend = tf.engine().findBackend('wasm') as tf.KernelBackend & { numDataIds(): number };
+    const before = { tensors: tf.memory().numTensors, dataIds: backend.numDataIds() };
+    for (let i = 0; i < 3; i++) await model.trainOnBatch(xs, ys);
+    expect({ tensors: tf.memory().numTensors, dataIds: backend.numDataIds() }).toEqual(before);
+  });
+
   it('fits a few batches with Adam, dropout and softplus, and the loss goes down', async () => {
     await tf.setBackend('wasm');
     const model = smallLenet(0.25);
