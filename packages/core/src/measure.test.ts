@@ -131,6 +131,14 @@ describe('measureEfficiency: stopping criteria in a custom loop', () => {
     expect(() =>
       measureEfficiency({ config, probes: [userProbe({ powerW: 1 })], criterion: criteria.fixedEpochs(2) }),
     ).toThrow(/maxEpochs is required/);
+    expect(() =>
+      measureEfficiency({
+        config: { ...config, size: 0 },
+        probes: [userProbe({ powerW: 1 })],
+        criterion: criteria.fixedEpochs(2),
+        maxEpochs: 2,
+      }),
+    ).toThrow(/^config: size: /);
     const session = measureEfficiency({
       config,
       probes: [userProbe({ powerW: 1 })],

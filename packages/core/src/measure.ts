@@ -8,7 +8,7 @@ import { type Meter, type MeterReading, startMeter } from './meter.js';
 import { configHash } from './results.js';
 import {
   type EnergyByComponent,
-  type EnvironmentSchema,
+  EnvironmentSchema,
   type EpochRecord,
   RESULT_SCHEMA_VERSION,
   RunConfigSchema,
@@ -222,11 +222,19 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
   const config = parsedConfig.data;
   const runId = options.runId ?? configHash(config);
   const run: CriterionRun = withMaxEpochs(criterion, maxEpochs);
-  const environment = {
+  const parsedEnvironment = EnvironmentSchema.safeParse({
     nodeVersion: process.version,
     os: `${process.platform}-${process.arch}`,
     ...options.environment,
-  };
+  });
+  if (!parsedEnvironment.success) {
+    throw new MeasureError(
+      'E_MEASURE_OPTIONS',
+      `environment: ${parsedEnvironment.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      options.environment,
+    );
+  }
+  const environment = parsedEnvironment.data;
   const startedAt = new Date().toISOString();
   const createdMs = nowMs();
   const epochs$ = new ReplaySubject<EpochRecord>();
@@ -278,12 +286,11 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
   };
 
   async function start(): Promise<void> {
-    const m = await startup;
+    await startup;
     if (trainStartMs === null) {
       trainStartMs = nowMs();
       lastMarkMs = trainStartMs;
     }
-    void m;
   }
 
   async function ensureStarted(): Promise<{ m: Meter; t0: number }> {
