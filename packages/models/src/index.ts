@@ -1,5 +1,6 @@
 // Public surface of @eff/models.
 
+export { DropoutRateError, dropoutMask } from './backend/dropout-mask.js';
 export {
   BackendUnavailableError,
   UnknownBackendError,

@@ -473,7 +473,7 @@ describe('selectWasmTrainingKernels', () => {
     const expected = runKernelOn('cpu', 'BatchMatMul', { a, b }, attrs);
     const own = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
     try {
-      expect(selectWasmTrainingKernels([])).toEqual(['Conv2DBackpropFilter']);
+      expect(selectWasmTrainingKernels([])).toEqual(['Conv2DBackpropFilter', 'EffDropoutMask']);
       expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).not.toBe(own);
       expect(maxScaledError(runKernelOn('wasm', 'BatchMatMul', { a, b }, attrs), expected)).toBeLessThan(
         1e-4,

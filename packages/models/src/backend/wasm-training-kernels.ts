@@ -4,6 +4,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulWasm } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm } from './conv2d-backprop.js';
+import { dropoutMaskKernelName, dropoutMaskWasm } from './dropout-mask.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { softplusWasm } from './softplus.js';
 import { sumWasm } from './sum.js';
@@ -12,8 +13,8 @@ import { builtinKernel, keepBuiltinKernel, runBuiltinKernel } from './wasm-kerne
 interface OwnKernel {
   kernelName: string;
   kernelFunc: tf.KernelFunc;
-  /** Why eff provides it: the wasm backend has none, or its own is slow. */
-  reason: 'missing' | 'faster';
+  /** Why eff provides it: the wasm backend has none, its own is slow, or it is eff's own (dropoutMask). */
+  reason: 'missing' | 'faster' | 'eff';
 }
 
 const ownKernels: OwnKernel[] = [
@@ -31,6 +32,11 @@ const ownKernels: OwnKernel[] = [
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Softplus', kernelFunc: softplusWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Sum', kernelFunc: sumWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  {
+    kernelName: dropoutMaskKernelName,
+    kernelFunc: dropoutMaskWasm as unknown as tf.KernelFunc,
+    reason: 'eff',
+  },
 ];
 
 /**
@@ -43,12 +49,12 @@ export function registerWasmTrainingKernels(): string[] {
 
 /**
  * Uses eff's kernels named in `names` and the wasm backend's own for the rest (benchmarks compare the two);
- * returns the names now in use. Kernels the wasm backend lacks are always registered.
+ * returns the names now in use. Kernels the wasm backend lacks, and eff's own, are always registered.
  */
 export function selectWasmTrainingKernels(names: readonly string[]): string[] {
   const used: string[] = [];
   for (const own of ownKernels) {
-    const wanted = own.reason === 'missing' || names.includes(own.kernelName);
+    const wanted = own.reason !== 'faster' || names.includes(own.kernelName);
     const current = tf.getKernel(own.kernelName, 'wasm');
     const ours = current?.kernelFunc === own.kernelFunc;
     if (wanted) used.push(own.kernelName);

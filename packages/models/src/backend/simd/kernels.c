@@ -301,3 +301,37 @@ void sum_leading(const float* x, float* y, int rows, int cols) {
     y[c] = (float)s;
   }
 }
+
+// Dropout multiplier: out[i] = scale if u_i < keep else 0, u_i uniform in [0, 1) from a counter-based hash of
+// (seed, i) (murmur3's finaliser over a Weyl sequence), so lanes are independent and a seed replays its mask.
+static inline v128_t mix32(v128_t h) {
+  h = wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
+  h = wasm_i32x4_mul(h, wasm_i32x4_splat((int)0x85ebca6bu));
+  h = wasm_v128_xor(h, wasm_u32x4_shr(h, 13));
+  h = wasm_i32x4_mul(h, wasm_i32x4_splat((int)0xc2b2ae35u));
+  return wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
+}
+
+EXPORT(dropout_mask)
+void dropout_mask(float* out, int n, unsigned seed_a, unsigned seed_b, float keep, float scale) {
+  // Two rounds with independent seeds: one 32-bit finaliser alone leaves seed-to-seed correlations.
+  const v128_t golden = wasm_i32x4_splat((int)0x9e3779b9u);
+  const v128_t sa = wasm_i32x4_splat((int)seed_a), sb = wasm_i32x4_splat((int)seed_b);
+  const v128_t keep_v = wasm_f32x4_splat(keep), scale_v = wasm_f32x4_splat(scale);
+  const v128_t unit = wasm_f32x4_splat(1.0f / 16777216.0f);
+  v128_t idx = wasm_i32x4_make(0, 1, 2, 3);
+  const v128_t four = wasm_i32x4_splat(4);
+  for (int i = 0; i < n; i += 4, idx = wasm_i32x4_add(idx, four)) {
+    v128_t h = mix32(wasm_v128_xor(wasm_i32x4_mul(idx, golden), sa));
+    h = mix32(wasm_v128_xor(h, sb));
+    const v128_t u = wasm_f32x4_mul(wasm_f32x4_convert_u32x4(wasm_u32x4_shr(h, 8)), unit);
+    const v128_t m = wasm_v128_and(scale_v, wasm_f32x4_lt(u, keep_v));
+    if (i + 4 <= n) {
+      wasm_v128_store(out + i, m);
+    } else {
+      out[i] = wasm_f32x4_extract_lane(m, 0);
+      if (i + 1 < n) out[i + 1] = wasm_f32x4_extract_lane(m, 1);
+      if (i + 2 < n) out[i + 2] = wasm_f32x4_extract_lane(m, 2);
+    }
+  }
+}

@@ -21,6 +21,7 @@ export type ConvGeometry = [
 
 export interface SimdKernels {
   softplus(x: number, y: number, n: number): void;
+  dropout_mask(out: number, n: number, seedA: number, seedB: number, keep: number, scale: number): void;
   sum_leading(x: number, y: number, rows: number, cols: number): void;
   im2col_t(x: number, cols: number, ...geometry: ConvGeometry): void;
   col2im(cols: number, dx: number, ...geometry: ConvGeometry): void;
