@@ -62,12 +62,10 @@ for (const name of names) {
     const trainMs = performance.now() - t0;
     const stochastic = name.startsWith('bcnn');
     const opts = stochastic ? { samples } : {};
-    const validationAccuracy = await evaluateAccuracy(
-      model,
-      data.validation.xs,
-      data.validation.labels,
-      opts,
-    );
+    const validationAccuracy =
+      data.validation.count > 0
+        ? await evaluateAccuracy(model, data.validation.xs, data.validation.labels, opts)
+        : null;
     const testAccuracy = await evaluateAccuracy(model, data.test.xs, data.test.labels, opts);
     const extra = stochastic
       ? { testAccuracyT10: await evaluateAccuracy(model, data.test.xs, data.test.labels, { samples: 10 }) }
