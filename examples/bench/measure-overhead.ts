@@ -33,13 +33,26 @@ const config = { architecture: 'lenet', size: 1, dataset: 'mnist', batchSize: 25
 type Condition = 'plain' | 'measured' | 'measured+batch';
 const conditions: Condition[] = ['plain', 'measured', 'measured+batch'];
 
-/** Wall time of one fit call (epochs × images), ms; the session's start and finish are outside the timed part. */
+/** CPU time (user + system, ms) the process spent since `before`: steadier than wall time on a shared machine. */
+function cpuMsSince(before: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(before);
+  return (d.user + d.system) / 1000;
+}
+let lastCpuMs = 0;
+
+/**
+ * Wall time of one fit call (epochs × images), ms; its CPU time goes to `lastCpuMs`. The session's start and
+ * finish are outside the timed part.
+ */
 async function once(condition: Condition): Promise<number> {
   const fitArgs = { epochs, batchSize: 256, verbose: 0 as const, shuffle: true };
   if (condition === 'plain') {
+    const c = process.cpuUsage();
     const t = performance.now();
     await model.fit(data.train.xs, data.train.ys, fitArgs);
-    return performance.now() - t;
+    const ms = performance.now() - t;
+    lastCpuMs = cpuMsSince(c);
+    return ms;
   }
   const session = measureEfficiency({
     config,
@@ -52,9 +65,11 @@ async function once(condition: Condition): Promise<number> {
     maxEpochs: epochs,
   });
   await session.start();
+  const c = process.cpuUsage();
   const t = performance.now();
   await model.fit(data.train.xs, data.train.ys, { ...fitArgs, callbacks: [session.callback(model)] });
   const ms = performance.now() - t;
+  lastCpuMs = cpuMsSince(c);
   const record = await session.finish();
   if (record.epochs.length !== epochs)
     throw new Error(`expected ${epochs} epoch records, got ${record.epochs.length}`);
@@ -71,14 +86,19 @@ await once('plain'); // warm-up: kernels compiled, memory allocated
 await once('measured');
 const times: Record<Condition, number[]> = { plain: [], measured: [], 'measured+batch': [] };
 const ratios: Record<Exclude<Condition, 'plain'>, number[]> = { measured: [], 'measured+batch': [] };
+const cpuRatios: Record<Exclude<Condition, 'plain'>, number[]> = { measured: [], 'measured+batch': [] };
 for (let r = 0; r < reps; r++) {
   // Rotate the order so no condition always runs first (or right after a probe teardown).
   const order = conditions.map((_, i) => conditions[(i + r) % conditions.length] as Condition);
   const got: Partial<Record<Condition, number>> = {};
+  const cpu: Partial<Record<Condition, number>> = {};
   for (const c of order) {
     got[c] = await once(c);
+    cpu[c] = lastCpuMs;
     times[c].push(got[c] as number);
   }
+  cpuRatios.measured.push((cpu.measured as number) / (cpu.plain as number));
+  cpuRatios['measured+batch'].push((cpu['measured+batch'] as number) / (cpu.plain as number));
   ratios.measured.push((got.measured as number) / (got.plain as number));
   ratios['measured+batch'].push((got['measured+batch'] as number) / (got.plain as number));
 }
@@ -96,6 +116,10 @@ for (const c of ['measured', 'measured+batch'] as const) {
   const rs = [...ratios[c]].sort((a, b) => a - b);
   console.log(
     `${c} / plain: median ratio ${median(rs).toFixed(4)} (per-rep ratios ${rs.map((x) => x.toFixed(3)).join(' ')})`,
+  );
+  const cs = [...cpuRatios[c]].sort((a, b) => a - b);
+  console.log(
+    `${c} / plain, CPU time: median ratio ${median(cs).toFixed(4)} (per-rep ${cs.map((x) => x.toFixed(3)).join(' ')})`,
   );
 }
 
