@@ -13,6 +13,8 @@ interface HostTensor {
 
 let cpu: Backend;
 let wasm: Backend;
+// Read before any test runs: importing eff's backend module must be enough for wasm to train.
+const registeredOnImport = tf.getKernel('Conv2DBackpropFilter', 'wasm') !== undefined;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -122,6 +124,10 @@ function convAttrs(c: ConvCase): tf.NamedAttrMap {
 const fcParams = { numRuns: 60, seed: 20261125 };
 
 describe('registerWasmTrainingKernels', () => {
+  it('has already run when the module is imported (tfjs defaults to wasm once it is loaded)', () => {
+    expect(registeredOnImport).toBe(true);
+  });
+
   it('registers each kernel once and leaves them in place when called again', () => {
     const names = registerWasmTrainingKernels();
     expect(names).toEqual(

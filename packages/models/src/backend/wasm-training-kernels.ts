@@ -79,3 +79,7 @@ export function selectWasmTrainingKernels(names: readonly string[]): string[] {
   }
   return used;
 }
+
+// Importing @eff/models registers tfjs-backend-wasm, which Node's tfjs then picks by default; without these
+// kernels that default could not train a convnet, so they are registered on import too (idempotent, wasm only).
+registerWasmTrainingKernels();
