@@ -49,10 +49,6 @@ export function reshape(backend: BackendWasm, x: TensorInfo, shape: number[]): T
   return runWasmKernel(backend, 'Reshape', { x }, { shape });
 }
 
-export function slice(backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
-  return runWasmKernel(backend, 'Slice', { x }, { begin, size });
-}
-
 /** The wasm backend's own kernels that eff replaced, kept because eff's versions delegate to them. */
 const builtinKernels = new Map<string, tf.KernelConfig>();
 /** Backends on which a kept kernel's setup (its cwrap of the wasm export) has run. */
