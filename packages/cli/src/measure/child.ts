@@ -1,5 +1,5 @@
 // Runs the measured command as a child process, forwarding SIGINT/SIGTERM/SIGHUP, and reports how it ended.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { CommandNotFoundError } from '../errors.js';
 
@@ -31,20 +31,32 @@ export function runChild(
   options: RunChildOptions,
 ): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
-    const startMs = options.now();
-    const child = spawn(command, [...args], {
-      stdio: ['inherit', options.stdoutTo === 'stdout' ? 'inherit' : process.stderr, 'inherit'],
-      env: options.env,
-      cwd: options.cwd,
-    });
     // While the child runs, a signal to eff is passed on to it and eff waits to report, instead of dying.
+    // The handlers go in before the spawn: a busy machine can pause eff between spawn() and the next line
+    // long enough for the child to start and for someone to signal eff.
+    let child: ChildProcess | null = null;
+    let early: NodeJS.Signals | null = null;
     const forward = (signal: NodeJS.Signals) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (!child) early = signal;
+      else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };
     for (const s of FORWARDED) process.on(s, forward);
     const cleanup = () => {
       for (const s of FORWARDED) process.off(s, forward);
     };
+    const startMs = options.now();
+    try {
+      child = spawn(command, [...args], {
+        stdio: ['inherit', options.stdoutTo === 'stdout' ? 'inherit' : process.stderr, 'inherit'],
+        env: options.env,
+        cwd: options.cwd,
+      });
+    } catch (err) {
+      cleanup();
+      reject(err);
+      return;
+    }
+    if (early) forward(early);
     child.once('spawn', () => options.onSpawn?.());
     child.once('error', (err: NodeJS.ErrnoException) => {
       cleanup();

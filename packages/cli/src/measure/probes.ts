@@ -68,14 +68,17 @@ export async function selectProbes(names: readonly string[]): Promise<Probe[]> {
       throw err;
     }
   }
-  const detected = await detectProbes();
-  return [...new Set(names)].map((name) => {
-    const entry = detected.find((d) => d.name === name);
-    if (!entry?.available) {
-      throw new UsageError(
-        `probe '${name}' cannot run on this machine: ${entry?.reason ?? 'unavailable'} (see eff probes).`,
-      );
-    }
-    return probeByName(name);
-  });
+  // Only the named probes are checked (detecting all of them spawns every vendor tool).
+  return Promise.all(
+    [...new Set(names)].map(async (name) => {
+      const probe = probeByName(name);
+      const check = await probe.check().catch((err: Error) => ({ available: false, reason: err.message }));
+      if (!check.available) {
+        throw new UsageError(
+          `probe '${name}' cannot run on this machine: ${check.reason ?? 'unavailable'} (see eff probes).`,
+        );
+      }
+      return probe;
+    }),
+  );
 }
