@@ -81,6 +81,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`eff: ${err.message}\n`);
       return err.exitCode;
     }
+    // Typed errors of eff's packages (E_DATASET_*, E_PROBE_*, E_MEASURE_* ...) already say what to do: no stack.
+    const code = (err as { code?: unknown } | null)?.code;
+    if (err instanceof Error && typeof code === 'string' && code.startsWith('E_')) {
+      io.stderr.write(`eff: ${err.message} [${code}]\n`);
+      return 1;
+    }
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     io.stderr.write(`eff: unexpected error: ${message}\n`);
     return 1;

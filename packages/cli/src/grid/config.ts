@@ -28,6 +28,8 @@ export const MnistDataSchema = z
 
 export const CifarDataSchema = z
   .object({
+    /** Directory holding cifar-10-batches-bin's files; default: the download cache (downloaded when missing). */
+    dir: z.string().min(1).optional(),
     /** Folds of the cross-validation (paper: 6, each exactly 1000 images per class). */
     folds: z.number().int().min(2).default(6),
     /** Run only these 0-based folds (default: all). */

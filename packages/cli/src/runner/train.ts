@@ -1,4 +1,5 @@
 // One training run of the grid: builds the model, trains it under measureEfficiency, returns its RunRecord.
+import { resolve } from 'node:path';
 import { criteria, type Environment, measureEfficiency, type RunRecord } from '@eff/core';
 import {
   bcnn,
@@ -43,7 +44,9 @@ async function loadSplits(grid: GridConfig, run: PlannedRun, cache: Map<string, 
       seed: grid.seed,
     });
   } else {
-    const all = await loadCifar10Dataset({ download: true });
+    const all = await loadCifar10Dataset(
+      grid.cifar10.dir ? { dir: resolve(grid.cifar10.dir) } : { download: true },
+    );
     splits = kFold(all, {
       folds: grid.cifar10.folds,
       perClassPerFold: grid.cifar10.perClassPerFold,
