@@ -5,6 +5,7 @@ import {
   bcnn,
   compileModel,
   evaluateAccuracy,
+  type KFold,
   kFold,
   lenet,
   loadCifar10Dataset,
@@ -30,32 +31,53 @@ export interface TrainingSession {
   close(): Promise<void>;
 }
 
-/** Data for one run; MNIST is loaded once per grid, CIFAR folds are cut once per fold. */
-async function loadSplits(grid: GridConfig, run: PlannedRun, cache: Map<string, Splits>): Promise<Splits> {
-  const key = `${run.config.dataset}:${run.config.fold ?? '-'}`;
-  const cached = cache.get(key);
-  if (cached) return cached;
-  let splits: Splits;
-  if (run.config.dataset === 'mnist') {
-    splits = await loadMnist({
-      trainSize: grid.mnist.trainSize,
-      testSize: grid.mnist.testSize,
-      validationSplit: grid.mnist.validationSplit,
-      seed: grid.seed,
-    });
-  } else {
-    const all = await loadCifar10Dataset(
-      grid.cifar10.dir ? { dir: resolve(grid.cifar10.dir) } : { download: true },
-    );
-    splits = kFold(all, {
-      folds: grid.cifar10.folds,
-      perClassPerFold: grid.cifar10.perClassPerFold,
-      seed: grid.seed,
-      validationSplit: grid.cifar10.validationSplit,
-    }).fold(run.config.fold ?? 0);
+/**
+ * Data for one run. Only one split is held as tensors at a time: a CIFAR-10 fold is ~740 MB and the wasm heap
+ * is at most 4 GB, so the grid's fold-innermost order re-cuts the fold (seconds) instead of caching six. The raw
+ * CIFAR-10 images (plain arrays) and the fold plan are kept for the whole grid.
+ */
+class SplitCache {
+  private key: string | null = null;
+  private splits: Splits | null = null;
+  private cifar: KFold | null = null;
+
+  constructor(private readonly grid: GridConfig) {}
+
+  async get(run: PlannedRun): Promise<Splits> {
+    const key = `${run.config.dataset}:${run.config.fold ?? '-'}`;
+    if (this.key === key && this.splits) return this.splits;
+    this.dispose();
+    const grid = this.grid;
+    if (run.config.dataset === 'mnist') {
+      this.splits = await loadMnist({
+        trainSize: grid.mnist.trainSize,
+        testSize: grid.mnist.testSize,
+        validationSplit: grid.mnist.validationSplit,
+        seed: grid.seed,
+      });
+    } else {
+      if (!this.cifar) {
+        const all = await loadCifar10Dataset(
+          grid.cifar10.dir ? { dir: resolve(grid.cifar10.dir) } : { download: true },
+        );
+        this.cifar = kFold(all, {
+          folds: grid.cifar10.folds,
+          perClassPerFold: grid.cifar10.perClassPerFold,
+          seed: grid.seed,
+          validationSplit: grid.cifar10.validationSplit,
+        });
+      }
+      this.splits = this.cifar.fold(run.config.fold ?? 0);
+    }
+    this.key = key;
+    return this.splits;
   }
-  cache.set(key, splits);
-  return splits;
+
+  dispose(): void {
+    this.splits?.dispose();
+    this.splits = null;
+    this.key = null;
+  }
 }
 
 export async function openTrainingSession(
@@ -68,10 +90,10 @@ export async function openTrainingSession(
   ctx.progress.message(
     `backend ${backend.backend} (${backend.package}${backend.trainingKernels ? ', eff training kernels' : ''}); probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
   );
-  const cache = new Map<string, Splits>();
+  const cache = new SplitCache(grid);
   return {
     async train(run, options) {
-      const splits = await loadSplits(grid, run, cache);
+      const splits = await cache.get(run);
       const c = run.config;
       const inputShape = splits.train.xs.shape.slice(1) as [number, number, number];
       const model =
@@ -134,8 +156,7 @@ export async function openTrainingSession(
       }
     },
     async close() {
-      for (const s of cache.values()) s.dispose();
-      cache.clear();
+      cache.dispose();
     },
   };
 }
