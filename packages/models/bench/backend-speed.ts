@@ -1,5 +1,5 @@
-// LeNet-1 training throughput (img/s) on wasm with eff's kernels vs the cpu backend, interleaved in one process;
-// `--profile` adds per-kernel times of one wasm training step. Run: npx tsx packages/models/bench/backend-speed.ts
+// LeNet-k/BCNN-k training throughput (img/s) on wasm with eff's kernels and layers vs without, and vs cpu, interleaved
+// in one process; `--profile` adds per-kernel times of wasm steps. Run: npx tsx packages/models/bench/backend-speed.ts
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/use-backend.js';
@@ -7,6 +7,8 @@ import {
   registerWasmTrainingKernels,
   selectWasmTrainingKernels,
 } from '../src/backend/wasm-training-kernels.js';
+import { bcnn } from '../src/models/bcnn.js';
+import { lenet as effLenet } from '../src/models/lenet.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -17,19 +19,21 @@ const { values: args } = parseArgs({
     width: { type: 'string', default: '1' },
     // bcnn: MC-dropout BCNN-k, dropout 0.5 after every conv and hidden dense layer (Gal & Ghahramani's lenet-all).
     model: { type: 'string', default: 'lenet' },
-    // wasm-own: the wasm backend's own kernels plus only the one it lacks (Conv2DBackpropFilter), to show what
-    // eff's replacements bring.
-    backends: { type: 'string', default: 'wasm,wasm-own,cpu' },
+    // wasm: eff's kernels and @eff/models' lenet()/bcnn() (eff's first conv and dropout layers);
+    // wasm-tfjs-layers: eff's kernels, model from tfjs's own layers (what eff trained before those layers);
+    // wasm-own: the wasm backend's own kernels plus only the one it lacks (Conv2DBackpropFilter), tfjs layers.
+    backends: { type: 'string', default: 'wasm,wasm-tfjs-layers,wasm-own,cpu' },
     profile: { type: 'boolean', default: false },
   },
 });
 const reps = Number(args.reps);
 const batch = Number(args.batch);
 const k = Number(args.width);
-type Mode = 'wasm' | 'wasm-own' | 'cpu';
+type Mode = 'wasm' | 'wasm-tfjs-layers' | 'wasm-own' | 'cpu';
 const backends = (args.backends ?? '').split(',') as Mode[];
 const stepsOn: Record<Mode, number> = {
   wasm: Number(args['wasm-steps']),
+  'wasm-tfjs-layers': Number(args['wasm-steps']),
   'wasm-own': Number(args['wasm-steps']),
   cpu: Number(args['cpu-steps']),
 };
@@ -40,15 +44,15 @@ async function enter(mode: Mode): Promise<void> {
     await tf.setBackend('cpu');
     return;
   }
-  selectWasmTrainingKernels(mode === 'wasm' ? allKernels : []);
+  selectWasmTrainingKernels(mode === 'wasm-own' ? [] : allKernels);
   await tf.setBackend('wasm');
 }
 
 /**
- * LeNet-k as in the paper: conv 6k@5×5 same, pool, conv 16k@5×5 valid, pool, dense 120k, 84, 10; softplus.
- * Built inline (not with @eff/models' lenet()) so the bench measures only the backend.
+ * LeNet-k as in the paper from tfjs's own layers: conv 6k@5×5 same, pool, conv 16k@5×5 valid, pool, dense 120k,
+ * 84, 10; softplus; dropout (bcnn) after the conv activations (before pooling) and the hidden dense layers.
  */
-function lenet(width: number, dropoutRate: number): tf.Sequential {
+function tfjsLenet(width: number, dropoutRate: number): tf.Sequential {
   const m = tf.sequential();
   const drop = () => {
     if (dropoutRate > 0) m.add(tf.layers.dropout({ rate: dropoutRate }));
@@ -86,21 +90,33 @@ function median(xs: number[]): number {
 await tf.setBackend('cpu');
 const info = await useBackend('wasm', { log: () => {} });
 const modelName = args.model === 'bcnn' ? 'BCNN' : 'LeNet';
-const model = lenet(k, args.model === 'bcnn' ? 0.5 : 0);
+const dropoutRate = args.model === 'bcnn' ? 0.5 : 0;
+function effModel(): tf.LayersModel {
+  const m = dropoutRate > 0 ? bcnn({ width: k, dropoutRate }) : effLenet({ width: k });
+  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  return m;
+}
+const models: Record<Mode, tf.LayersModel | undefined> = {
+  wasm: backends.includes('wasm') ? effModel() : undefined,
+  'wasm-tfjs-layers': backends.includes('wasm-tfjs-layers') ? tfjsLenet(k, dropoutRate) : undefined,
+  'wasm-own': backends.includes('wasm-own') ? tfjsLenet(k, dropoutRate) : undefined,
+  cpu: backends.includes('cpu') ? tfjsLenet(k, dropoutRate) : undefined,
+};
 const xs = tf.randomUniform([batch, 28, 28, 1]);
 const ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10);
 
-async function step(): Promise<void> {
+async function step(mode: Mode): Promise<void> {
+  const model = models[mode] ?? effModel();
   await model.trainOnBatch(xs, ys); // awaits the loss value, so the step is complete
 }
 
-const imgPerS: Record<Mode, number[]> = { wasm: [], 'wasm-own': [], cpu: [] };
+const imgPerS: Record<Mode, number[]> = { wasm: [], 'wasm-tfjs-layers': [], 'wasm-own': [], cpu: [] };
 for (let r = 0; r < reps; r++) {
   for (const b of backends) {
     await enter(b);
-    await step(); // warm-up: moves weights to this backend, first-call setup
+    await step(b); // warm-up: moves weights to this backend, first-call setup
     const t0 = performance.now();
-    for (let s = 0; s < stepsOn[b]; s++) await step();
+    for (let s = 0; s < stepsOn[b]; s++) await step(b);
     const seconds = (performance.now() - t0) / 1000;
     imgPerS[b]?.push((stepsOn[b] * batch) / seconds);
     process.stderr.write(`rep ${r + 1}/${reps} ${b}: ${((stepsOn[b] * batch) / seconds).toFixed(1)} img/s\n`);
@@ -113,7 +129,7 @@ console.log(
 for (const b of backends) {
   const v = imgPerS[b] ?? [];
   console.log(
-    `${b.padEnd(5)} median ${median(v).toFixed(1)} img/s (min ${Math.min(...v).toFixed(1)}, max ${Math.max(...v).toFixed(1)})`,
+    `${b.padEnd(16)} median ${median(v).toFixed(1)} img/s (min ${Math.min(...v).toFixed(1)}, max ${Math.max(...v).toFixed(1)})`,
   );
 }
 function ratio(a: Mode, b: Mode, digits: number): void {
@@ -124,18 +140,19 @@ function ratio(a: Mode, b: Mode, digits: number): void {
   );
 }
 ratio('wasm', 'cpu', 0);
+ratio('wasm', 'wasm-tfjs-layers', 2);
 ratio('wasm', 'wasm-own', 2);
 
 if (args.profile) {
   await enter('wasm');
-  await step();
+  await step('wasm');
   const totals = new Map<string, { ms: number; calls: number }>();
   let stepMs = 0;
   const n = 3;
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     const p = await tf.profile(() => {
-      void step();
+      void step('wasm');
     });
     stepMs += performance.now() - t0;
     for (const kern of p.kernels.filter((x) => !x.name.endsWith('__op'))) {

@@ -1,5 +1,6 @@
 // LeNet-k: the paper's frequentist baseline (LeNet-5 widened by k), as a tfjs-layers Sequential model.
 import * as tf from '@tensorflow/tfjs';
+import { FastDropout, LazyGradConv2D } from '../backend/training-layers.js';
 import { ModelConfigError } from './errors.js';
 
 /** Activations the builders accept: the paper's table lists softplus; the authors' LeNet code used ReLU. */
@@ -125,10 +126,12 @@ export function buildLeNet(
   const kernel = (i: number) => kernelInitializer(opts.init, opts.seed, i);
   const dropout = (after: string) => {
     if (opts.dropoutRate > 0)
-      model.add(tf.layers.dropout({ rate: opts.dropoutRate, name: `${after}_dropout` }));
+      model.add(new FastDropout({ rate: opts.dropoutRate, name: `${after}_dropout` }));
   };
+  // conv1 and dropout as eff's variants (backend/training-layers.ts): conv1 skips the input gradient no one
+  // needs, dropout draws its mask in eff's kernel; same weights, config and behaviour as tfjs's own layers.
   model.add(
-    tf.layers.conv2d({
+    new LazyGradConv2D({
       inputShape: plan.inputShape,
       filters: plan.conv1Filters,
       kernelSize: 5,

@@ -22,6 +22,7 @@ export interface CompileArgs {
 /** tfjs layers whose output is random only with `training: true`. */
 const NOISE_LAYERS = new Set([
   'Dropout',
+  'EffDropout',
   'SpatialDropout1D',
   'AlphaDropout',
   'GaussianDropout',
