@@ -1,5 +1,5 @@
 // Trains LeNet-1, MC-dropout BCNN-1 (and Bayes-by-Backprop BCNN-1) on full MNIST and prints test accuracy per epoch.
-// Run: npx tsx packages/models/scripts/train-mnist.ts [--epochs 10] [--models lenet,bcnn,bcnn-bbb,lenet-normal]
+// Run: npx tsx packages/models/scripts/train-mnist.ts [--epochs 10] [--models lenet,bcnn,bcnn-bbb,lenet-normal,lenet-relu]
 //      [--samples 1] [--validation-split 0.2] [--batch-size 256] [--seed 0] [--backend auto]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -23,6 +23,7 @@ const seed = Number(values.seed);
 const builders = {
   lenet: () => lenet({ seed }),
   'lenet-normal': () => lenet({ seed, init: 'normal', name: 'lenet-1-normal-init' }),
+  'lenet-relu': () => lenet({ seed, activation: 'relu', name: 'lenet-1-relu' }),
   bcnn: () => bcnn({ seed }),
   'bcnn-bbb': () => bcnn({ kind: 'bayes-by-backprop', seed }),
 } as const;
