@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => data.dispose());
 
 describe('training with compileModel (Adam 1e-3, cross-entropy)', () => {
-  it('LeNet-1: 8 epochs of batch 32 on 512 MNIST images cut the loss and beat chance', async () => {
+  it('LeNet-1: 10 epochs of batch 32 on 512 MNIST images cut the loss and beat chance', async () => {
     const model = lenet({ seed: 1 });
     compileModel(model);
     const lossOf = () =>
@@ -31,12 +31,18 @@ describe('training with compileModel (Adam 1e-3, cross-entropy)', () => {
       );
     const before = lossOf();
     expect(before).toBeGreaterThan(2.0); // ≈ ln 10 for an untrained softmax
-    // Softplus LeNet sits on a plateau near ln 10 for ~5 epochs of this tiny set, then drops (measured: 0.88, 74%).
-    const history = await model.fit(data.train.xs, data.train.ys, { epochs: 8, batchSize: 32, verbose: 0 });
+    // Softplus LeNet sits on a plateau near ln 10 for ~5 epochs of this tiny set, then drops. Seeded weights and
+    // no shuffling make the run repeatable, so the plateau cannot last longer by chance.
+    const history = await model.fit(data.train.xs, data.train.ys, {
+      epochs: 10,
+      batchSize: 32,
+      shuffle: false,
+      verbose: 0,
+    });
     const after = lossOf();
     const losses = history.history.loss as number[];
-    expect(losses).toHaveLength(8);
-    expect(losses[7]).toBeLessThan(losses[0] as number);
+    expect(losses).toHaveLength(10);
+    expect(losses[9]).toBeLessThan(losses[0] as number);
     expect(after).toBeLessThan(0.6 * before);
     const accuracy = await evaluateAccuracy(model, data.test.xs, data.test.labels);
     expect(accuracy).toBeGreaterThan(0.5);
@@ -47,7 +53,7 @@ describe('training with compileModel (Adam 1e-3, cross-entropy)', () => {
     const model = bcnn({ seed: 2 });
     compileModel(model);
     // With p = 0.5 on 6 conv1 channels it learns slowly; on 512 images we only ask that the loss falls
-    // (measured 3.80 → 2.40 over 8 epochs); docs/models.md has the full-MNIST accuracy.
+    // (measured 3.7–3.9 → 2.37–2.44 over 8 epochs in 4 runs); docs/models.md has the full-MNIST accuracy.
     const history = await model.fit(data.train.xs, data.train.ys, { epochs: 8, batchSize: 32, verbose: 0 });
     const losses = history.history.loss as number[];
     expect(losses.every(Number.isFinite)).toBe(true);
