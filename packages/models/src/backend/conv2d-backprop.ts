@@ -1,8 +1,16 @@
-// Conv2D gradients for the wasm backend as XNNPACK GEMMs plus eff's SIMD patch kernels, so convnets train without libtensorflow.
+// Conv2D and its gradients for the wasm backend: XNNPACK GEMMs plus eff's SIMD patch kernels, and direct SIMD kernels
+// for a single input channel (LeNet's first layer on MNIST), so convnets train without libtensorflow.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { type ConvGeometry, heapOffset, simdKernels } from './simd/simd-module.js';
-import { heapView, release, reshape, runWasmKernel, type TensorInfo } from './wasm-kernel-utils.js';
+import { type ConvC1Geometry, type ConvGeometry, heapOffset, simdKernels } from './simd/simd-module.js';
+import {
+  heapView,
+  release,
+  reshape,
+  runBuiltinKernel,
+  runWasmKernel,
+  type TensorInfo,
+} from './wasm-kernel-utils.js';
 
 /** The wasm backend runs Conv2D in NHWC only, so its gradients are NHWC only too. */
 export class WasmDataFormatError extends Error {
@@ -55,7 +63,47 @@ export function conv2DBackpropFilterWasm(args: {
     attrs.pad,
     attrs.dimRoundingMode,
   );
+  if (singleChannelStride1(info)) return conv2DBackpropFilterC1(backend, inputs.x, inputs.dy, info);
   return conv2DBackpropFilterGemm(backend, inputs.x, inputs.dy, info);
+}
+
+interface Conv2DAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/**
+ * Conv2D: a single-channel input at stride 1 (LeNet's conv1 on MNIST) goes to eff's direct SIMD kernel (lanes along
+ * the output row; XNNPACK's convolution wastes most lanes on the one input channel, ~2× slower); every other case
+ * to the wasm backend's own (XNNPACK) Conv2D.
+ */
+export function conv2DWasm(args: {
+  inputs: { x: TensorInfo; filter: TensorInfo };
+  backend: BackendWasm;
+  attrs: Conv2DAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const dilations = attrs.dilations ?? 1;
+  const plain =
+    (attrs.dataFormat ?? 'NHWC') === 'NHWC' &&
+    (dilations === 1 || (Array.isArray(dilations) && dilations[0] === 1 && dilations[1] === 1)) &&
+    inputs.x.dtype === 'float32' &&
+    inputs.filter.dtype === 'float32';
+  if (plain) {
+    const info = tf.backend_util.computeConv2DInfo(
+      inputs.x.shape as Shape4,
+      inputs.filter.shape as Shape4,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    if (singleChannelStride1(info)) return conv2DC1(backend, inputs.x, inputs.filter, info);
+  }
+  return runBuiltinKernel(backend, 'Conv2D', inputs, attrs as unknown as tf.NamedAttrMap);
 }
 
 /**
@@ -157,4 +205,83 @@ export function conv2DBackpropInputGemm(
   simdKernels(backend).col2im(heapOffset(backend, cols), heapOffset(backend, dx), ...geometry(info));
   release(backend, cols);
   return dx;
+}
+
+/** One input channel, stride 1, no dilation, and outputs to compute: eff's direct single-channel kernels apply. */
+function singleChannelStride1(info: ConvInfo): boolean {
+  return (
+    info.inChannels === 1 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.outHeight >= 1 &&
+    info.outWidth >= 1
+  );
+}
+
+function geometryC1(info: ConvInfo): ConvC1Geometry {
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
+}
+
+/** Floats of one zero-padded input plane as kernels.c lays it out (rows × a row padded to whole vectors). */
+function planeFloats(info: ConvInfo): number {
+  const rowFloats = Math.ceil(info.outWidth / 4) * 4;
+  return (info.outHeight + info.filterHeight - 1) * (rowFloats + info.filterWidth - 1);
+}
+
+/** Conv2D of a single-channel input, stride 1, in eff's SIMD module (conv2d_c1 in kernels.c). */
+export function conv2DC1(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
+  const scratch = backend.makeOutput([planeFloats(info)], 'float32');
+  const out = backend.makeOutput(info.outShape, 'float32');
+  simdKernels(backend).conv2d_c1(
+    heapOffset(backend, x),
+    heapOffset(backend, filter),
+    heapOffset(backend, out),
+    heapOffset(backend, scratch),
+    ...geometryC1(info),
+  );
+  release(backend, scratch);
+  return out;
+}
+
+/**
+ * dW of a single-channel, stride-1 Conv2D in eff's SIMD module (conv2d_c1_filter): per image, dy transposed to
+ * channel planes, then each tap a dot product along output rows. No im2col matrix (25× the input) is written.
+ */
+export function conv2DBackpropFilterC1(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
+  const dyPlanes = info.outChannels * info.outHeight * Math.ceil(info.outWidth / 4) * 4;
+  const scratch = backend.makeOutput([planeFloats(info) + dyPlanes], 'float32');
+  const dW = backend.makeOutput(info.filterShape, 'float32');
+  heapView(backend, dW).fill(0);
+  simdKernels(backend).conv2d_c1_filter(
+    heapOffset(backend, x),
+    heapOffset(backend, dy),
+    heapOffset(backend, dW),
+    heapOffset(backend, scratch),
+    ...geometryC1(info),
+  );
+  release(backend, scratch);
+  return dW;
 }

@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulWasm } from './batch-mat-mul.js';
-import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm } from './conv2d-backprop.js';
+import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm, conv2DWasm } from './conv2d-backprop.js';
 import { dropoutMaskKernelName, dropoutMaskWasm } from './dropout-mask.js';
+import { addWasm, identityWasm } from './elementwise.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { softplusWasm } from './softplus.js';
 import { sumWasm } from './sum.js';
@@ -32,6 +33,9 @@ const ownKernels: OwnKernel[] = [
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Softplus', kernelFunc: softplusWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Sum', kernelFunc: sumWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: 'Conv2D', kernelFunc: conv2DWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: 'Add', kernelFunc: addWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: 'Identity', kernelFunc: identityWasm as unknown as tf.KernelFunc, reason: 'faster' },
   {
     kernelName: dropoutMaskKernelName,
     kernelFunc: dropoutMaskWasm as unknown as tf.KernelFunc,

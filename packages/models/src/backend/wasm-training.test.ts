@@ -1,6 +1,8 @@
 // A small LeNet-like convnet trains on wasm with eff's kernels, and its gradients equal the cpu backend's.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bcnn } from '../models/bcnn.js';
+import { lenet } from '../models/lenet.js';
 import { useBackend } from './use-backend.js';
 
 /** conv 'same' → maxpool → conv 'valid' → maxpool → dense → dense, softplus, like LeNet-1 but 12×12 and narrow. */
@@ -103,6 +105,42 @@ describe('training on wasm with eff kernels', () => {
       for (let j = 0; j < g.length; j++)
         worst = Math.max(worst, Math.abs((g[j] ?? Number.NaN) - (ref[j] ?? 0)));
       expect(worst / Math.max(1, scale)).toBeLessThan(1e-4);
+    }
+  });
+
+  it("gives @eff/models' LeNet-1 (eff's conv1 and kernels, 28×28) the cpu backend's gradients (to 1e-4)", async () => {
+    const model = lenet({ seed: 3 });
+    const xs = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const ys = tf.oneHot(tf.tensor1d([3, 1, 4, 1], 'int32'), 10) as tf.Tensor2D;
+    await tf.setBackend('cpu');
+    const onCpu = lossAndGrads(model, xs, ys);
+    await tf.setBackend('wasm');
+    const onWasm = lossAndGrads(model, xs, ys);
+    expect(onWasm.grads).toHaveLength(10);
+    expect(Math.abs(onWasm.loss - onCpu.loss)).toBeLessThan(1e-5);
+    for (const [i, g] of onWasm.grads.entries()) {
+      const ref = onCpu.grads[i] ?? new Float32Array();
+      expect(g.length).toBe(ref.length);
+      const scale = Math.max(...ref.map(Math.abs));
+      expect(scale).toBeGreaterThan(0);
+      let worst = 0;
+      for (let j = 0; j < g.length; j++)
+        worst = Math.max(worst, Math.abs((g[j] ?? Number.NaN) - (ref[j] ?? 0)));
+      expect(worst / Math.max(1, scale)).toBeLessThan(1e-4);
+    }
+  });
+
+  it("leaks no wasm memory training @eff/models' LeNet-1 and MC-dropout BCNN-1", async () => {
+    await tf.setBackend('wasm');
+    const xs = tf.randomUniform([8, 28, 28, 1]);
+    const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), 10);
+    const backend = tf.engine().findBackend('wasm') as tf.KernelBackend & { numDataIds(): number };
+    for (const model of [lenet(), bcnn()]) {
+      model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+      await model.trainOnBatch(xs, ys);
+      const before = { tensors: tf.memory().numTensors, dataIds: backend.numDataIds() };
+      for (let i = 0; i < 2; i++) await model.trainOnBatch(xs, ys);
+      expect({ tensors: tf.memory().numTensors, dataIds: backend.numDataIds() }).toEqual(before);
     }
   });
 

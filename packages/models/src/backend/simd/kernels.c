@@ -343,3 +343,165 @@ void dropout_mask(float* out, int n, unsigned seed_a, unsigned seed_b, float kee
     }
   }
 }
+
+// out[i] = x[i] + pattern[i % period], period a multiple of 4: a bias add over the last axis, with the bias tiled
+// by the caller to a whole number of vectors (6 channels -> 12 floats), so every row needs no scalar tail.
+EXPORT(add_tiled) void add_tiled(const float* x, const float* pattern, float* out, int n, int period) {
+  int i = 0;
+  for (; i + period <= n; i += period) {
+    for (int k = 0; k < period; k += 4) {
+      wasm_v128_store(out + i + k, wasm_f32x4_add(wasm_v128_load(x + i + k), wasm_v128_load(pattern + k)));
+    }
+  }
+  for (int k = 0; i < n; i++, k++) out[i] = x[i] + pattern[k];
+}
+
+// Copies image b of a single-channel NHWC batch into a zero-padded plane: row r of the plane is input row
+// r - pad_top, column c is input column c - pad_left; the plane is rows x stride floats.
+static void pad_plane(const float* x, float* plane, int in_h, int in_w, int rows, int stride, int pad_top,
+                      int pad_left) {
+  for (int r = 0; r < rows; r++) {
+    float* dst = plane + r * stride;
+    const int y = r - pad_top;
+    if (y < 0 || y >= in_h) {
+      for (int c = 0; c < stride; c++) dst[c] = 0.0f;
+      continue;
+    }
+    const float* src = x + y * in_w;
+    for (int c = 0; c < stride; c++) {
+      const int xx = c - pad_left;
+      dst[c] = (xx >= 0 && xx < in_w) ? src[xx] : 0.0f;
+    }
+  }
+}
+
+// One output row segment of a single-input-channel convolution, stride 1: G output channels from co, four
+// output pixels ox..ox+3, accumulated as acc[g] over every filter tap (one vector load of the padded plane
+// per tap, the weight splatted), then written channel-last.
+#define CONV_C1_GROUP(G)                                                                                      \
+  static inline void conv_c1_group##G(const float* plane, int stride, const float* w, float* out, int out_c,  \
+                                      int co, int fh, int fw, int ox, int valid) {                          \
+    v128_t acc[G];                                                                                            \
+    _Pragma("clang loop unroll(full)") for (int g = 0; g < G; g++) acc[g] = wasm_f32x4_splat(0.0f);                                             \
+    for (int i = 0; i < fh; i++) {                                                                            \
+      const float* row = plane + i * stride + ox;                                                           \
+      const float* wr = w + i * fw * out_c + co;                                                            \
+      for (int j = 0; j < fw; j++) {                                                                          \
+        const v128_t xv = wasm_v128_load(row + j);                                                          \
+        _Pragma("clang loop unroll(full)") for (int g = 0; g < G; g++)                                                                         \
+          acc[g] = wasm_f32x4_add(acc[g], wasm_f32x4_mul(xv, wasm_v128_load32_splat(wr + j * out_c + g))); \
+      }                                                                                                       \
+    }                                                                                                         \
+    float* o = out + ox * out_c + co;                                                                         \
+    _Pragma("clang loop unroll(full)") for (int g = 0; g < G; g++) {                                        \
+      /* Lane k is rotated to lane 0 before each store: a variable lane index would need a stack. */        \
+      v128_t v = acc[g];                                                                                      \
+      for (int p = 0; p < valid; p++, v = wasm_i32x4_shuffle(v, v, 1, 2, 3, 0))                               \
+        o[p * out_c + g] = wasm_f32x4_extract_lane(v, 0);                                                   \
+    }                                                                                                         \
+  }
+CONV_C1_GROUP(8)
+CONV_C1_GROUP(4)
+CONV_C1_GROUP(2)
+CONV_C1_GROUP(1)
+
+// Conv2D of a single-channel NHWC input, stride 1, no dilation (LeNet's first layer on MNIST): XNNPACK's
+// convolution spends most SIMD lanes on the one input channel; here lanes run along the output row.
+// scratch holds one padded plane: (out_h + fh - 1) x stride floats, stride = round_up(out_w, 4) + fw - 1.
+EXPORT(conv2d_c1)
+void conv2d_c1(const float* x, const float* w, float* out, float* scratch, int batch, int in_h, int in_w,
+               int out_h, int out_w, int out_c, int fh, int fw, int pad_top, int pad_left) {
+  const int stride = ((out_w + 3) & ~3) + fw - 1;
+  const int rows = out_h + fh - 1;
+  for (int b = 0; b < batch; b++) {
+    pad_plane(x + b * in_h * in_w, scratch, in_h, in_w, rows, stride, pad_top, pad_left);
+    for (int oy = 0; oy < out_h; oy++) {
+      const float* plane = scratch + oy * stride;
+      float* orow = out + (b * out_h + oy) * out_w * out_c;
+      for (int ox = 0; ox < out_w; ox += 4) {
+        const int valid = out_w - ox < 4 ? out_w - ox : 4;
+        int co = 0;
+        for (; co + 8 <= out_c; co += 8) conv_c1_group8(plane, stride, w, orow, out_c, co, fh, fw, ox, valid);
+        if (co + 4 <= out_c) {
+          conv_c1_group4(plane, stride, w, orow, out_c, co, fh, fw, ox, valid);
+          co += 4;
+        }
+        if (co + 2 <= out_c) {
+          conv_c1_group2(plane, stride, w, orow, out_c, co, fh, fw, ox, valid);
+          co += 2;
+        }
+        if (co < out_c) conv_c1_group1(plane, stride, w, orow, out_c, co, fh, fw, ox, valid);
+      }
+    }
+  }
+}
+
+// Filter gradient of the same convolution: dW[i][j][co] = sum over b, oy, ox of plane_b[oy + i][ox + j] *
+// dy[b][oy][ox][co]. Per image, dy is first transposed to channel planes (rows padded with zeros to whole
+// vectors), so each tap is a dot product along output rows, four pixels a lane; dW accumulates over images.
+// scratch: the padded plane, then out_c x out_h x round_up(out_w, 4) floats of transposed dy.
+#define CONV_C1_FILTER_GROUP(G)                                                                               \
+  static inline void conv_c1_filter_group##G(const float* plane, int stride, const float* dyt, int dyt_row,   \
+                                             int dyt_plane, float* dw, int out_c, int co, int out_h,        \
+                                             int fh, int fw) {                                              \
+    for (int i = 0; i < fh; i++) {                                                                            \
+      for (int j = 0; j < fw; j++) {                                                                          \
+        v128_t acc[G];                                                                                        \
+        _Pragma("clang loop unroll(full)") for (int g = 0; g < G; g++) acc[g] = wasm_f32x4_splat(0.0f);                                         \
+        for (int oy = 0; oy < out_h; oy++) {                                                                  \
+          const float* xr = plane + (oy + i) * stride + j;                                                  \
+          const float* dr = dyt + co * dyt_plane + oy * dyt_row;                                            \
+          for (int ox = 0; ox < dyt_row; ox += 4) {                                                         \
+            const v128_t xv = wasm_v128_load(xr + ox);                                                      \
+            _Pragma("clang loop unroll(full)") for (int g = 0; g < G; g++)                                                                     \
+              acc[g] = wasm_f32x4_add(acc[g], wasm_f32x4_mul(xv, wasm_v128_load(dr + g * dyt_plane + ox))); \
+          }                                                                                                   \
+        }                                                                                                     \
+        float* d = dw + (i * fw + j) * out_c + co;                                                           \
+        _Pragma("clang loop unroll(full)") for (int g = 0; g < G; g++) {                                                                       \
+          const v128_t s = wasm_f32x4_add(acc[g], wasm_i32x4_shuffle(acc[g], acc[g], 2, 3, 0, 1));          \
+          d[g] += wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1);                              \
+        }                                                                                                     \
+      }                                                                                                       \
+    }                                                                                                         \
+  }
+CONV_C1_FILTER_GROUP(8)
+CONV_C1_FILTER_GROUP(4)
+CONV_C1_FILTER_GROUP(2)
+CONV_C1_FILTER_GROUP(1)
+
+// dw must be zeroed by the caller.
+EXPORT(conv2d_c1_filter)
+void conv2d_c1_filter(const float* x, const float* dy, float* dw, float* scratch, int batch, int in_h, int in_w,
+                      int out_h, int out_w, int out_c, int fh, int fw, int pad_top, int pad_left) {
+  const int dyt_row = (out_w + 3) & ~3;
+  const int stride = dyt_row + fw - 1;
+  const int rows = out_h + fh - 1;
+  float* dyt = scratch + rows * stride;
+  const int dyt_plane = out_h * dyt_row;
+  for (int b = 0; b < batch; b++) {
+    pad_plane(x + b * in_h * in_w, scratch, in_h, in_w, rows, stride, pad_top, pad_left);
+    const float* g = dy + b * out_h * out_w * out_c;
+    for (int co = 0; co < out_c; co++) {
+      for (int oy = 0; oy < out_h; oy++) {
+        float* dst = dyt + co * dyt_plane + oy * dyt_row;
+        const float* src = g + oy * out_w * out_c + co;
+        int ox = 0;
+        for (; ox < out_w; ox++) dst[ox] = src[ox * out_c];
+        for (; ox < dyt_row; ox++) dst[ox] = 0.0f;
+      }
+    }
+    int co = 0;
+    for (; co + 8 <= out_c; co += 8)
+      conv_c1_filter_group8(scratch, stride, dyt, dyt_row, dyt_plane, dw, out_c, co, out_h, fh, fw);
+    if (co + 4 <= out_c) {
+      conv_c1_filter_group4(scratch, stride, dyt, dyt_row, dyt_plane, dw, out_c, co, out_h, fh, fw);
+      co += 4;
+    }
+    if (co + 2 <= out_c) {
+      conv_c1_filter_group2(scratch, stride, dyt, dyt_row, dyt_plane, dw, out_c, co, out_h, fh, fw);
+      co += 2;
+    }
+    if (co < out_c) conv_c1_filter_group1(scratch, stride, dyt, dyt_row, dyt_plane, dw, out_c, co, out_h, fh, fw);
+  }
+}

@@ -19,8 +19,14 @@ export type ConvGeometry = [
   number,
 ];
 
+/** batch, inH, inW, outH, outW, outC, filterH, filterW, padTop, padLeft (one input channel, stride 1) */
+export type ConvC1Geometry = [number, number, number, number, number, number, number, number, number, number];
+
 export interface SimdKernels {
   softplus(x: number, y: number, n: number): void;
+  add_tiled(x: number, pattern: number, out: number, n: number, period: number): void;
+  conv2d_c1(x: number, w: number, out: number, scratch: number, ...geometry: ConvC1Geometry): void;
+  conv2d_c1_filter(x: number, dy: number, dw: number, scratch: number, ...geometry: ConvC1Geometry): void;
   dropout_mask(out: number, n: number, seedA: number, seedB: number, keep: number, scale: number): void;
   sum_leading(x: number, y: number, rows: number, cols: number): void;
   im2col_t(x: number, cols: number, ...geometry: ConvGeometry): void;
