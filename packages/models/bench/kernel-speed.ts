@@ -44,6 +44,24 @@ const cases: Case[] = [
         tf.backend_util.computeConv2DInfo([256, 28, 28, 1], [5, 5, 1, 6], 1, 1, 'same'),
       ),
   },
+  ...[1, 3, 5].map((k) => {
+    const x2 = tf.randomNormal([256, 14, 14, 6 * k]);
+    const dy2 = tf.randomNormal([256, 10, 10, 16 * k]);
+    const attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', filterShape: [5, 5, 6 * k, 16 * k] };
+    return {
+      label: `conv2 dW k=${k}`,
+      kernel: 'Conv2DBackpropFilter',
+      inputs: { x: x2, dy: dy2 },
+      attrs: attrs as unknown as tf.NamedAttrMap,
+      before: () =>
+        conv2DBackpropFilterGemm(
+          backend,
+          x2,
+          dy2,
+          tf.backend_util.computeConv2DInfo([256, 14, 14, 6 * k], [5, 5, 6 * k, 16 * k], 1, 1, 'valid'),
+        ),
+    };
+  }),
   { label: 'Add bias', kernel: 'Add', inputs: { a: a1, b: tf.randomNormal([6]) }, attrs: {} },
   { label: 'Identity', kernel: 'Identity', inputs: { x: a1 }, attrs: {} },
 ];

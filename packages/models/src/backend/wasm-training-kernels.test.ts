@@ -259,6 +259,26 @@ describe('Conv2DBackpropFilter on wasm', () => {
     );
   });
 
+  it('matches the cpu backend to 1e-4 with output channels in whole vectors (eff direct kernel)', () => {
+    const vecCase = fc
+      .tuple(convCase, fc.constantFrom(4, 8, 12, 16, 20, 32), fc.integer({ min: 1, max: 19 }))
+      .map(([c, outChannels, inChannels]) => ({ ...c, outChannels, inChannels }));
+    fc.assert(
+      fc.property(vecCase, (c) => {
+        const x = randomTensor([c.batch, c.inHeight, c.inWidth, c.inChannels], c.seed);
+        const dy = randomTensor([c.batch, c.outHeight, c.outWidth, c.outChannels], c.seed + 1);
+        const attrs = {
+          ...convAttrs(c),
+          filterShape: [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels],
+        };
+        const expected = runKernelOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+        const actual = runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+        expect(maxScaledError(actual, expected)).toBeLessThan(1e-4);
+      }),
+      fcParams,
+    );
+  });
+
   it('matches the cpu backend to 1e-4 on a single input channel at stride 1 (eff direct kernel), any pad', () => {
     fc.assert(
       fc.property(convC1Case, (c) => {

@@ -505,3 +505,84 @@ void conv2d_c1_filter(const float* x, const float* dy, float* dw, float* scratch
     if (co < out_c) conv_c1_filter_group1(scratch, stride, dyt, dyt_row, dyt_plane, dw, out_c, co, out_h, fh, fw);
   }
 }
+
+// Filter gradient of a Conv2D whose output channels come in whole vectors (LeNet's conv2: 6 -> 16 channels):
+// dW[i][j][ci][co] = sum over b, oy, ox of x[b][oy*sh + i - pad_top][ox*sw + j - pad_left][ci] * dy[b][oy][ox][co].
+// Per image (x and dy stay in L1), per filter tap (i, j) and block of three input channels, the 3 x 16
+// products of each output pixel go to twelve vector accumulators: no im2col matrix is written.
+#define CONV_FILTER_BLOCK(C, V)                                                                               \
+  static inline void conv_filter_block_##C##_##V(const float* xb, const float* dyb, float* dw, int in_h,      \
+                                                 int in_w, int in_c, int out_h, int out_w, int out_c,         \
+                                                 int stride_h, int stride_w, int pad_top, int i, int first,   \
+                                                 int lo, int hi, int ci, int co) {                            \
+    v128_t acc[C][V];                                                                                         \
+    _Pragma("clang loop unroll(full)") for (int c = 0; c < C; c++)                                           \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[c][v] = wasm_f32x4_splat(0.0f);     \
+    for (int oy = 0; oy < out_h; oy++) {                                                                      \
+      const int y = oy * stride_h + i - pad_top;                                                              \
+      if (y < 0 || y >= in_h) continue;                                                                       \
+      const float* xr = xb + (y * in_w + first) * in_c + ci;                                                  \
+      const float* dr = dyb + oy * out_w * out_c + co;                                                        \
+      for (int ox = lo; ox < hi; ox++) {                                                                      \
+        const float* xp = xr + ox * stride_w * in_c;                                                          \
+        const float* dp = dr + ox * out_c;                                                                    \
+        v128_t d[V];                                                                                          \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) d[v] = wasm_v128_load(dp + 4 * v);     \
+        _Pragma("clang loop unroll(full)") for (int c = 0; c < C; c++) {                                     \
+          const v128_t xv = wasm_v128_load32_splat(xp + c);                                                   \
+          _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++)                                     \
+            acc[c][v] = wasm_f32x4_add(acc[c][v], wasm_f32x4_mul(xv, d[v]));                                  \
+        }                                                                                                     \
+      }                                                                                                       \
+    }                                                                                                         \
+    _Pragma("clang loop unroll(full)") for (int c = 0; c < C; c++) {                                         \
+      float* o = dw + (ci + c) * out_c + co;                                                                  \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++)                                         \
+        wasm_v128_store(o + 4 * v, wasm_f32x4_add(wasm_v128_load(o + 4 * v), acc[c][v]));                    \
+    }                                                                                                         \
+  }
+CONV_FILTER_BLOCK(3, 4)
+CONV_FILTER_BLOCK(1, 4)
+CONV_FILTER_BLOCK(3, 1)
+CONV_FILTER_BLOCK(1, 1)
+
+// out_c must be a multiple of 4; dw must be zeroed by the caller.
+EXPORT(conv2d_filter_vec)
+void conv2d_filter_vec(const float* x, const float* dy, float* dw, int batch, int in_h, int in_w, int in_c,
+                       int out_h, int out_w, int out_c, int filter_h, int filter_w, int stride_h, int stride_w,
+                       int pad_top, int pad_left) {
+  for (int b = 0; b < batch; b++) {
+    const float* xb = x + b * in_h * in_w * in_c;
+    const float* dyb = dy + b * out_h * out_w * out_c;
+    for (int i = 0; i < filter_h; i++) {
+      for (int j = 0; j < filter_w; j++) {
+        // Output columns lo..hi read inside the image for this tap.
+        const int first = j - pad_left;
+        int lo = first >= 0 ? 0 : (-first + stride_w - 1) / stride_w;
+        int hi = in_w - first <= 0 ? 0 : (in_w - first + stride_w - 1) / stride_w;
+        if (hi > out_w) hi = out_w;
+        if (lo >= hi) continue;
+        float* dwt = dw + (i * filter_w + j) * in_c * out_c;
+        int co = 0;
+        for (; co + 16 <= out_c; co += 16) {
+          int ci = 0;
+          for (; ci + 3 <= in_c; ci += 3)
+            conv_filter_block_3_4(xb, dyb, dwt, in_h, in_w, in_c, out_h, out_w, out_c, stride_h, stride_w, pad_top,
+                                  i, first, lo, hi, ci, co);
+          for (; ci < in_c; ci++)
+            conv_filter_block_1_4(xb, dyb, dwt, in_h, in_w, in_c, out_h, out_w, out_c, stride_h, stride_w, pad_top,
+                                  i, first, lo, hi, ci, co);
+        }
+        for (; co < out_c; co += 4) {
+          int ci = 0;
+          for (; ci + 3 <= in_c; ci += 3)
+            conv_filter_block_3_1(xb, dyb, dwt, in_h, in_w, in_c, out_h, out_w, out_c, stride_h, stride_w, pad_top,
+                                  i, first, lo, hi, ci, co);
+          for (; ci < in_c; ci++)
+            conv_filter_block_1_1(xb, dyb, dwt, in_h, in_w, in_c, out_h, out_w, out_c, stride_h, stride_w, pad_top,
+                                  i, first, lo, hi, ci, co);
+        }
+      }
+    }
+  }
+}

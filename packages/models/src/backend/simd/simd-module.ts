@@ -22,6 +22,23 @@ export type ConvGeometry = [
 /** batch, inH, inW, outH, outW, outC, filterH, filterW, padTop, padLeft (one input channel, stride 1) */
 export type ConvC1Geometry = [number, number, number, number, number, number, number, number, number, number];
 
+/** batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, padTop, padLeft */
+export type ConvGeometryWithOutChannels = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
 export interface SimdKernels {
   softplus(x: number, y: number, n: number): void;
   add_tiled(x: number, pattern: number, out: number, n: number, period: number): void;
@@ -31,6 +48,7 @@ export interface SimdKernels {
   sum_leading(x: number, y: number, rows: number, cols: number): void;
   im2col_t(x: number, cols: number, ...geometry: ConvGeometry): void;
   col2im(cols: number, dx: number, ...geometry: ConvGeometry): void;
+  conv2d_filter_vec(x: number, dy: number, dw: number, ...geometry: ConvGeometryWithOutChannels): void;
   max_pool_grad_2x2(
     x: number,
     dy: number,
