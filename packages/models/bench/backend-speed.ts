@@ -2,6 +2,7 @@
 // in one process; `--profile` adds per-kernel times of wasm steps. Run: npx tsx packages/models/bench/backend-speed.ts
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdam } from '../src/backend/adam.js';
 import { useBackend } from '../src/backend/use-backend.js';
 import {
   registerWasmTrainingKernels,
@@ -19,8 +20,8 @@ const { values: args } = parseArgs({
     width: { type: 'string', default: '1' },
     // bcnn: MC-dropout BCNN-k, dropout 0.5 after every conv and hidden dense layer (Gal & Ghahramani's lenet-all).
     model: { type: 'string', default: 'lenet' },
-    // wasm: eff's kernels and @eff/models' lenet()/bcnn() (eff's first conv and dropout layers);
-    // wasm-tfjs-layers: eff's kernels, model from tfjs's own layers (what eff trained before those layers);
+    // wasm: eff's kernels, @eff/models' lenet()/bcnn() (eff's first conv and dropout layers) and fused Adam;
+    // wasm-tfjs-layers: eff's kernels, model from tfjs's own layers and tfjs's Adam;
     // wasm-own: the wasm backend's own kernels plus only the one it lacks (Conv2DBackpropFilter), tfjs layers.
     backends: { type: 'string', default: 'wasm,wasm-tfjs-layers,wasm-own,cpu' },
     profile: { type: 'boolean', default: false },
@@ -93,7 +94,7 @@ const modelName = args.model === 'bcnn' ? 'BCNN' : 'LeNet';
 const dropoutRate = args.model === 'bcnn' ? 0.5 : 0;
 function effModel(): tf.LayersModel {
   const m = dropoutRate > 0 ? bcnn({ width: k, dropoutRate }) : effLenet({ width: k });
-  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  m.compile({ optimizer: fusedAdam(1e-3), loss: 'categoricalCrossentropy' });
   return m;
 }
 const models: Record<Mode, tf.LayersModel | undefined> = {

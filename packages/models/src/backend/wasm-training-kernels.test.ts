@@ -666,7 +666,11 @@ describe('selectWasmTrainingKernels', () => {
     const expected = runKernelOn('cpu', 'BatchMatMul', { a, b }, attrs);
     const own = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
     try {
-      expect(selectWasmTrainingKernels([])).toEqual(['Conv2DBackpropFilter', 'EffDropoutMask']);
+      expect(selectWasmTrainingKernels([])).toEqual([
+        'Conv2DBackpropFilter',
+        'EffAdamUpdate',
+        'EffDropoutMask',
+      ]);
       expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).not.toBe(own);
       expect(maxScaledError(runKernelOn('wasm', 'BatchMatMul', { a, b }, attrs), expected)).toBeLessThan(
         1e-4,

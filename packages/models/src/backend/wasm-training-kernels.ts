@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
+import { adamUpdateKernelName, adamUpdateWasm } from './adam.js';
 import { batchMatMulWasm } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm, conv2DWasm } from './conv2d-backprop.js';
 import { dropoutMaskKernelName, dropoutMaskWasm } from './dropout-mask.js';
@@ -36,6 +37,7 @@ const ownKernels: OwnKernel[] = [
   { kernelName: 'Conv2D', kernelFunc: conv2DWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Add', kernelFunc: addWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Identity', kernelFunc: identityWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: adamUpdateKernelName, kernelFunc: adamUpdateWasm as unknown as tf.KernelFunc, reason: 'eff' },
   {
     kernelName: dropoutMaskKernelName,
     kernelFunc: dropoutMaskWasm as unknown as tf.KernelFunc,

@@ -41,6 +41,24 @@ export type ConvGeometryWithOutChannels = [
 
 export interface SimdKernels {
   softplus(x: number, y: number, n: number): void;
+  adam_update(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    oneMinusAcc1: number,
+    oneMinusAcc2: number,
+    epsilon: number,
+    learningRate: number,
+  ): void;
   add_tiled(x: number, pattern: number, out: number, n: number, period: number): void;
   conv2d_c1(x: number, w: number, out: number, scratch: number, ...geometry: ConvC1Geometry): void;
   conv2d_c1_filter(x: number, dy: number, dw: number, scratch: number, ...geometry: ConvC1Geometry): void;
