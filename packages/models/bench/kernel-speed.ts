@@ -62,6 +62,12 @@ const cases: Case[] = [
         ),
     };
   }),
+  {
+    label: 'MaxPoolGrad',
+    kernel: 'MaxPoolGrad',
+    inputs: { dy: tf.randomNormal([256, 14, 14, 6]), input: a1, output: tf.randomNormal([256, 14, 14, 6]) },
+    attrs: { filterSize: 2, strides: 2, pad: 'valid' } as unknown as tf.NamedAttrMap,
+  },
   { label: 'Add bias', kernel: 'Add', inputs: { a: a1, b: tf.randomNormal([6]) }, attrs: {} },
   { label: 'Identity', kernel: 'Identity', inputs: { x: a1 }, attrs: {} },
 ];

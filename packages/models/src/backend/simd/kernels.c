@@ -59,6 +59,34 @@ EXPORT(softplus) void softplus(const float* x, float* y, int n) {
   for (; i < n; i++) y[i] = wasm_f32x4_extract_lane(softplus4(wasm_f32x4_splat(x[i])), 0);
 }
 
+// The 2x2 window selection of max_pool_grad_2x2 below for the last `n` (1 or 2) channels, loaded into the low
+// lanes of zeroed vectors and stored lane by lane.
+static inline v128_t load_part(const float* p, int n) {
+  return n == 2 ? wasm_v128_load64_zero(p) : wasm_v128_load32_zero(p);
+}
+static inline void store_part(float* p, v128_t v, int n) {
+  if (n == 2) wasm_v128_store64_lane(p, v, 0);
+  else wasm_v128_store32_lane(p, v, 0);
+}
+static inline void pool_grad_2x2_part(const float* xi, const float* g, float* dxi, int i00, int i01, int i10,
+                                      int i11, int c, int n) {
+  const v128_t a = load_part(xi + i00 + c, n), bb = load_part(xi + i01 + c, n);
+  const v128_t d = load_part(xi + i10 + c, n), e = load_part(xi + i11 + c, n);
+  const v128_t gv = load_part(g + c, n);
+  const v128_t take_b = wasm_f32x4_gt(bb, a);
+  const v128_t best_ab = wasm_v128_bitselect(bb, a, take_b);
+  const v128_t take_d = wasm_f32x4_gt(d, best_ab);
+  const v128_t best_abd = wasm_v128_bitselect(d, best_ab, take_d);
+  const v128_t take_e = wasm_f32x4_gt(e, best_abd);
+  const v128_t sel_d = wasm_v128_andnot(take_d, take_e);
+  const v128_t sel_b = wasm_v128_andnot(wasm_v128_andnot(take_b, take_d), take_e);
+  const v128_t sel_a = wasm_v128_not(wasm_v128_or(wasm_v128_or(take_b, take_d), take_e));
+  store_part(dxi + i00 + c, wasm_v128_and(gv, sel_a), n);
+  store_part(dxi + i01 + c, wasm_v128_and(gv, sel_b), n);
+  store_part(dxi + i10 + c, wasm_v128_and(gv, sel_d), n);
+  store_part(dxi + i11 + c, wasm_v128_and(gv, take_e), n);
+}
+
 // MaxPoolGrad for 2x2 windows, stride 2, no padding (LeNet's pooling), NHWC, four channels at a time: each window's
 // gradient goes to its first maximum in row-major order (ties as the cpu backend breaks them). Windows do not
 // overlap, so every dx element is written once; rows/columns past the last window are zeroed.
@@ -94,18 +122,12 @@ void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int batch, in
           wasm_v128_store(dxi + i10 + c, wasm_v128_and(gv, sel_d));
           wasm_v128_store(dxi + i11 + c, wasm_v128_and(gv, sel_e));
         }
-        for (; c < channels; c++) {
-          const float a = xi[i00 + c], bb = xi[i01 + c], d = xi[i10 + c], e = xi[i11 + c];
-          int k = 0;
-          float best = a;
-          if (bb > best) { best = bb; k = 1; }
-          if (d > best) { best = d; k = 2; }
-          if (e > best) { k = 3; }
-          dxi[i00 + c] = k == 0 ? g[c] : 0.0f;
-          dxi[i01 + c] = k == 1 ? g[c] : 0.0f;
-          dxi[i10 + c] = k == 2 ? g[c] : 0.0f;
-          dxi[i11 + c] = k == 3 ? g[c] : 0.0f;
+        // Two or one channels left (LeNet-k has 6k): half or quarter vectors, not a scalar scan.
+        if (c + 2 <= channels) {
+          pool_grad_2x2_part(xi, g, dxi, i00, i01, i10, i11, c, 2);
+          c += 2;
         }
+        if (c < channels) pool_grad_2x2_part(xi, g, dxi, i00, i01, i10, i11, c, 1);
       }
       // An odd width leaves a last column no window covers.
       for (int x = 2 * out_w * channels; x < row; x++) {
@@ -401,6 +423,7 @@ static void pad_plane(const float* x, float* plane, int in_h, int in_w, int rows
     }                                                                                                         \
   }
 CONV_C1_GROUP(8)
+CONV_C1_GROUP(6)
 CONV_C1_GROUP(4)
 CONV_C1_GROUP(2)
 CONV_C1_GROUP(1)
@@ -421,6 +444,11 @@ void conv2d_c1(const float* x, const float* w, float* out, float* scratch, int b
       for (int ox = 0; ox < out_w; ox += 4) {
         const int valid = out_w - ox < 4 ? out_w - ox : 4;
         int co = 0;
+        // LeNet-k has 6k filters: groups of six share each input load (8 + 4 + 2 would load it three times).
+        if (out_c % 6 == 0) {
+          for (; co < out_c; co += 6) conv_c1_group6(plane, stride, w, orow, out_c, co, fh, fw, ox, valid);
+          continue;
+        }
         for (; co + 8 <= out_c; co += 8) conv_c1_group8(plane, stride, w, orow, out_c, co, fh, fw, ox, valid);
         if (co + 4 <= out_c) {
           conv_c1_group4(plane, stride, w, orow, out_c, co, fh, fw, ox, valid);
@@ -466,6 +494,7 @@ void conv2d_c1(const float* x, const float* w, float* out, float* scratch, int b
     }                                                                                                         \
   }
 CONV_C1_FILTER_GROUP(8)
+CONV_C1_FILTER_GROUP(6)
 CONV_C1_FILTER_GROUP(4)
 CONV_C1_FILTER_GROUP(2)
 CONV_C1_FILTER_GROUP(1)
@@ -492,6 +521,11 @@ void conv2d_c1_filter(const float* x, const float* dy, float* dw, float* scratch
       }
     }
     int co = 0;
+    if (out_c % 6 == 0) {
+      for (; co < out_c; co += 6)
+        conv_c1_filter_group6(scratch, stride, dyt, dyt_row, dyt_plane, dw, out_c, co, out_h, fh, fw);
+      continue;
+    }
     for (; co + 8 <= out_c; co += 8)
       conv_c1_filter_group8(scratch, stride, dyt, dyt_row, dyt_plane, dw, out_c, co, out_h, fh, fw);
     if (co + 4 <= out_c) {
