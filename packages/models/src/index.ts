@@ -1,5 +1,6 @@
 // Public surface of @eff/models.
 
+export { FusedAdamOptimizer, fusedAdam } from './backend/adam.js';
 export { DropoutRateError, dropoutMask } from './backend/dropout-mask.js';
 export {
   BackendUnavailableError,
