@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2DBackpropFilterGemm } from '../src/backend/conv2d-backprop.js';
+import { conv2DBackpropFilterGemm, conv2DBackpropInputGemm } from '../src/backend/conv2d-backprop.js';
 import { useBackend } from '../src/backend/use-backend.js';
 import { release, runBuiltinKernel, runWasmKernel } from '../src/backend/wasm-kernel-utils.js';
 
@@ -58,6 +58,24 @@ const cases: Case[] = [
           backend,
           x2,
           dy2,
+          tf.backend_util.computeConv2DInfo([256, 14, 14, 6 * k], [5, 5, 6 * k, 16 * k], 1, 1, 'valid'),
+        ),
+    };
+  }),
+  ...[1, 3, 5].map((k) => {
+    const dy2 = tf.randomNormal([256, 10, 10, 16 * k]);
+    const w2 = tf.randomNormal([5, 5, 6 * k, 16 * k]);
+    const attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', inputShape: [256, 14, 14, 6 * k] };
+    return {
+      label: `conv2 dx k=${k}`,
+      kernel: 'Conv2DBackpropInput',
+      inputs: { dy: dy2, filter: w2 },
+      attrs: attrs as unknown as tf.NamedAttrMap,
+      before: () =>
+        conv2DBackpropInputGemm(
+          backend,
+          dy2,
+          w2,
           tf.backend_util.computeConv2DInfo([256, 14, 14, 6 * k], [5, 5, 6 * k, 16 * k], 1, 1, 'valid'),
         ),
     };

@@ -330,6 +330,31 @@ describe('Conv2DBackpropInput on wasm', () => {
     );
   });
 
+  it('matches the cpu backend to 1e-4 at stride 1 without padding (eff direct kernel), any channel counts', () => {
+    const direct = fc
+      .tuple(convCase, fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 19 }))
+      .map(([c, inChannels, outChannels]) => ({ ...c, inChannels, outChannels, pad: 'valid' as const }))
+      .map((c) => ({
+        ...c,
+        strideHeight: 1,
+        strideWidth: 1,
+        outHeight: c.inHeight - c.filterHeight + 1,
+        outWidth: c.inWidth - c.filterWidth + 1,
+      }))
+      .filter((c) => c.outHeight >= 1 && c.outWidth >= 1);
+    fc.assert(
+      fc.property(direct, (c) => {
+        const dy = randomTensor([c.batch, c.outHeight, c.outWidth, c.outChannels], c.seed);
+        const filter = randomTensor([c.filterHeight, c.filterWidth, c.inChannels, c.outChannels], c.seed + 7);
+        const attrs = { ...convAttrs(c), inputShape: [c.batch, c.inHeight, c.inWidth, c.inChannels] };
+        const expected = runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs);
+        const actual = runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs);
+        expect(maxScaledError(actual, expected)).toBeLessThan(1e-4);
+      }),
+      fcParams,
+    );
+  });
+
   it('matches on the LeNet-1 shapes (batch 8, 28×28×1 same and 14×14×6 valid)', () => {
     const cases = [
       { dy: [8, 28, 28, 6], filter: [5, 5, 1, 6], inputShape: [8, 28, 28, 1], pad: 'same' },

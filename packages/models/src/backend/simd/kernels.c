@@ -659,3 +659,65 @@ void adam_update(const float* w, const float* m, const float* v, const float* g,
     w_out[i] = ((mn / one_minus_acc1) / (__builtin_sqrtf(vn / one_minus_acc2) + epsilon)) * (-learning_rate) + w[i];
   }
 }
+
+// Input gradient of a stride-1 Conv2D without padding (LeNet's conv2): for each output pixel and filter row i,
+// the fw x in_c patch gradient lands on one contiguous run of dx (NHWC), so run += sum over co of
+// dy[p][co] * wt[i][co][run], with wt the filter transposed by the caller to [fh][out_c][run padded to whole
+// vectors with zeros]. No patch-gradient matrix is written (the GEMM path writes out_pixels x fh*fw*in_c floats
+// and reads them back in col2im). dx must be zeroed by the caller.
+#define CONV_INPUT_CHUNK(V)                                                                                   \
+  static inline void conv_input_chunk##V(const float* g, const float* w, float* d, int out_c, int run_v,      \
+                                         int left) {                                                          \
+    v128_t acc[V];                                                                                            \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] = wasm_f32x4_splat(0.0f);          \
+    for (int co = 0; co < out_c; co++) {                                                                      \
+      const v128_t s = wasm_v128_load32_splat(g + co);                                                        \
+      const float* wr = w + co * run_v;                                                                       \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++)                                         \
+        acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(s, wasm_v128_load(wr + 4 * v)));                      \
+    }                                                                                                         \
+    /* left = floats of the run from d on; the last vector may hold fewer than four. */                      \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) {                                         \
+      const int n = left - 4 * v;                                                                             \
+      if (n >= 4) {                                                                                           \
+        wasm_v128_store(d + 4 * v, wasm_f32x4_add(wasm_v128_load(d + 4 * v), acc[v]));                       \
+      } else {                                                                                                \
+        v128_t a = acc[v];                                                                                    \
+        for (int k = 0; k < n; k++, a = wasm_i32x4_shuffle(a, a, 1, 2, 3, 0))                                 \
+          d[4 * v + k] += wasm_f32x4_extract_lane(a, 0);                                                      \
+      }                                                                                                       \
+    }                                                                                                         \
+  }
+CONV_INPUT_CHUNK(8)
+CONV_INPUT_CHUNK(4)
+CONV_INPUT_CHUNK(2)
+CONV_INPUT_CHUNK(1)
+
+EXPORT(conv2d_input_direct)
+void conv2d_input_direct(const float* dy, const float* wt, float* dx, int batch, int in_h, int in_w, int in_c,
+                         int out_h, int out_w, int out_c, int filter_h, int filter_w) {
+  const int run = filter_w * in_c;
+  const int run_v = (run + 3) & ~3;
+  for (int b = 0; b < batch; b++) {
+    for (int oy = 0; oy < out_h; oy++) {
+      for (int ox = 0; ox < out_w; ox++) {
+        const float* g = dy + ((b * out_h + oy) * out_w + ox) * out_c;
+        for (int i = 0; i < filter_h; i++) {
+          float* d = dx + ((b * in_h + oy + i) * in_w + ox) * in_c;
+          const float* w = wt + i * out_c * run_v;
+          int f = 0;
+          for (; f + 32 <= run_v; f += 32) conv_input_chunk8(g, w + f, d + f, out_c, run_v, run - f);
+          if (f + 16 <= run_v) {
+            conv_input_chunk4(g, w + f, d + f, out_c, run_v, run - f);
+            f += 16;
+          }
+          if (f + 8 <= run_v) {
+            conv_input_chunk2(g, w + f, d + f, out_c, run_v, run - f);
+            f += 8;
+          }
+          if (f < run_v) conv_input_chunk1(g, w + f, d + f, out_c, run_v, run - f);
+        }
+      }
+    }
+  }
+}

@@ -66,6 +66,20 @@ export interface SimdKernels {
   sum_leading(x: number, y: number, rows: number, cols: number): void;
   im2col_t(x: number, cols: number, ...geometry: ConvGeometry): void;
   col2im(cols: number, dx: number, ...geometry: ConvGeometry): void;
+  conv2d_input_direct(
+    dy: number,
+    wt: number,
+    dx: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    outChannels: number,
+    filterHeight: number,
+    filterWidth: number,
+  ): void;
   conv2d_filter_vec(x: number, dy: number, dw: number, ...geometry: ConvGeometryWithOutChannels): void;
   max_pool_grad_2x2(
     x: number,
