@@ -1,6 +1,6 @@
 // nvidia-smi probe: parser on the real CSV format, end-to-end runs against a fake nvidia-smi first on PATH.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,9 @@ import type { BadLineReport } from './tolerance.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
 const fakeBin = join(fixtures, 'bin', 'nvidia-smi');
+// The fake is found the way users' tools are, by name, first on PATH; `realPath` still finds the real tool.
+const realPath = process.env.PATH ?? '';
+process.env.PATH = `${dirname(fakeBin)}${delimiter}${realPath}`;
 
 describe('parseNvidiaSmiLine', () => {
   it('parses the fixture lines', () => {
@@ -51,7 +54,7 @@ describe('parseNvidiaSmiLine', () => {
 describe('nvidiaSmiProbe (fake nvidia-smi)', () => {
   it('streams samples at the requested rate and kills the child on unsubscribe', async () => {
     let pid = 0;
-    const probe = nvidiaSmiProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) });
+    const probe = nvidiaSmiProbe({ onSpawn: (c) => (pid = c.pid ?? 0) });
     expect(await probe.check()).toEqual({ available: true, devices: ['gpu0', 'gpu1'] });
     const got = await lastValueFrom(probe.samples({ intervalMs: 30 }).pipe(take(4), toArray()));
     expect(got.map((s) => [s.deviceId, s.kind === 'power' ? s.powerW : -1])).toEqual([
@@ -75,7 +78,7 @@ describe('nvidiaSmiProbe (fake nvidia-smi)', () => {
       process.env.FAKE_NVSMI_MODE = mode;
       let pid = 0;
       try {
-        const probe = nvidiaSmiProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) });
+        const probe = nvidiaSmiProbe({ onSpawn: (c) => (pid = c.pid ?? 0) });
         // stall limit is max(2 s, 5 x interval)
         const err = await lastValueFrom(probe.samples({ intervalMs: 30 }).pipe(toArray())).catch((e) => e);
         expect(err).toBeInstanceOf(ProbeError);
@@ -91,7 +94,7 @@ describe('nvidiaSmiProbe (fake nvidia-smi)', () => {
     let pid = 0;
     const seen: number[] = [];
     const err = await new Promise<unknown>((resolve) => {
-      nvidiaSmiProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) })
+      nvidiaSmiProbe({ onSpawn: (c) => (pid = c.pid ?? 0) })
         .samples({ intervalMs: 30 })
         .subscribe({
           next: (s) => {
@@ -112,7 +115,7 @@ describe('nvidiaSmiProbe (fake nvidia-smi)', () => {
     try {
       const bad: BadLineReport[] = [];
       const got = await lastValueFrom(
-        nvidiaSmiProbe({ binary: fakeBin })
+        nvidiaSmiProbe({})
           .samples({ intervalMs: 30, onBadLine: (r) => bad.push(r) })
           .pipe(take(5), toArray()),
       );
@@ -134,7 +137,7 @@ describe('nvidiaSmiProbe (fake nvidia-smi)', () => {
     process.env.FAKE_NVSMI_MODE = 'slowhelp';
     try {
       const pids: number[] = [];
-      const sub = nvidiaSmiProbe({ binary: fakeBin, onSpawn: (c) => c.pid && pids.push(c.pid) })
+      const sub = nvidiaSmiProbe({ onSpawn: (c) => c.pid && pids.push(c.pid) })
         .samples({ intervalMs: 30 })
         .subscribe({ error: () => {} });
       await new Promise((r) => setTimeout(r, 300));

@@ -1,7 +1,7 @@
 // powerstat probe: parser on the -R -D table, fake powerstat end to end, and the real Debian powerstat failing.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,9 @@ import type { BadLineReport } from './tolerance.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
 const fakeBin = join(fixtures, 'bin', 'powerstat');
+// The fake is found the way users' tools are, by name, first on PATH; `realPath` still finds the real tool.
+const realPath = process.env.PATH ?? '';
+process.env.PATH = `${dirname(fakeBin)}${delimiter}${realPath}`;
 
 function parseFixture(name: string) {
   const parser = new PowerstatParser();
@@ -100,7 +103,7 @@ describe('PowerstatParser', () => {
 describe('powerstatProbe', () => {
   it('streams package and dram (never core/uncore) with times rebuilt from the row index; kills on unsubscribe', async () => {
     let pid = 0;
-    const probe = powerstatProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) });
+    const probe = powerstatProbe({ onSpawn: (c) => (pid = c.pid ?? 0) });
     const got = await lastValueFrom(probe.samples({ intervalMs: 500 }).pipe(take(4), toArray()));
     expect(got.map((s) => [s.deviceId, s.component, s.kind === 'power' ? s.powerW : -1])).toEqual([
       ['dram', 'ram', 2.5],
@@ -112,7 +115,7 @@ describe('powerstatProbe', () => {
     expect(await gone(pid)).toBe(true);
   });
   it('check() runs the sampler (powerstat refuses short runs) and lists the usable domains', async () => {
-    expect(await powerstatProbe({ binary: fakeBin }).check()).toEqual({
+    expect(await powerstatProbe({}).check()).toEqual({
       available: true,
       devices: ['dram', 'pkg-0'],
     });
@@ -123,7 +126,7 @@ describe('powerstatProbe', () => {
     try {
       const bad: BadLineReport[] = [];
       const got = await lastValueFrom(
-        powerstatProbe({ binary: fakeBin })
+        powerstatProbe({})
           .samples({ intervalMs: 500, onBadLine: (r) => bad.push(r) })
           .pipe(take(4), toArray()),
       );
@@ -145,7 +148,7 @@ describe('powerstatProbe', () => {
       let pid = 0;
       try {
         const err = await lastValueFrom(
-          powerstatProbe({ binary: fakeBin, onSpawn: (c) => (pid = c.pid ?? 0) }).samples({
+          powerstatProbe({ onSpawn: (c) => (pid = c.pid ?? 0) }).samples({
             intervalMs: 500,
           }),
         ).catch((e) => e);
@@ -161,14 +164,16 @@ describe('powerstatProbe', () => {
   it('check() explains Debian 0.03.01\'s "no RAPL domains"', async () => {
     process.env.FAKE_POWERSTAT_MODE = 'norapl';
     try {
-      const check = await powerstatProbe({ binary: fakeBin }).check();
+      const check = await powerstatProbe({}).check();
       expect(check.available).toBe(false);
       expect(check.reason).toMatch(/does not have any RAPL domains.*--probe rapl/);
     } finally {
       delete process.env.FAKE_POWERSTAT_MODE;
     }
   });
-  const real = spawnSync('sh', ['-c', 'command -v powerstat']).stdout.toString().trim();
+  const real = spawnSync('sh', ['-c', 'command -v powerstat'], { env: { ...process.env, PATH: realPath } })
+    .stdout.toString()
+    .trim();
   const hasRapl = spawnSync('sh', ['-c', 'cat /sys/class/powercap/intel-rapl:0/energy_uj']).status === 0;
   it.skipIf(!real || hasRapl)(
     'the real powerstat without RAPL fails with a typed error and leaves no process',

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,9 @@ import type { BadLineReport } from './tolerance.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
 const fakeBin = join(fixtures, 'bin', 'powertop');
+// The fake is found the way users' tools are, by name, first on PATH; `realPath` still finds the real tool.
+const realPath = process.env.PATH ?? '';
+process.env.PATH = `${dirname(fakeBin)}${delimiter}${realPath}`;
 
 function alive(pid: number): boolean {
   try {
@@ -91,7 +94,7 @@ describe('parsePowertopCsv', () => {
 describe('powertopProbe', () => {
   it('repeats windows with the fake powertop and kills the running window on unsubscribe', async () => {
     const pids: number[] = [];
-    const probe = powertopProbe({ binary: fakeBin, onSpawn: (pid) => pids.push(pid) });
+    const probe = powertopProbe({ onSpawn: (pid) => pids.push(pid) });
     const got = await lastValueFrom(probe.samples({ intervalMs: 1000 }).pipe(take(2), toArray()));
     expect(got.map((s) => [s.deviceId, s.component, s.kind === 'power' ? s.powerW : -1])).toEqual([
       ['battery', 'system', 11.4],
@@ -104,7 +107,7 @@ describe('powertopProbe', () => {
   });
   it('unsubscribing mid-window kills that powertop at once (no child left)', async () => {
     const pids: number[] = [];
-    const sub = powertopProbe({ binary: fakeBin, onSpawn: (pid) => pids.push(pid) })
+    const sub = powertopProbe({ onSpawn: (pid) => pids.push(pid) })
       .samples({ intervalMs: 5000 })
       .subscribe({ error: () => {} });
     await new Promise((r) => setTimeout(r, 400));
@@ -119,7 +122,7 @@ describe('powertopProbe', () => {
     try {
       const bad: BadLineReport[] = [];
       const got = await lastValueFrom(
-        powertopProbe({ binary: fakeBin })
+        powertopProbe({})
           .samples({ intervalMs: 1000, onBadLine: (r) => bad.push(r) })
           .pipe(take(2), toArray()),
       );
@@ -134,16 +137,16 @@ describe('powertopProbe', () => {
   it('a failing powertop is E_PROBE_EXITED with its message', async () => {
     process.env.FAKE_POWERTOP_MODE = 'fail';
     try {
-      const err = await firstValueFrom(
-        powertopProbe({ binary: fakeBin }).samples({ intervalMs: 1000 }),
-      ).catch((e) => e);
+      const err = await firstValueFrom(powertopProbe({}).samples({ intervalMs: 1000 })).catch((e) => e);
       expect((err as ProbeError).code).toBe('E_PROBE_EXITED');
       expect((err as Error).message).toMatch(/run as root/);
     } finally {
       delete process.env.FAKE_POWERTOP_MODE;
     }
   });
-  const real = spawnSync('sh', ['-c', 'command -v powertop']).stdout.toString().trim();
+  const real = spawnSync('sh', ['-c', 'command -v powertop'], { env: { ...process.env, PATH: realPath } })
+    .stdout.toString()
+    .trim();
   const battery = spawnSync('sh', ['-c', 'ls /sys/class/power_supply/BAT*']).status === 0;
   it.skipIf(!real || battery)(
     'the real powertop without a battery is E_PROBE_UNAVAILABLE and leaves no process',

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,9 @@ import type { BadLineReport } from './tolerance.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
 const fakeBin = join(fixtures, 'bin', 'rocm-smi');
+// The fake is found the way users' tools are, by name, first on PATH; `realPath` still finds the real tool.
+const realPath = process.env.PATH ?? '';
+process.env.PATH = `${dirname(fakeBin)}${delimiter}${realPath}`;
 
 describe('parseRocmSmiJson', () => {
   it('reads both power key spellings and the energy accumulator (uJ -> J)', () => {
@@ -68,7 +71,7 @@ describe('parseRocmSmiJson', () => {
 
 describe('rocmSmiProbe', () => {
   it('polls the fake rocm-smi and emits energy counters', async () => {
-    const probe = rocmSmiProbe({ binary: fakeBin });
+    const probe = rocmSmiProbe({});
     expect(await probe.check()).toEqual({ available: true, devices: ['card0', 'card1'] });
     const got = await lastValueFrom(probe.samples({ intervalMs: 500 }).pipe(take(4), toArray()));
     expect(got.map((s) => [s.deviceId, s.kind, s.kind === 'energy' ? s.energyJ : s.powerW])).toEqual([
@@ -80,7 +83,7 @@ describe('rocmSmiProbe', () => {
     expect(got[2]!.tMs - got[0]!.tMs).toBeGreaterThan(400);
   });
   it('power fallback when the energy counter is off', async () => {
-    const got = await firstValueFrom(rocmSmiProbe({ binary: fakeBin, energyCounter: false }).samples());
+    const got = await firstValueFrom(rocmSmiProbe({ energyCounter: false }).samples());
     expect(got).toMatchObject({ deviceId: 'card0', kind: 'power', component: 'gpu', estimated: false });
   });
   for (const [mode, code] of [
@@ -90,9 +93,9 @@ describe('rocmSmiProbe', () => {
     it(`fake mode ${mode} -> ${code}`, async () => {
       process.env.FAKE_ROCM_MODE = mode;
       try {
-        const err = await firstValueFrom(
-          rocmSmiProbe({ binary: fakeBin }).samples({ maxConsecutiveBadLines: 0 }),
-        ).catch((e) => e);
+        const err = await firstValueFrom(rocmSmiProbe({}).samples({ maxConsecutiveBadLines: 0 })).catch(
+          (e) => e,
+        );
         expect(err).toBeInstanceOf(ProbeError);
         expect((err as ProbeError).code).toBe(code);
       } finally {
@@ -104,7 +107,7 @@ describe('rocmSmiProbe', () => {
     process.env.FAKE_ROCM_MODE = 'slow';
     try {
       const pids: number[] = [];
-      const sub = rocmSmiProbe({ binary: fakeBin, onSpawn: (c) => c.pid && pids.push(c.pid) })
+      const sub = rocmSmiProbe({ onSpawn: (c) => c.pid && pids.push(c.pid) })
         .samples({ intervalMs: 500 })
         .subscribe({ error: () => {} });
       await new Promise((r) => setTimeout(r, 300));
@@ -124,7 +127,6 @@ describe('rocmSmiProbe', () => {
       const pids: number[] = [];
       const err = await firstValueFrom(
         rocmSmiProbe({
-          binary: fakeBin,
           pollTimeoutMs: 600,
           onSpawn: (c) => c.pid && pids.push(c.pid),
         }).samples(),
@@ -142,7 +144,7 @@ describe('rocmSmiProbe', () => {
     try {
       const bad: BadLineReport[] = [];
       const got = await lastValueFrom(
-        rocmSmiProbe({ binary: fakeBin })
+        rocmSmiProbe({})
           .samples({ intervalMs: 500, onBadLine: (r) => bad.push(r) })
           .pipe(take(4), toArray()),
       );
@@ -163,7 +165,7 @@ describe('rocmSmiProbe', () => {
     try {
       const bad: BadLineReport[] = [];
       const err = await lastValueFrom(
-        rocmSmiProbe({ binary: fakeBin }).samples({ intervalMs: 500, onBadLine: (r) => bad.push(r) }),
+        rocmSmiProbe({}).samples({ intervalMs: 500, onBadLine: (r) => bad.push(r) }),
       ).catch((e) => e);
       expect((err as ProbeError).code).toBe('E_PROBE_PARSE');
       expect((err as Error).message).toMatch(/4 unparseable outputs in a row \(4 since start; 3 tolerated\)/);
@@ -172,7 +174,9 @@ describe('rocmSmiProbe', () => {
       delete process.env.FAKE_ROCM_MODE;
     }
   });
-  const real = spawnSync('sh', ['-c', 'command -v rocm-smi']).stdout.toString().trim();
+  const real = spawnSync('sh', ['-c', 'command -v rocm-smi'], { env: { ...process.env, PATH: realPath } })
+    .stdout.toString()
+    .trim();
   it.skipIf(!real)('the real rocm-smi on a machine without amdgpu fails with a typed error', async () => {
     const probe = rocmSmiProbe({ binary: real });
     const check = await probe.check();
