@@ -1,4 +1,6 @@
-// Bias-broadcast Add and Identity for the wasm backend: full passes its own kernels do slowly or need not do.
+// Bias-broadcast Add, Identity and same-dtype Cast for the wasm backend: full passes its own kernels do slowly or
+// need not do.
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, simdKernels } from './simd/simd-module.js';
 import { heapView, release, runBuiltinKernel, type TensorInfo } from './wasm-kernel-utils.js';
@@ -59,6 +61,24 @@ export function identityWasm(args: { inputs: { x: TensorInfo }; backend: Backend
   const { inputs, backend } = args;
   const { x } = inputs;
   if (x.dtype === 'string') return runBuiltinKernel(backend, 'Identity', inputs);
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
+ * Cast to the tensor's own dtype shares the data, like Identity (tfjs's Multiply gradient casts both operands to
+ * float32 even when they are: a copy of each dropout mask per step); real conversions go to the wasm backend's own.
+ */
+export function castWasm(args: {
+  inputs: { x: TensorInfo };
+  backend: BackendWasm;
+  attrs: { dtype: tf.DataType };
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  if (x.dtype !== attrs.dtype || x.dtype === 'string') {
+    return runBuiltinKernel(backend, 'Cast', inputs, attrs as unknown as tf.NamedAttrMap);
+  }
   backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }

@@ -683,6 +683,25 @@ describe('Identity on wasm', () => {
   });
 });
 
+describe('Cast on wasm', () => {
+  it('shares the data when the dtype does not change, and converts as before when it does', async () => {
+    await tf.setBackend('wasm');
+    const buffers = () => tf.engine().backend.numDataIds();
+    const x = tf.tensor1d([1.5, -2.25, 3]);
+    const before = buffers();
+    const same = tf.cast(x, 'float32');
+    expect(buffers()).toBe(before);
+    const ints = tf.cast(x, 'int32');
+    expect(buffers()).toBe(before + 1);
+    x.dispose();
+    expect(Array.from(await same.data())).toEqual([1.5, -2.25, 3]);
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(await ints.data())).toEqual([1, -2, 3]);
+    tf.dispose([same, ints]);
+    expect(buffers()).toBe(before - 1);
+  });
+});
+
 describe('selectWasmTrainingKernels', () => {
   it("puts the wasm backend's own kernels back (and they still work), keeping the ones it lacks", () => {
     const a = randomTensor([5, 7], 1);

@@ -6,7 +6,7 @@ import { adamUpdateKernelName, adamUpdateWasm } from './adam.js';
 import { batchMatMulWasm } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm, conv2DWasm } from './conv2d-backprop.js';
 import { dropoutMaskKernelName, dropoutMaskWasm } from './dropout-mask.js';
-import { addWasm, identityWasm } from './elementwise.js';
+import { addWasm, castWasm, identityWasm } from './elementwise.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
 import { softplusWasm } from './softplus.js';
 import { sumWasm } from './sum.js';
@@ -37,6 +37,7 @@ const ownKernels: OwnKernel[] = [
   { kernelName: 'Conv2D', kernelFunc: conv2DWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Add', kernelFunc: addWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Identity', kernelFunc: identityWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: 'Cast', kernelFunc: castWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: adamUpdateKernelName, kernelFunc: adamUpdateWasm as unknown as tf.KernelFunc, reason: 'eff' },
   {
     kernelName: dropoutMaskKernelName,
