@@ -81,6 +81,12 @@ const cases: Case[] = [
     };
   }),
   {
+    label: 'MaxPool',
+    kernel: 'MaxPool',
+    inputs: { x: a1 },
+    attrs: { filterSize: 2, strides: 2, pad: 'valid' } as unknown as tf.NamedAttrMap,
+  },
+  {
     label: 'MaxPoolGrad',
     kernel: 'MaxPoolGrad',
     inputs: { dy: tf.randomNormal([256, 14, 14, 6]), input: a1, output: tf.randomNormal([256, 14, 14, 6]) },

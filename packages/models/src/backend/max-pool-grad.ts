@@ -1,8 +1,8 @@
-// MaxPoolGrad for the wasm backend in one compiled pass over the heap: each window's gradient goes to its first maximum.
+// MaxPool's 2×2 forward and MaxPoolGrad for the wasm backend in compiled passes over the heap (gradient to the first maximum).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, simdKernels } from './simd/simd-module.js';
-import { heapView, type TensorInfo } from './wasm-kernel-utils.js';
+import { heapView, runBuiltinKernel, type TensorInfo } from './wasm-kernel-utils.js';
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
@@ -68,4 +68,54 @@ export function maxPoolGradWasm(args: {
     padInfo.left,
   );
   return out;
+}
+
+/**
+ * MaxPool: LeNet's 2×2/stride-2 unpadded pooling in eff's SIMD module (four channels at a time, channel tails as
+ * partial vectors; ~2× the wasm backend's kernel on LeNet-1's pool1), everything else in the wasm backend's own.
+ */
+export function maxPoolWasm(args: {
+  inputs: { x: TensorInfo };
+  backend: BackendWasm;
+  attrs: MaxPoolGradAttrs & { dataFormat?: string };
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  if (x.dtype === 'float32' && x.shape.length === 4 && (attrs.dataFormat ?? 'NHWC') === 'NHWC') {
+    const info = tf.backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterSize,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo, outHeight, outWidth } = info;
+    const lenetPooling =
+      filterHeight === 2 &&
+      filterWidth === 2 &&
+      strideHeight === 2 &&
+      strideWidth === 2 &&
+      padInfo.top === 0 &&
+      padInfo.left === 0 &&
+      padInfo.bottom === 0 &&
+      padInfo.right === 0 &&
+      outHeight >= 1 &&
+      outWidth >= 1;
+    if (lenetPooling) {
+      const out = backend.makeOutput(info.outShape, 'float32');
+      simdKernels(backend).max_pool_2x2(
+        heapOffset(backend, x),
+        heapOffset(backend, out),
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        info.inChannels,
+        outHeight,
+        outWidth,
+      );
+      return out;
+    }
+  }
+  return runBuiltinKernel(backend, 'MaxPool', inputs, attrs as unknown as tf.NamedAttrMap);
 }

@@ -7,7 +7,7 @@ import { batchMatMulWasm } from './batch-mat-mul.js';
 import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm, conv2DWasm } from './conv2d-backprop.js';
 import { dropoutMaskKernelName, dropoutMaskWasm } from './dropout-mask.js';
 import { addWasm, castWasm, identityWasm } from './elementwise.js';
-import { maxPoolGradWasm } from './max-pool-grad.js';
+import { maxPoolGradWasm, maxPoolWasm } from './max-pool-grad.js';
 import { softplusWasm } from './softplus.js';
 import { sumWasm } from './sum.js';
 import { builtinKernel, keepBuiltinKernel, runBuiltinKernel } from './wasm-kernel-utils.js';
@@ -38,6 +38,7 @@ const ownKernels: OwnKernel[] = [
   { kernelName: 'Add', kernelFunc: addWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Identity', kernelFunc: identityWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Cast', kernelFunc: castWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: 'MaxPool', kernelFunc: maxPoolWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: adamUpdateKernelName, kernelFunc: adamUpdateWasm as unknown as tf.KernelFunc, reason: 'eff' },
   {
     kernelName: dropoutMaskKernelName,

@@ -721,3 +721,45 @@ void conv2d_input_direct(const float* dy, const float* wt, float* dx, int batch,
     }
   }
 }
+
+// MaxPool, 2x2 windows, stride 2, no padding, NHWC: y = the largest of the four values by a strict '>' scan from
+// -Infinity, as the cpu backend scans (NaN never wins). Four channels at a time; the last 1-2 channels (LeNet-k
+// has 6k) as half/quarter vectors.
+static inline v128_t max4_from_neg_inf(v128_t a, v128_t b, v128_t d, v128_t e) {
+  v128_t best = wasm_f32x4_splat(-__builtin_inff());
+  best = wasm_v128_bitselect(a, best, wasm_f32x4_gt(a, best));
+  best = wasm_v128_bitselect(b, best, wasm_f32x4_gt(b, best));
+  best = wasm_v128_bitselect(d, best, wasm_f32x4_gt(d, best));
+  return wasm_v128_bitselect(e, best, wasm_f32x4_gt(e, best));
+}
+
+EXPORT(max_pool_2x2)
+void max_pool_2x2(const float* x, float* y, int batch, int in_h, int in_w, int channels, int out_h, int out_w) {
+  const int row = in_w * channels;
+  for (int b = 0; b < batch; b++) {
+    const float* xi = x + b * in_h * row;
+    for (int oy = 0; oy < out_h; oy++) {
+      for (int ox = 0; ox < out_w; ox++) {
+        const float* p00 = xi + 2 * oy * row + 2 * ox * channels;
+        const float* p01 = p00 + channels;
+        const float* p10 = p00 + row;
+        const float* p11 = p10 + channels;
+        float* o = y + ((b * out_h + oy) * out_w + ox) * channels;
+        int c = 0;
+        for (; c + 4 <= channels; c += 4) {
+          wasm_v128_store(o + c, max4_from_neg_inf(wasm_v128_load(p00 + c), wasm_v128_load(p01 + c),
+                                                   wasm_v128_load(p10 + c), wasm_v128_load(p11 + c)));
+        }
+        if (c + 2 <= channels) {
+          store_part(o + c, max4_from_neg_inf(load_part(p00 + c, 2), load_part(p01 + c, 2), load_part(p10 + c, 2),
+                                              load_part(p11 + c, 2)), 2);
+          c += 2;
+        }
+        if (c < channels) {
+          store_part(o + c, max4_from_neg_inf(load_part(p00 + c, 1), load_part(p01 + c, 1), load_part(p10 + c, 1),
+                                              load_part(p11 + c, 1)), 1);
+        }
+      }
+    }
+  }
+}

@@ -81,6 +81,16 @@ export interface SimdKernels {
     filterWidth: number,
   ): void;
   conv2d_filter_vec(x: number, dy: number, dw: number, ...geometry: ConvGeometryWithOutChannels): void;
+  max_pool_2x2(
+    x: number,
+    y: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
+  ): void;
   max_pool_grad_2x2(
     x: number,
     dy: number,
