@@ -1,7 +1,8 @@
 // The one tfjs instance the bench shares with @eff/models (the root package has no tfjs of its own).
 import { createRequire } from 'node:module';
-// A type-only path: erased at run time, and a tsconfig `paths` entry would also redirect tsx's require.
-import type * as TF from '../packages/models/node_modules/@tensorflow/tfjs/dist/index.js';
+// Types only, through pnpm's hidden hoisting directory (there tfjs's d.ts finds tfjs-core and tfjs-layers; through
+// packages/models' symlink TypeScript does not). Erased at run time; a tsconfig `paths` entry would redirect tsx too.
+import type * as TF from '../node_modules/.pnpm/node_modules/@tensorflow/tfjs/dist/index.js';
 
 // Resolving from the models package gives the same file, hence the same module instance, as its own imports:
 // one engine, one backend registry, the kernels useBackend registers.

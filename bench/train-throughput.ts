@@ -9,6 +9,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bcnn, compileModel, lenet, loadMnistDataset, toSplit, useBackend } from '@eff/models';
+import { CLOCK_TICKS_PER_S, describeMachine, machineCpuMs, othersCpuShare, processCpuMs } from './machine.js';
 import {
   BenchInputError,
   type Rep,
@@ -214,6 +215,11 @@ class TorchServer {
     };
   }
 
+  /** CPU time the python process has used so far (ms). */
+  cpuMs(): number {
+    return this.child.pid === undefined ? 0 : processCpuMs(this.child.pid, CLOCK_TICKS_PER_S);
+  }
+
   close(): void {
     this.child.stdin!.end();
     this.lines.close();
@@ -226,6 +232,11 @@ await server?.start();
 const all: Rep[] = [];
 const startedAt = new Date();
 const loadBefore = loadavg()[0];
+// Other processes' share of the CPUs during the run: /proc/stat's busy time minus ours and PyTorch's.
+const cpuAtStart = machineCpuMs();
+const ourCpuAtStart = process.cpuUsage();
+const torchCpuAtStart = server?.cpuMs() ?? 0;
+let othersShare: number | undefined;
 try {
   // An untimed round first: each process's first use of a model shape pays one-off costs (PyTorch's oneDNN
   // primitives, wasm compilation), which would otherwise land in repetition 1 of whichever ran first.
@@ -254,6 +265,12 @@ try {
     }
   }
 } finally {
+  const cpuAtEnd = machineCpuMs();
+  if (cpuAtStart && cpuAtEnd) {
+    const ours = process.cpuUsage(ourCpuAtStart);
+    const oursMs = (ours.user + ours.system) / 1000 + (server ? server.cpuMs() - torchCpuAtStart : 0);
+    othersShare = othersCpuShare(cpuAtStart, cpuAtEnd, oursMs);
+  }
   server?.close();
 }
 
@@ -264,9 +281,15 @@ if (backends.includes('tensorflow') && backends.includes('pytorch'))
   ratioPairs.push(['tensorflow', 'pytorch']);
 const table = throughputTable(all, models, backends, ratioPairs);
 
+const described = describeMachine();
 const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
+  cpu: described.cpuModel,
+  cores: described.cores,
+  simdFlags: described.simdFlags,
+  memoryGB: described.memoryGB,
+  os: described.os,
+  /** Fraction of all CPUs other processes (e.g. other helpers' jobs) used while the bench ran. */
+  othersCpuShare: othersShare,
   loadAverage1mBefore: loadBefore,
   loadAverage1mAfter: loadavg()[0],
   node: process.version,
@@ -302,7 +325,8 @@ if (opts.markdown) {
   const doc = join(ROOT, 'docs', 'performance.md');
   const header = [
     `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm bench\` on ${machine.cpu} × ${machine.cores} cores`,
-    `(load average ${loadBefore?.toFixed(1)} before, ${machine.loadAverage1mAfter?.toFixed(1)} after), Node ${process.version},`,
+    `(load average ${loadBefore?.toFixed(1)} before, ${machine.loadAverage1mAfter?.toFixed(1)} after; other processes used`,
+    `${othersShare === undefined ? 'an unknown share' : `${(othersShare * 100).toFixed(0)} %`} of the CPUs during the run), Node ${process.version},`,
     `tfjs ${machine.tfjs}${server ? `, PyTorch ${String(server.meta.torch)} with ${String(server.meta.threads)} threads` : ''}.`,
     `Batch ${BATCH} of real MNIST images, Adam 1e-3, softplus; ${reps} interleaved repetitions of ${batches} timed batches`,
     `after ${warmup} warm-up batches (cpu: ${cpuBatches} batch, no warm-up, only ${[...cpuModels].join(', ')}).`,
