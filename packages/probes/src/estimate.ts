@@ -1,8 +1,7 @@
 // Labelled fallback: CPU power from load × TDP and RAM power from installed memory, when no meter is readable.
 
-import { totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { concatMap, from, mergeMap, Observable, timer } from 'rxjs';
-import si from 'systeminformation';
 import { ProbeError } from './errors.js';
 import type { PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
@@ -17,6 +16,23 @@ export interface EstimateProbeOptions {
 
 const BYTES_PER_GB = 1024 ** 3;
 
+interface LoadState {
+  previous: { totalMs: number; idleMs: number };
+  lastLoad: number;
+}
+
+/** CPU time of all cores since boot, total and idle (ms), from os.cpus(). */
+function cpuTimes(): { totalMs: number; idleMs: number } {
+  let totalMs = 0;
+  let idleMs = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    totalMs += t.user + t.nice + t.sys + t.idle + t.irq;
+    idleMs += t.idle;
+  }
+  return { totalMs, idleMs };
+}
+
 export function estimateProbe(options: EstimateProbeOptions = {}): Probe {
   const tdpW = options.tdpW ?? 85;
   const ramWPerGB = options.ramWPerGB ?? 0.375;
@@ -25,15 +41,24 @@ export function estimateProbe(options: EstimateProbeOptions = {}): Probe {
   if (!(ramWPerGB >= 0))
     throw new ProbeError('E_PROBE_CONFIG', `estimate: ramWPerGB must be >= 0, got ${ramWPerGB}`);
 
-  const readOnce = async (): Promise<PowerReading[]> => {
-    // Installed memory comes from Node (cheap); si.mem() cost ~2.5 ms per sample, most of this probe's overhead.
-    const load = await si.currentLoad();
+  // Load and memory come from Node's os module (tens of µs): this probe runs on the training thread, and
+  // systeminformation's si.currentLoad()/si.mem() cost ~1.3 + 2.5 ms per reading, >1% of a core at 100 ms.
+  // Each subscription keeps its own previous reading: load is the busy fraction since then.
+  const readOnce = async (state: LoadState): Promise<PowerReading[]> => {
+    const now = cpuTimes();
+    const totalMs = now.totalMs - state.previous.totalMs;
+    // No tick elapsed since the last reading (sub-10 ms interval): report the last busy fraction again.
+    const loadFraction =
+      totalMs > 0
+        ? Math.min(1, Math.max(0, 1 - (now.idleMs - state.previous.idleMs) / totalMs))
+        : state.lastLoad;
+    if (totalMs > 0) state.previous = now;
+    state.lastLoad = loadFraction;
     const memTotalBytes = totalmem();
-    const loadFraction = Math.min(1, Math.max(0, load.currentLoad / 100));
     if (!Number.isFinite(loadFraction) || !(memTotalBytes > 0)) {
       throw new ProbeError(
         'E_PROBE_READ',
-        `estimate: systeminformation gave load ${load.currentLoad}% and Node gave memory ${memTotalBytes} B; expected numbers`,
+        `estimate: the OS gave a CPU load of ${loadFraction} and ${memTotalBytes} B of memory; expected numbers`,
       );
     }
     // A linear variant of CodeCarbon's load model TDP × (0.1 + 0.9·load³): same 10% idle floor and TDP at full
@@ -58,14 +83,19 @@ export function estimateProbe(options: EstimateProbeOptions = {}): Probe {
     },
     samples(sampleOptions?: ProbeOptions): Observable<PowerReading> {
       const intervalMs = sampleOptions?.intervalMs ?? defaultIntervalMs;
-      return new Observable<PowerReading>((subscriber) =>
-        timer(0, intervalMs)
+      return new Observable<PowerReading>((subscriber) => {
+        // The first reading has no interval behind it: start from the 1-minute load average per core.
+        const state: LoadState = {
+          previous: cpuTimes(),
+          lastLoad: Math.min(1, (loadavg()[0] ?? 0) / Math.max(1, cpus().length)),
+        };
+        return timer(0, intervalMs)
           .pipe(
-            concatMap(() => from(readOnce())),
+            concatMap(() => from(readOnce(state))),
             mergeMap((readings) => readings),
           )
-          .subscribe(subscriber),
-      );
+          .subscribe(subscriber);
+      });
     },
   };
 }
