@@ -14,11 +14,11 @@ import { formatSummaryTable, summaryRows } from './summary.js';
  * Scaled so that all 8 runs, the data loading and the report end in under 10 minutes on 2 cores with
  * the wasm backend: every run is capped at DEMO_MAX_EPOCHS epochs over DEMO_TRAIN images.
  */
-export const DEMO_TRAIN = 12_000;
-export const DEMO_TEST = 2_000;
+export const DEMO_TRAIN = 30_000;
+export const DEMO_TEST = 5_000;
 export const DEMO_MAX_EPOCHS = 6;
-export const DEMO_BUDGET_J = 2000;
-export const DEMO_TARGET = 0.9;
+export const DEMO_BUDGET_J = 1000;
+export const DEMO_TARGET = 0.95;
 export const DEMO_PATIENCE = 2;
 
 export const DEMO_GRID: GridConfigInput = {
