@@ -52,8 +52,8 @@ export async function compareArchitectures(options: CompareOptions = {}): Promis
   } = options;
   const backend = await useBackend('auto');
   const data = await loadMnist({ trainSize, testSize, seed: 1 });
-  // Each criterion is built fresh per run from this list (a criterion keeps no state between runs, but its config
-  // is what groups the runs in Eq. 3).
+  // One criterion object serves every run: measureEfficiency calls its start() per run, and its config (label)
+  // is what groups the runs in Eq. 3.
   const criterionList: StoppingCriterion[] = [
     criteria.fixedEpochs(Math.min(3, maxEpochs)),
     criteria.energyBudget({ joules: budgetJ, checkEvery: 'batch' }),
