@@ -45,10 +45,11 @@ const { values: opts } = parseArgs({
 });
 
 if (opts.help) {
-  console.log(`pnpm bench [--models lenet-1,bcnn-1] [--backends wasm,cpu,pytorch] [--reps 3] [--batches 8] [--warmup 2]
+  console.log(`pnpm bench [--models lenet-1,bcnn-1] [--backends wasm,wasm1,cpu,pytorch] [--reps 3] [--batches 8] [--warmup 2]
            [--cpu-models lenet-1,bcnn-1] [--cpu-batches 1] [--threads N] [--markdown]
 Training throughput (img/s, batch ${BATCH}, Adam 1e-3, softplus) per model and backend; repetitions interleaved
-(rep 1 of every configuration, then rep 2, ...). --markdown rewrites the table in docs/performance.md.`);
+(rep 1 of every configuration, then rep 2, ...). --threads: PyTorch's threads and eff's wasm kernels' (wasm1: one
+thread). --markdown rewrites the table in docs/performance.md.`);
   process.exit(0);
 }
 
@@ -97,13 +98,14 @@ const backends = opts.backends
   ? opts.backends.split(',').filter(Boolean)
   : [
       'wasm',
+      'wasm1',
       ...(tfjsNodeInstalled() ? ['tensorflow'] : []),
       'cpu',
       ...('python' in torch ? ['pytorch'] : []),
     ];
 for (const b of backends) {
-  if (!['wasm', 'cpu', 'tensorflow', 'pytorch'].includes(b)) {
-    throw new BenchInputError('BAD_OPTION', `backend '${b}': expected wasm, cpu, tensorflow or pytorch`);
+  if (!['wasm', 'wasm1', 'cpu', 'tensorflow', 'pytorch'].includes(b)) {
+    throw new BenchInputError('BAD_OPTION', `backend '${b}': expected wasm, wasm1, cpu, tensorflow or pytorch`);
   }
 }
 if (backends.includes('pytorch') && !('python' in torch)) throw new BenchInputError('BAD_OPTION', torch.why);
@@ -113,13 +115,20 @@ if (!('python' in torch)) console.error(`PyTorch skipped: ${torch.why}`);
 const mnist = (await loadMnistDataset()).train;
 const indices = Array.from({ length: IMAGES }, (_, i) => i);
 
+type TfjsBackend = 'wasm' | 'wasm1' | 'cpu' | 'tensorflow';
+
 async function tfjsRep(
-  backend: 'wasm' | 'cpu' | 'tensorflow',
+  backend: TfjsBackend,
   model: string,
   rep: number,
   timedBatches?: number,
 ): Promise<Rep> {
-  await useBackend(backend, { log: () => {} });
+  // wasm1: the embedded default held to one thread, to show what the helper threads add.
+  const info = await useBackend(backend === 'wasm1' ? 'wasm' : backend, {
+    log: () => {},
+    threads: backend === 'wasm1' ? 1 : threads,
+  });
+  if (process.env.DEBUG_THREADS) console.error('threads', info.threads);
   const [kind, k] = model.split('-') as ['lenet' | 'bcnn', string];
   const width = Number(k);
   const split = toSplit(mnist, indices);
@@ -147,17 +156,24 @@ async function tfjsRep(
 }
 
 /**
- * Waits (up to 10 s) until this process uses < 10% of a core over 250 ms. After wasm training V8 keeps
- * compiling hot wasm functions on background threads; on a 2-core machine that steals a core from PyTorch's two
- * OpenMP threads, which then wait on each other at every barrier (measured: 6,700 -> 750 img/s). Returns ms waited.
+ * Waits (up to 3 s) until the whole machine is quiet: < 10 % of one core busy over 250 ms (from /proc/stat;
+ * where that is missing, this process's own use). After wasm training V8 keeps compiling hot wasm functions on
+ * background threads, and after PyTorch's last step its OpenMP threads keep spinning; on a 2-core machine either
+ * steals a core from the next repetition's second thread (measured: PyTorch 6,700 -> 750 img/s). Returns ms waited.
  */
 async function quiesce(): Promise<number> {
   const t0 = performance.now();
-  while (performance.now() - t0 < 10_000) {
+  while (performance.now() - t0 < 3_000) {
+    const machineBefore = machineCpuMs();
     const before = process.cpuUsage();
     await new Promise((r) => setTimeout(r, 250));
+    const machineAfter = machineCpuMs();
     const used = process.cpuUsage(before);
-    if ((used.user + used.system) / 1000 < 25) break;
+    const busyMs =
+      machineBefore && machineAfter
+        ? machineAfter.busyMs - machineBefore.busyMs
+        : (used.user + used.system) / 1000;
+    if (busyMs < 25) break;
   }
   return Math.round(performance.now() - t0);
 }
@@ -244,7 +260,7 @@ try {
     for (const backend of backends) {
       if (backend === 'cpu') continue;
       if (backend === 'pytorch') await server!.rep(model, 0, 1);
-      else await tfjsRep(backend as 'wasm' | 'tensorflow', model, 0, 1);
+      else await tfjsRep(backend as TfjsBackend, model, 0, 1);
     }
   }
   for (let rep = 1; rep <= reps; rep++) {
@@ -256,7 +272,7 @@ try {
         const r =
           backend === 'pytorch'
             ? await server!.rep(model, rep)
-            : await tfjsRep(backend as 'wasm' | 'cpu' | 'tensorflow', model, rep);
+            : await tfjsRep(backend as TfjsBackend, model, rep);
         all.push(r);
         console.error(
           `rep ${rep}/${reps} ${model.padEnd(8)} ${backend.padEnd(10)} ${r.imgPerS.toFixed(1)} img/s`,
@@ -277,6 +293,7 @@ try {
 const ratioPairs: [string, string][] = [];
 if (backends.includes('wasm') && backends.includes('pytorch')) ratioPairs.push(['wasm', 'pytorch']);
 if (backends.includes('wasm') && backends.includes('cpu')) ratioPairs.push(['wasm', 'cpu']);
+if (backends.includes('wasm') && backends.includes('wasm1')) ratioPairs.push(['wasm', 'wasm1']);
 if (backends.includes('tensorflow') && backends.includes('pytorch'))
   ratioPairs.push(['tensorflow', 'pytorch']);
 const table = throughputTable(all, models, backends, ratioPairs);
@@ -327,7 +344,7 @@ if (opts.markdown) {
     `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm bench\` on ${machine.cpu} × ${machine.cores} cores`,
     `(load average ${loadBefore?.toFixed(1)} before, ${machine.loadAverage1mAfter?.toFixed(1)} after; other processes used`,
     `${othersShare === undefined ? 'an unknown share' : `${(othersShare * 100).toFixed(0)} %`} of the CPUs during the run), Node ${process.version},`,
-    `tfjs ${machine.tfjs}${server ? `, PyTorch ${String(server.meta.torch)} with ${String(server.meta.threads)} threads` : ''}.`,
+    `tfjs ${machine.tfjs} (wasm: eff's kernels on ${threads} threads; wasm1: on one)${server ? `, PyTorch ${String(server.meta.torch)} with ${String(server.meta.threads)} threads` : ''}.`,
     `Batch ${BATCH} of real MNIST images, Adam 1e-3, softplus; ${reps} interleaved repetitions of ${batches} timed batches`,
     `after ${warmup} warm-up batches (cpu: ${cpuBatches} batch, no warm-up, only ${[...cpuModels].join(', ')}).`,
     `Cells: median img/s (min–max); ratios: ratio of medians (range of per-repetition ratios). Raw data:`,

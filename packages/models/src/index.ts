@@ -3,6 +3,12 @@
 export { FusedAdamOptimizer, fusedAdam } from './backend/adam.js';
 export { DropoutRateError, dropoutMask } from './backend/dropout-mask.js';
 export {
+  setWasmThreads,
+  WasmHelperThreadError,
+  WasmThreadsError,
+  wasmThreads,
+} from './backend/simd/helper-threads.js';
+export {
   BackendUnavailableError,
   UnknownBackendError,
   type UseBackendOptions,

@@ -42,6 +42,8 @@ export interface BackendInfo {
   package: string;
   /** True when eff registered its own training kernels on this backend. */
   trainingKernels: boolean;
+  /** Threads eff's training kernels run on (wasm only; the main thread included). */
+  threads?: number;
   /** Why earlier choices were skipped (for the log and the run record). */
   skipped: string[];
 }

@@ -88,7 +88,7 @@ export async function openTrainingSession(
   const probes: Probe[] = await selectProbes(grid.probes ?? []);
   const environment: Environment = await describeEnvironment(backend.backend);
   ctx.progress.message(
-    `backend ${backend.backend} (${backend.package}${backend.trainingKernels ? ', eff training kernels' : ''}); probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
+    `backend ${backend.backend} (${backend.package}${backend.trainingKernels ? `, eff training kernels, ${backend.threads ?? 1} threads` : ''}); probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
   );
   const cache = new SplitCache(grid);
   return {

@@ -2,7 +2,14 @@
 // for a single input channel (LeNet's first layer on MNIST), so convnets train without libtensorflow.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { type ConvC1Geometry, type ConvGeometry, heapOffset, simdKernels } from './simd/simd-module.js';
+import { runSplit, wasmThreads } from './simd/helper-threads.js';
+import {
+  type ConvC1Geometry,
+  type ConvGeometry,
+  heapFloats,
+  heapOffset,
+  simdKernels,
+} from './simd/simd-module.js';
 import {
   heapView,
   release,
@@ -76,10 +83,55 @@ interface Conv2DAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
+interface FusedConv2DAttrs extends Conv2DAttrs {
+  activation?: string;
+}
+
+/** NHWC, no dilation, float32: the layouts eff's direct convolution kernels handle. */
+function plainConv(attrs: Conv2DAttrs, x: TensorInfo, filter: TensorInfo): ConvInfo | undefined {
+  const dilations = attrs.dilations ?? 1;
+  const plain =
+    (attrs.dataFormat ?? 'NHWC') === 'NHWC' &&
+    (dilations === 1 || (Array.isArray(dilations) && dilations[0] === 1 && dilations[1] === 1)) &&
+    x.dtype === 'float32' &&
+    filter.dtype === 'float32';
+  if (!plain) return undefined;
+  return tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4,
+    filter.shape as Shape4,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+}
+
+/**
+ * Stride 1, no padding, output channels in whole vectors, some output: eff's direct conv2d_vec applies. On one
+ * thread it is ~10 % slower than XNNPACK's convolution (LeNet-1/3's conv2), so it is used only with helper threads.
+ */
+function unpaddedStride1Vec(info: ConvInfo): boolean {
+  const { padInfo } = info;
+  return (
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    padInfo.top === 0 &&
+    padInfo.left === 0 &&
+    padInfo.bottom === 0 &&
+    padInfo.right === 0 &&
+    info.outChannels % 4 === 0 &&
+    info.outHeight >= 1 &&
+    info.outWidth >= 1
+  );
+}
+
 /**
  * Conv2D: a single-channel input at stride 1 (LeNet's conv1 on MNIST) goes to eff's direct SIMD kernel (lanes along
- * the output row; XNNPACK's convolution wastes most lanes on the one input channel, ~2× slower); every other case
- * to the wasm backend's own (XNNPACK) Conv2D.
+ * the output row; XNNPACK's convolution wastes most SIMD lanes on the one input channel, ~2× slower), an unpadded
+ * stride-1 one with output channels in whole vectors (LeNet's conv2) to eff's conv2d_vec when helper threads run
+ * (it splits the batch across them); every other case to the wasm backend's own (XNNPACK) Conv2D.
  */
 export function conv2DWasm(args: {
   inputs: { x: TensorInfo; filter: TensorInfo };
@@ -87,24 +139,85 @@ export function conv2DWasm(args: {
   attrs: Conv2DAttrs;
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
-  const dilations = attrs.dilations ?? 1;
-  const plain =
-    (attrs.dataFormat ?? 'NHWC') === 'NHWC' &&
-    (dilations === 1 || (Array.isArray(dilations) && dilations[0] === 1 && dilations[1] === 1)) &&
-    inputs.x.dtype === 'float32' &&
-    inputs.filter.dtype === 'float32';
-  if (plain) {
-    const info = tf.backend_util.computeConv2DInfo(
-      inputs.x.shape as Shape4,
-      inputs.filter.shape as Shape4,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
-    if (singleChannelStride1(info)) return conv2DC1(backend, inputs.x, inputs.filter, info);
-  }
+  const info = plainConv(attrs, inputs.x, inputs.filter);
+  if (info !== undefined && singleChannelStride1(info))
+    return conv2DC1(backend, inputs.x, inputs.filter, info);
+  if (info !== undefined && unpaddedStride1Vec(info) && wasmThreads() > 1)
+    return conv2DVec(backend, inputs.x, inputs.filter, undefined, info);
   return runBuiltinKernel(backend, 'Conv2D', inputs, attrs as unknown as tf.NamedAttrMap);
+}
+
+/**
+ * FusedConv2D (what tfjs-layers' conv2d runs: Conv2D + bias + activation) without an activation, unpadded at
+ * stride 1, output channels in whole vectors, bias per channel, helper threads running: eff's conv2d_vec; the rest
+ * to XNNPACK's.
+ */
+export function fusedConv2DWasm(args: {
+  inputs: { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  backend: BackendWasm;
+  attrs: FusedConv2DAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { bias } = inputs;
+  const simple =
+    (attrs.activation === undefined || attrs.activation === 'linear') &&
+    inputs.preluActivationWeights == null &&
+    (bias == null ||
+      (bias.dtype === 'float32' && bias.shape.reduce((a, b) => a * b, 1) === bias.shape.at(-1)));
+  const info = simple ? plainConv(attrs, inputs.x, inputs.filter) : undefined;
+  if (
+    info !== undefined &&
+    unpaddedStride1Vec(info) &&
+    (bias == null || bias.shape.at(-1) === info.outChannels) &&
+    wasmThreads() > 1
+  )
+    return conv2DVec(backend, inputs.x, inputs.filter, bias ?? undefined, info);
+  return runBuiltinKernel(
+    backend,
+    'FusedConv2D',
+    inputs as Record<string, TensorInfo>,
+    attrs as unknown as tf.NamedAttrMap,
+  );
+}
+
+/** Conv2D (+ bias) at stride 1 without padding in eff's SIMD module (conv2d_vec), split by image across threads. */
+export function conv2DVec(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | undefined,
+  info: ConvInfo,
+): TensorInfo {
+  const out = backend.makeOutput(info.outShape, 'float32');
+  const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const filterFloats = filterHeight * filterWidth * inChannels * outChannels;
+  runSplit(
+    'conv2d_vec',
+    simdKernels(backend).conv2d_vec,
+    () => heapFloats(backend),
+    info.batchSize,
+    [
+      { role: 'in', offsetB: heapOffset(backend, x), floatsPerImage: inHeight * inWidth * inChannels },
+      { role: 'whole', offsetB: heapOffset(backend, filter), floats: filterFloats },
+      // Without a bias the kernel never reads this buffer; the filter stands in so the pointer is valid.
+      bias === undefined
+        ? { role: 'whole', offsetB: heapOffset(backend, filter), floats: 0 }
+        : { role: 'whole', offsetB: heapOffset(backend, bias), floats: outChannels },
+      { role: 'out', offsetB: heapOffset(backend, out), floatsPerImage: outHeight * outWidth * outChannels },
+    ],
+    [
+      inHeight,
+      inWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      filterHeight,
+      filterWidth,
+      bias === undefined ? 0 : 1,
+    ],
+  );
+  return out;
 }
 
 /**
@@ -263,12 +376,23 @@ export function conv2DC1(
 ): TensorInfo {
   const scratch = backend.makeOutput([planeFloats(info)], 'float32');
   const out = backend.makeOutput(info.outShape, 'float32');
-  simdKernels(backend).conv2d_c1(
-    heapOffset(backend, x),
-    heapOffset(backend, filter),
-    heapOffset(backend, out),
-    heapOffset(backend, scratch),
-    ...geometryC1(info),
+  const { inHeight, inWidth, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  runSplit(
+    'conv2d_c1',
+    simdKernels(backend).conv2d_c1,
+    () => heapFloats(backend),
+    info.batchSize,
+    [
+      { role: 'in', offsetB: heapOffset(backend, x), floatsPerImage: inHeight * inWidth },
+      {
+        role: 'whole',
+        offsetB: heapOffset(backend, filter),
+        floats: filterHeight * filterWidth * outChannels,
+      },
+      { role: 'out', offsetB: heapOffset(backend, out), floatsPerImage: outHeight * outWidth * outChannels },
+      { role: 'scratch', offsetB: heapOffset(backend, scratch), floats: planeFloats(info) },
+    ],
+    geometryC1(info).slice(1),
   );
   release(backend, scratch);
   return out;
@@ -288,12 +412,19 @@ export function conv2DBackpropFilterC1(
   const scratch = backend.makeOutput([planeFloats(info) + dyPlanes], 'float32');
   const dW = backend.makeOutput(info.filterShape, 'float32');
   heapView(backend, dW).fill(0);
-  simdKernels(backend).conv2d_c1_filter(
-    heapOffset(backend, x),
-    heapOffset(backend, dy),
-    heapOffset(backend, dW),
-    heapOffset(backend, scratch),
-    ...geometryC1(info),
+  const { inHeight, inWidth, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  runSplit(
+    'conv2d_c1_filter',
+    simdKernels(backend).conv2d_c1_filter,
+    () => heapFloats(backend),
+    info.batchSize,
+    [
+      { role: 'in', offsetB: heapOffset(backend, x), floatsPerImage: inHeight * inWidth },
+      { role: 'in', offsetB: heapOffset(backend, dy), floatsPerImage: outHeight * outWidth * outChannels },
+      { role: 'sum', offsetB: heapOffset(backend, dW), floats: filterHeight * filterWidth * outChannels },
+      { role: 'scratch', offsetB: heapOffset(backend, scratch), floats: planeFloats(info) + dyPlanes },
+    ],
+    geometryC1(info).slice(1),
   );
   release(backend, scratch);
   return dW;
@@ -313,23 +444,31 @@ export function conv2DBackpropFilterDirect(
 ): TensorInfo {
   const dW = backend.makeOutput(info.filterShape, 'float32');
   heapView(backend, dW).fill(0);
-  simdKernels(backend).conv2d_filter_vec(
-    heapOffset(backend, x),
-    heapOffset(backend, dy),
-    heapOffset(backend, dW),
+  const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  runSplit(
+    'conv2d_filter_vec',
+    simdKernels(backend).conv2d_filter_vec,
+    () => heapFloats(backend),
     info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
+    [
+      { role: 'in', offsetB: heapOffset(backend, x), floatsPerImage: inHeight * inWidth * inChannels },
+      { role: 'in', offsetB: heapOffset(backend, dy), floatsPerImage: outHeight * outWidth * outChannels },
+      { role: 'sum', offsetB: heapOffset(backend, dW), floats: info.filterShape.reduce((a, b) => a * b, 1) },
+    ],
+    [
+      inHeight,
+      inWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+    ],
   );
   return dW;
 }
@@ -361,19 +500,23 @@ export function conv2DBackpropInputDirect(
     }
   }
   heapView(backend, dx).fill(0);
-  simdKernels(backend).conv2d_input_direct(
-    heapOffset(backend, dy),
-    heapOffset(backend, wt),
-    heapOffset(backend, dx),
+  const { inHeight, inWidth, outHeight, outWidth } = info;
+  runSplit(
+    'conv2d_input_direct',
+    simdKernels(backend).conv2d_input_direct,
+    () => heapFloats(backend),
     info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    inChannels,
-    info.outHeight,
-    info.outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
+    [
+      { role: 'in', offsetB: heapOffset(backend, dy), floatsPerImage: outHeight * outWidth * outChannels },
+      { role: 'whole', offsetB: heapOffset(backend, wt), floats: filterHeight * outChannels * runPadded },
+      {
+        role: 'out',
+        offsetB: heapOffset(backend, dx),
+        floatsPerImage: inHeight * inWidth * inChannels,
+        zero: true,
+      },
+    ],
+    [inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth],
   );
   release(backend, wt);
   return dx;

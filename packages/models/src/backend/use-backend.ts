@@ -5,11 +5,17 @@ import { dirname, join, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendInfo } from '../types.js';
+import { defaultWasmThreads, setWasmThreads, wasmThreads } from './simd/helper-threads.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 
 export interface UseBackendOptions {
   /** Where the choice and the reasons for skipping others go. Default: `console.info`. */
   log?: (msg: string) => void;
+  /**
+   * Threads eff's wasm training kernels run on, the main thread included (helper worker threads run the
+   * convolutions' other images). Default: the environment variable `EFF_WASM_THREADS`, else every core up to four.
+   */
+  threads?: number;
 }
 
 const choices: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -84,7 +90,7 @@ export function wasmBinaryDirectory(): string {
 
 let wasmPathsSet = false;
 
-async function tryWasm(): Promise<Attempt> {
+async function tryWasm(threads: number): Promise<Attempt> {
   const pkg = '@tensorflow/tfjs-backend-wasm';
   if (!wasmPathsSet && tf.engine().registry.wasm === undefined) {
     const dir = wasmBinaryDirectory();
@@ -97,7 +103,8 @@ async function tryWasm(): Promise<Attempt> {
   if (!(await tf.setBackend('wasm'))) {
     return { ok: false, reason: `${pkg} failed to initialise (see the tfjs warning above)` };
   }
-  return { ok: true, info: { backend: 'wasm', package: pkg, trainingKernels: true } };
+  await setWasmThreads(threads);
+  return { ok: true, info: { backend: 'wasm', package: pkg, trainingKernels: true, threads: wasmThreads() } };
 }
 
 async function tryCpu(): Promise<Attempt> {
@@ -128,7 +135,9 @@ export async function useBackend(
   const plan: Array<() => Promise<Attempt>> = [];
   if (choice === 'auto' || choice === 'tensorflow')
     plan.push(...tensorflowPackages.map((p) => () => tryTensorflow(p)));
-  if (choice === 'auto' || choice === 'wasm') plan.push(tryWasm);
+  // Checked before anything starts: a bad EFF_WASM_THREADS is an error, not a reason to skip wasm.
+  const threads = opts.threads ?? defaultWasmThreads();
+  if (choice === 'auto' || choice === 'wasm') plan.push(() => tryWasm(threads));
   if (choice === 'auto' || choice === 'cpu') plan.push(tryCpu);
 
   for (const attempt of plan) {
@@ -136,7 +145,9 @@ export async function useBackend(
     if (result.ok) {
       const info: BackendInfo = { ...result.info, skipped };
       const why = skipped.length > 0 ? ` (skipped: ${skipped.join('; ')})` : '';
-      const kernels = info.trainingKernels ? ' with eff training kernels' : '';
+      const kernels = info.trainingKernels
+        ? ` with eff training kernels on ${info.threads ?? 1} thread${info.threads === 1 ? '' : 's'}`
+        : '';
       log(`eff: backend '${info.backend}' from ${info.package}${kernels}${why}`);
       return info;
     }

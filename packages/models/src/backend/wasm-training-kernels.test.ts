@@ -1,7 +1,8 @@
 // Each eff wasm training kernel against the cpu backend's kernel on random shapes (fast-check, fixed seed).
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultWasmThreads, setWasmThreads, WasmThreadsError, wasmThreads } from './simd/helper-threads.js';
 import { useBackend } from './use-backend.js';
 import { registerWasmTrainingKernels, selectWasmTrainingKernels } from './wasm-training-kernels.js';
 
@@ -766,5 +767,114 @@ describe('selectWasmTrainingKernels', () => {
       registerWasmTrainingKernels();
     }
     expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).toBe(own);
+  });
+});
+
+describe("eff's convolution kernels split across helper threads", () => {
+  // Batches up to 70 images: up to 32 chunks of one image, then chunks of two and three with a short last one.
+  const threadedCase = fc
+    .record({
+      batch: fc.integer({ min: 1, max: 70 }),
+      size: fc.integer({ min: 5, max: 12 }),
+      filter: fc.integer({ min: 1, max: 5 }),
+      inChannels: fc.integer({ min: 1, max: 7 }),
+      outChannels: fc.constantFrom(4, 8, 16, 20),
+      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    })
+    .filter((c) => c.size >= c.filter);
+
+  /** Every kernel that splits its batch, on one random problem: [kernel, inputs, attrs] triples. */
+  function splitKernels(c: typeof threadedCase extends fc.Arbitrary<infer T> ? T : never) {
+    const out = c.size - c.filter + 1;
+    const x = randomTensor([c.batch, c.size, c.size, c.inChannels], c.seed);
+    const x1 = randomTensor([c.batch, c.size, c.size, 1], c.seed + 1);
+    const filter = randomTensor([c.filter, c.filter, c.inChannels, c.outChannels], c.seed + 2);
+    const filter1 = randomTensor([c.filter, c.filter, 1, c.outChannels], c.seed + 3);
+    const bias = randomTensor([c.outChannels], c.seed + 4);
+    const dy = randomTensor([c.batch, out, out, c.outChannels], c.seed + 5);
+    const dySame = randomTensor([c.batch, c.size, c.size, c.outChannels], c.seed + 6);
+    const valid = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] };
+    const same = { ...valid, pad: 'same' };
+    const filterShape = [c.filter, c.filter, c.inChannels, c.outChannels];
+    return [
+      ['Conv2D', { x, filter }, valid],
+      ['FusedConv2D', { x, filter, bias }, { ...valid, activation: 'linear' }],
+      ['Conv2D', { x: x1, filter: filter1 }, same],
+      ['Conv2DBackpropFilter', { x, dy }, { ...valid, filterShape }],
+      [
+        'Conv2DBackpropFilter',
+        { x: x1, dy: dySame },
+        { ...same, filterShape: [c.filter, c.filter, 1, c.outChannels] },
+      ],
+      [
+        'Conv2DBackpropInput',
+        { dy, filter },
+        { ...valid, inputShape: [c.batch, c.size, c.size, c.inChannels] },
+      ],
+    ] as [string, Record<string, HostTensor>, tf.NamedAttrMap][];
+  }
+
+  afterAll(async () => {
+    await setWasmThreads(defaultWasmThreads());
+  });
+
+  for (const threads of [1, 2, 3]) {
+    it(`match the cpu backend to 1e-4 on ${threads} thread${threads > 1 ? 's' : ''} (random batches and shapes)`, async () => {
+      await setWasmThreads(threads);
+      expect(wasmThreads()).toBe(threads);
+      fc.assert(
+        fc.property(threadedCase, (c) => {
+          for (const [kernel, inputs, attrs] of splitKernels(c)) {
+            const expected = runKernelOn('cpu', kernel, inputs, attrs);
+            const actual = runKernelOn('wasm', kernel, inputs, attrs);
+            expect(maxScaledError(actual, expected), `${kernel} ${JSON.stringify(c)}`).toBeLessThan(1e-4);
+          }
+        }),
+        { ...fcParams, numRuns: 25 },
+      );
+    });
+  }
+
+  it('gives the same results on LeNet-1 conv2 shapes run many times in a row (no races between threads)', async () => {
+    await setWasmThreads(2);
+    const c = { batch: 64, size: 14, filter: 5, inChannels: 6, outChannels: 16, seed: 7 };
+    const kernels = splitKernels(c);
+    const expected = kernels.map(([kernel, inputs, attrs]) => runKernelOn('cpu', kernel, inputs, attrs));
+    for (let round = 0; round < 10; round++) {
+      kernels.forEach(([kernel, inputs, attrs], i) => {
+        const actual = runKernelOn('wasm', kernel, inputs, attrs);
+        expect(maxScaledError(actual, expected[i] as HostTensor), `${kernel} round ${round}`).toBeLessThan(
+          1e-4,
+        );
+      });
+    }
+  });
+
+  it('rejects a thread count that is not a whole number from 1 to 64, naming it', async () => {
+    for (const bad of [0, 1.5, 65, Number.NaN]) {
+      await expect(setWasmThreads(bad)).rejects.toThrow(WasmThreadsError);
+    }
+    await expect(useBackend('wasm', { log: () => {}, threads: 0 })).rejects.toThrow(
+      /whole number from 1 to 64 but was 0/,
+    );
+    const saved = process.env.EFF_WASM_THREADS;
+    try {
+      process.env.EFF_WASM_THREADS = 'two';
+      expect(() => defaultWasmThreads()).toThrow(/but was "two"/);
+      process.env.EFF_WASM_THREADS = '3';
+      expect(defaultWasmThreads()).toBe(3);
+    } finally {
+      if (saved === undefined) delete process.env.EFF_WASM_THREADS;
+      else process.env.EFF_WASM_THREADS = saved;
+    }
+  });
+
+  it('reports the threads in use from useBackend', async () => {
+    const one = await useBackend('wasm', { log: () => {}, threads: 1 });
+    expect(one.threads).toBe(1);
+    const logs: string[] = [];
+    const two = await useBackend('wasm', { log: (m) => logs.push(m), threads: 2 });
+    expect(two.threads).toBe(2);
+    expect(logs.join('\n')).toMatch(/eff training kernels on 2 threads/);
   });
 });

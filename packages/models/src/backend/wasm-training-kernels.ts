@@ -4,7 +4,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
 import { adamUpdateKernelName, adamUpdateWasm } from './adam.js';
 import { batchMatMulWasm } from './batch-mat-mul.js';
-import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm, conv2DWasm } from './conv2d-backprop.js';
+import {
+  conv2DBackpropFilterWasm,
+  conv2DBackpropInputWasm,
+  conv2DWasm,
+  fusedConv2DWasm,
+} from './conv2d-backprop.js';
 import { dropoutMaskKernelName, dropoutMaskWasm } from './dropout-mask.js';
 import { addWasm, castWasm, identityWasm } from './elementwise.js';
 import { maxPoolGradWasm, maxPoolWasm } from './max-pool-grad.js';
@@ -35,6 +40,7 @@ const ownKernels: OwnKernel[] = [
   { kernelName: 'Softplus', kernelFunc: softplusWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Sum', kernelFunc: sumWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Conv2D', kernelFunc: conv2DWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: 'FusedConv2D', kernelFunc: fusedConv2DWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Add', kernelFunc: addWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Identity', kernelFunc: identityWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Cast', kernelFunc: castWasm as unknown as tf.KernelFunc, reason: 'faster' },

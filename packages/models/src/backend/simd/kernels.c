@@ -763,3 +763,74 @@ void max_pool_2x2(const float* x, float* y, int batch, int in_h, int in_w, int c
     }
   }
 }
+
+// Conv2D at stride 1 without padding, out_c a multiple of 4 (LeNet's conv2 and wider), bias added when has_bias:
+// for an output pixel the fw x in_c inputs of filter row i are one contiguous run of x (NHWC), and the filter's
+// out_c values for run element r are contiguous too, so P pixels x V vectors of output channels accumulate in
+// registers, each weight vector serving P pixels and each input value (splatted) V vectors.
+#define CONV_FWD_BLOCK(P, V)                                                                                  \
+  static inline void conv_fwd_block_##P##_##V(const float* x, const float* w, const float* bias,             \
+                                              int has_bias, float* out, int in_w, int in_c, int out_c,       \
+                                              int fh, int run, int co) {                                     \
+    v128_t acc[P][V];                                                                                         \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) {                                         \
+      const v128_t b = has_bias ? wasm_v128_load(bias + co + 4 * v) : wasm_f32x4_splat(0.0f);               \
+      _Pragma("clang loop unroll(full)") for (int p = 0; p < P; p++) acc[p][v] = b;                          \
+    }                                                                                                         \
+    for (int i = 0; i < fh; i++) {                                                                            \
+      const float* xr = x + i * in_w * in_c;                                                                  \
+      const float* wr = w + i * run * out_c + co;                                                             \
+      for (int r = 0; r < run; r++) {                                                                         \
+        v128_t wv[V];                                                                                         \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wv[v] =                               \
+            wasm_v128_load(wr + r * out_c + 4 * v);                                                           \
+        _Pragma("clang loop unroll(full)") for (int p = 0; p < P; p++) {                                     \
+          const v128_t s = wasm_v128_load32_splat(xr + p * in_c + r);                                         \
+          _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[p][v] =                         \
+              wasm_f32x4_add(acc[p][v], wasm_f32x4_mul(s, wv[v]));                                            \
+        }                                                                                                     \
+      }                                                                                                       \
+    }                                                                                                         \
+    _Pragma("clang loop unroll(full)") for (int p = 0; p < P; p++)                                           \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++)                                         \
+        wasm_v128_store(out + p * out_c + co + 4 * v, acc[p][v]);                                             \
+  }
+CONV_FWD_BLOCK(3, 4)
+CONV_FWD_BLOCK(2, 4)
+CONV_FWD_BLOCK(1, 4)
+CONV_FWD_BLOCK(3, 1)
+CONV_FWD_BLOCK(2, 1)
+CONV_FWD_BLOCK(1, 1)
+
+#define CONV_FWD_PIXELS(P)                                                                                    \
+  static inline void conv_fwd_pixels##P(const float* x, const float* w, const float* bias, int has_bias,     \
+                                        float* out, int in_w, int in_c, int out_c, int fh, int run) {        \
+    int co = 0;                                                                                               \
+    for (; co + 16 <= out_c; co += 16)                                                                        \
+      conv_fwd_block_##P##_4(x, w, bias, has_bias, out, in_w, in_c, out_c, fh, run, co);                     \
+    for (; co < out_c; co += 4) conv_fwd_block_##P##_1(x, w, bias, has_bias, out, in_w, in_c, out_c, fh, run, co); \
+  }
+CONV_FWD_PIXELS(3)
+CONV_FWD_PIXELS(2)
+CONV_FWD_PIXELS(1)
+
+EXPORT(conv2d_vec)
+void conv2d_vec(const float* x, const float* w, const float* bias, float* out, int batch, int in_h, int in_w,
+                int in_c, int out_h, int out_w, int out_c, int filter_h, int filter_w, int has_bias) {
+  const int run = filter_w * in_c;
+  for (int b = 0; b < batch; b++) {
+    for (int oy = 0; oy < out_h; oy++) {
+      const float* xrow = x + (b * in_h + oy) * in_w * in_c;
+      float* orow = out + (b * out_h + oy) * out_w * out_c;
+      int ox = 0;
+      for (; ox + 3 <= out_w; ox += 3)
+        conv_fwd_pixels3(xrow + ox * in_c, w, bias, has_bias, orow + ox * out_c, in_w, in_c, out_c, filter_h, run);
+      if (ox + 2 <= out_w) {
+        conv_fwd_pixels2(xrow + ox * in_c, w, bias, has_bias, orow + ox * out_c, in_w, in_c, out_c, filter_h, run);
+        ox += 2;
+      }
+      if (ox < out_w)
+        conv_fwd_pixels1(xrow + ox * in_c, w, bias, has_bias, orow + ox * out_c, in_w, in_c, out_c, filter_h, run);
+    }
+  }
+}

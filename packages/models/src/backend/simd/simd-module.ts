@@ -81,6 +81,22 @@ export interface SimdKernels {
     filterWidth: number,
   ): void;
   conv2d_filter_vec(x: number, dy: number, dw: number, ...geometry: ConvGeometryWithOutChannels): void;
+  conv2d_vec(
+    x: number,
+    w: number,
+    bias: number,
+    out: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    outChannels: number,
+    filterHeight: number,
+    filterWidth: number,
+    hasBias: number,
+  ): void;
   max_pool_2x2(
     x: number,
     y: number,
@@ -155,4 +171,11 @@ export function heapOffset(backend: BackendWasm, info: TensorInfo): number {
   if (data?.memoryOffset == null)
     throw new Error(`tensor ${JSON.stringify(info.shape)} has no data in the wasm heap`);
   return data.memoryOffset;
+}
+
+/** A float32 view of the whole wasm heap. Take it after the last allocation: growth detaches views. */
+export function heapFloats(backend: BackendWasm): Float32Array {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new WasmHeapUnavailableError(typeof memory);
+  return new Float32Array(memory.buffer);
 }
