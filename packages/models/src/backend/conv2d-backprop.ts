@@ -256,7 +256,7 @@ export function conv2DBackpropInputWasm(args: {
   return conv2DBackpropInputGemm(backend, inputs.dy, inputs.filter, info);
 }
 
-type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+export type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
 function geometry(info: ConvInfo): ConvGeometry {
   return [
@@ -334,7 +334,7 @@ export function conv2DBackpropInputGemm(
 }
 
 /** One input channel, stride 1, no dilation, and outputs to compute: eff's direct single-channel kernels apply. */
-function singleChannelStride1(info: ConvInfo): boolean {
+export function singleChannelStride1(info: ConvInfo): boolean {
   return (
     info.inChannels === 1 &&
     info.strideHeight === 1 &&
@@ -346,7 +346,7 @@ function singleChannelStride1(info: ConvInfo): boolean {
   );
 }
 
-function geometryC1(info: ConvInfo): ConvC1Geometry {
+export function geometryC1(info: ConvInfo): ConvC1Geometry {
   return [
     info.batchSize,
     info.inHeight,
@@ -362,7 +362,7 @@ function geometryC1(info: ConvInfo): ConvC1Geometry {
 }
 
 /** Floats of one zero-padded input plane as kernels.c lays it out (rows × a row padded to whole vectors). */
-function planeFloats(info: ConvInfo): number {
+export function planeFloats(info: ConvInfo): number {
   const rowFloats = Math.ceil(info.outWidth / 4) * 4;
   return (info.outHeight + info.filterHeight - 1) * (rowFloats + info.filterWidth - 1);
 }

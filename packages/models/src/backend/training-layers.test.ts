@@ -30,33 +30,75 @@ describe('LazyGradConv2D', () => {
     activation: 'softplus' as const,
   };
 
+  // LeNet's first layer (one input channel, stride 1, softplus) takes eff's fused conv + bias + softplus on wasm.
+  const c1Args = (padding: 'same' | 'valid') => ({
+    inputShape: [12, 10, 1] as [number, number, number],
+    filters: 6,
+    kernelSize: 5,
+    strides: 1,
+    padding,
+    activation: 'softplus' as const,
+  });
+  const variants = [
+    { name: 'two channels, stride 2', args, inShape: [3, 9, 11, 2], outShape: [3, 5, 6, 3] },
+    {
+      name: 'one channel, same (fused on wasm)',
+      args: c1Args('same'),
+      inShape: [5, 12, 10, 1],
+      outShape: [5, 12, 10, 6],
+    },
+    {
+      name: 'one channel, valid (fused on wasm)',
+      args: c1Args('valid'),
+      inShape: [5, 12, 10, 1],
+      outShape: [5, 8, 6, 6],
+    },
+  ];
+
   for (const backend of ['wasm', 'cpu'] as const) {
-    it(`on ${backend}: output and weight gradients equal tfjs's Conv2D with the same weights`, async () => {
-      await tf.setBackend(backend);
-      const ours = tf.sequential({ layers: [new LazyGradConv2D(args)] });
-      const theirs = tf.sequential({ layers: [tf.layers.conv2d(args)] });
-      theirs.setWeights(ours.getWeights());
-      const x = tf.randomNormal([3, 9, 11, 2], 0, 1, 'float32', 5);
-      const y1 = ours.predict(x) as tf.Tensor;
-      const y2 = theirs.predict(x) as tf.Tensor;
-      expect(y1.shape).toEqual([3, 5, 6, 3]);
-      expect(maxAbsDiff(y1, y2)).toBeLessThan(1e-5);
-      const grads = (m: tf.Sequential) =>
-        tf.variableGrads(() => tf.sum(tf.square(m.apply(x) as tf.Tensor)) as tf.Scalar).grads;
-      const g1 = grads(ours);
-      const g2 = grads(theirs);
-      const w1 = ours.layers[0]?.trainableWeights.map((w) => w.originalName) ?? [];
-      const w2 = theirs.layers[0]?.trainableWeights.map((w) => w.originalName) ?? [];
-      expect(w1.length).toBe(2);
-      for (let i = 0; i < w1.length; i++) {
-        const a = g1[w1[i] ?? ''];
-        const b = g2[w2[i] ?? ''];
-        if (a === undefined || b === undefined) throw new Error(`no gradient for ${w1[i]} / ${w2[i]}`);
-        expect(a.shape).toEqual(b.shape);
-        expect(maxAbsDiff(a, b)).toBeLessThan(1e-4);
-      }
-    });
+    for (const v of variants) {
+      it(`on ${backend}, ${v.name}: output, weight and input gradients equal tfjs's Conv2D's`, async () => {
+        await tf.setBackend(backend);
+        const ours = tf.sequential({ layers: [new LazyGradConv2D(v.args)] });
+        const theirs = tf.sequential({ layers: [tf.layers.conv2d(v.args)] });
+        theirs.setWeights(ours.getWeights());
+        const x = tf.randomNormal(v.inShape, 0, 1, 'float32', 5);
+        const y1 = ours.predict(x) as tf.Tensor;
+        const y2 = theirs.predict(x) as tf.Tensor;
+        expect(y1.shape).toEqual(v.outShape);
+        expect(maxAbsDiff(y1, y2)).toBeLessThan(1e-5);
+        const loss = (m: tf.Sequential) => (input: tf.Tensor) =>
+          tf.sum(tf.square(m.apply(input) as tf.Tensor));
+        expect(maxAbsDiff(tf.grad(loss(ours))(x), tf.grad(loss(theirs))(x))).toBeLessThan(1e-4);
+        const grads = (m: tf.Sequential) => tf.variableGrads(() => loss(m)(x) as tf.Scalar).grads;
+        const g1 = grads(ours);
+        const g2 = grads(theirs);
+        const w1 = ours.layers[0]?.trainableWeights.map((w) => w.originalName) ?? [];
+        const w2 = theirs.layers[0]?.trainableWeights.map((w) => w.originalName) ?? [];
+        expect(w1.length).toBe(2);
+        for (let i = 0; i < w1.length; i++) {
+          const a = g1[w1[i] ?? ''];
+          const b = g2[w2[i] ?? ''];
+          if (a === undefined || b === undefined) throw new Error(`no gradient for ${w1[i]} / ${w2[i]}`);
+          expect(a.shape).toEqual(b.shape);
+          expect(maxAbsDiff(a, b)).toBeLessThan(1e-4);
+        }
+      });
+    }
   }
+
+  it('on wasm, runs conv + bias + softplus of a one-channel first layer as one kernel, in both directions', async () => {
+    await tf.setBackend('wasm');
+    const m = tf.sequential({
+      layers: [new LazyGradConv2D(c1Args('same')), tf.layers.flatten(), tf.layers.dense({ units: 2 })],
+    });
+    m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const kernels = await stepKernels(m, tf.randomUniform([4, 12, 10, 1]), tf.randomUniform([4, 2]));
+    expect(kernels).toContain('EffConv2DBiasSoftplus');
+    expect(kernels).toContain('EffSoftplusGradFromOutput');
+    expect(kernels).not.toContain('Softplus');
+    expect(kernels).not.toContain('Conv2DBackpropInput');
+  });
 
   it("as a first layer, a training step skips the input gradient (tfjs's Conv2D computes it)", async () => {
     await tf.setBackend('wasm');

@@ -1,5 +1,6 @@
 // tfjs-layers Conv2D and Dropout variants that train faster: no unused input gradient, dropout masks from eff's kernel.
 import * as tf from '@tensorflow/tfjs';
+import { canConvSoftplus, convSoftplus } from './conv-softplus.js';
 import { dropoutMask } from './dropout-mask.js';
 
 type LayerClass = new (args: never) => tf.layers.Layer;
@@ -21,7 +22,7 @@ interface Conv2DFields {
   padding: 'same' | 'valid' | 'causal';
   dataFormat: 'channelsFirst' | 'channelsLast';
   dilationRate: number | number[];
-  activation: { apply(x: tf.Tensor): tf.Tensor } | null;
+  activation: { apply(x: tf.Tensor): tf.Tensor; getClassName(): string } | null;
 }
 
 const Conv2DBase = registeredLayerClass('Conv2D') as unknown as new (
@@ -50,15 +51,26 @@ export class LazyGradConv2D extends Conv2DBase {
         throw new Error(`${this.name} expects one rank-4 NHWC input but got ${describeInputs(inputs)}`);
       }
       const dilations = self.dilationRate as number | [number, number];
+      const kernel = self.kernel.read();
+      const bias = self.bias?.read();
+      // LeNet's first layer on wasm: conv, bias and softplus in one kernel (split across threads), whose gradient
+      // needs only the output.
+      if (
+        bias !== undefined &&
+        self.activation?.getClassName() === 'softplus' &&
+        canConvSoftplus(x, kernel, bias, self.strides, dilations, self.padding)
+      ) {
+        return convSoftplus(x as tf.Tensor4D, kernel as tf.Tensor4D, bias, self.padding as 'same' | 'valid');
+      }
       let y: tf.Tensor = tf.conv2d(
         x as tf.Tensor4D,
-        self.kernel.read() as tf.Tensor4D,
+        kernel as tf.Tensor4D,
         self.strides as [number, number],
         self.padding as 'same' | 'valid',
         'NHWC',
         dilations,
       );
-      if (self.bias !== null) y = tf.add(y, self.bias.read());
+      if (bias !== undefined) y = tf.add(y, bias);
       return self.activation === null ? y : self.activation.apply(y);
     });
   }

@@ -630,6 +630,24 @@ describe('Softplus on wasm', () => {
   });
 });
 
+describe('EffSoftplusGradFromOutput on wasm', () => {
+  it('equals dy · sigmoid(x) from y = softplus(x) to 1e-6 (scaled), from x = −30 to 30 and at tiny y', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (n, seed) => {
+        const u = randomTensor([n], seed).values;
+        const dy = randomTensor([n], seed + 1);
+        // Spread x over [−30, 30], with some values where y = softplus(x) is below the series threshold (1/64).
+        const x = u.map((v, i) => (i % 5 === 0 ? -4.2 - 20 * Math.abs(v) : 30 * v));
+        const y = { values: x.map((v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)))), shape: [n] };
+        const expected = { values: dy.values.map((d, i) => d / (1 + Math.exp(-(x[i] ?? 0)))), shape: [n] };
+        const actual = runKernelOn('wasm', 'EffSoftplusGradFromOutput', { dy, y }, {});
+        expect(maxScaledError(actual, expected)).toBeLessThan(1e-6);
+      }),
+      fcParams,
+    );
+  });
+});
+
 describe('Sum on wasm', () => {
   it('matches the cpu backend to 1e-4 for every axis set and keepDims (leading axes take the SIMD path)', () => {
     fc.assert(
@@ -757,6 +775,8 @@ describe('selectWasmTrainingKernels', () => {
       expect(selectWasmTrainingKernels([])).toEqual([
         'Conv2DBackpropFilter',
         'EffAdamUpdate',
+        'EffConv2DBiasSoftplus',
+        'EffSoftplusGradFromOutput',
         'EffDropoutMask',
       ]);
       expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).not.toBe(own);

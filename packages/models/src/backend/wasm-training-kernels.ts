@@ -5,6 +5,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import { adamUpdateKernelName, adamUpdateWasm } from './adam.js';
 import { batchMatMulWasm } from './batch-mat-mul.js';
 import {
+  convSoftplusKernelName,
+  convSoftplusWasm,
+  softplusGradKernelName,
+  softplusGradWasm,
+} from './conv-softplus.js';
+import {
   conv2DBackpropFilterWasm,
   conv2DBackpropInputWasm,
   conv2DWasm,
@@ -46,6 +52,16 @@ const ownKernels: OwnKernel[] = [
   { kernelName: 'Cast', kernelFunc: castWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'MaxPool', kernelFunc: maxPoolWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: adamUpdateKernelName, kernelFunc: adamUpdateWasm as unknown as tf.KernelFunc, reason: 'eff' },
+  {
+    kernelName: convSoftplusKernelName,
+    kernelFunc: convSoftplusWasm as unknown as tf.KernelFunc,
+    reason: 'eff',
+  },
+  {
+    kernelName: softplusGradKernelName,
+    kernelFunc: softplusGradWasm as unknown as tf.KernelFunc,
+    reason: 'eff',
+  },
   {
     kernelName: dropoutMaskKernelName,
     kernelFunc: dropoutMaskWasm as unknown as tf.KernelFunc,

@@ -24,7 +24,6 @@ const IDLE = 0;
 const POSTED = 1;
 const DONE = 2;
 const FAILED = 3;
-const EXIT = 4;
 const MAX_ARGS = 32;
 const PAGE_BYTES = 65536;
 /** A helper's share of the images is copied with this margin: it may end up doing more than an equal share. */
@@ -50,7 +49,6 @@ for (;;) {
     Atomics.wait(control, ${STATE}, state);
     state = Atomics.load(control, ${STATE});
   }
-  if (state === ${EXIT}) break;
   try {
     const kernel = kernels[control[${KERNEL}]];
     const argc = control[${ARGC}], chunks = control[${REGION_CHUNKS}];
@@ -195,16 +193,11 @@ class Helper {
     if (state === FAILED) throw new WasmHelperThreadError(kernel, 'trapped');
     return this.control[HELPER_CHUNKS] ?? 0;
   }
-
-  stop(): Promise<number> {
-    this.ready = false;
-    Atomics.store(this.control, STATE, EXIT);
-    Atomics.notify(this.control, STATE);
-    return this.worker.terminate();
-  }
 }
 
-let helpers: Helper[] = [];
+const helpers: Helper[] = [];
+/** Helpers in use: the first `active` of `helpers`; the rest are parked asleep, kept for a later setWasmThreads. */
+let active = 0;
 let wantedThreads: number | undefined;
 
 /** Threads eff's kernels use by default: EFF_WASM_THREADS, else every core up to four. */
@@ -221,19 +214,19 @@ function checkThreads(threads: number, shown: unknown = threads): number {
 
 /**
  * Sets how many threads eff's SIMD kernels run on (1 = the main thread only) and resolves once the helpers
- * have started. Until they have, kernels run on the main thread alone.
+ * have started. Until they have, kernels run on the main thread alone. Helpers no longer needed sleep until a
+ * later call wants them again (they hold no core while asleep).
  */
 export async function setWasmThreads(threads: number): Promise<void> {
   wantedThreads = checkThreads(threads);
-  const stopping = helpers.slice(threads - 1);
-  helpers = helpers.slice(0, threads - 1);
   while (helpers.length < threads - 1) helpers.push(spawnHelper());
-  await Promise.all([...stopping.map((h) => h.stop()), ...helpers.map((h) => h.started)]);
+  active = threads - 1;
+  await Promise.all(helpers.slice(0, active).map((h) => h.started));
 }
 
 /** The threads eff's kernels run on now (main thread included). */
 export function wasmThreads(): number {
-  return 1 + helpers.filter((h) => h.ready).length;
+  return 1 + helpers.slice(0, active).filter((h) => h.ready).length;
 }
 
 function spawnHelper(): Helper {
@@ -248,9 +241,10 @@ function spawnHelper(): Helper {
 function readyHelpers(): Helper[] {
   if (wantedThreads === undefined) {
     wantedThreads = defaultWasmThreads();
-    for (let i = 1; i < wantedThreads; i++) helpers.push(spawnHelper());
+    while (helpers.length < wantedThreads - 1) helpers.push(spawnHelper());
+    active = wantedThreads - 1;
   }
-  return helpers.filter((h) => h.ready);
+  return helpers.slice(0, active).filter((h) => h.ready);
 }
 
 /**

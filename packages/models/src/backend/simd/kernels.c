@@ -431,11 +431,17 @@ CONV_C1_GROUP(1)
 // Conv2D of a single-channel NHWC input, stride 1, no dilation (LeNet's first layer on MNIST): XNNPACK's
 // convolution spends most SIMD lanes on the one input channel; here lanes run along the output row.
 // scratch holds one padded plane: (out_h + fh - 1) x stride floats, stride = round_up(out_w, 4) + fw - 1.
-EXPORT(conv2d_c1)
-void conv2d_c1(const float* x, const float* w, float* out, float* scratch, int batch, int in_h, int in_w,
-               int out_h, int out_w, int out_c, int fh, int fw, int pad_top, int pad_left) {
+// with_softplus: each finished output row (out_w x out_c floats, still in L1) becomes softplus(row + bias), the
+// bias tiled along the row once per call after the padded plane in scratch (out_w x out_c more floats).
+static inline void conv2d_c1_modes(const float* x, const float* w, const float* bias, float* out, float* scratch,
+                                   int batch, int in_h, int in_w, int out_h, int out_w, int out_c, int fh, int fw,
+                                   int pad_top, int pad_left, int with_softplus) {
   const int stride = ((out_w + 3) & ~3) + fw - 1;
   const int rows = out_h + fh - 1;
+  const int row_floats = out_w * out_c;
+  float* bias_row = scratch + rows * stride;
+  if (with_softplus)
+    for (int k = 0, c = 0; k < row_floats; k++, c = c + 1 == out_c ? 0 : c + 1) bias_row[k] = bias[c];
   for (int b = 0; b < batch; b++) {
     pad_plane(x + b * in_h * in_w, scratch, in_h, in_w, rows, stride, pad_top, pad_left);
     for (int oy = 0; oy < out_h; oy++) {
@@ -460,8 +466,34 @@ void conv2d_c1(const float* x, const float* w, float* out, float* scratch, int b
         }
         if (co < out_c) conv_c1_group1(plane, stride, w, orow, out_c, co, fh, fw, ox, valid);
       }
+      if (with_softplus) {
+        int k = 0;
+        for (; k + 8 <= row_floats; k += 8) {
+          const v128_t a = softplus4(wasm_f32x4_add(wasm_v128_load(orow + k), wasm_v128_load(bias_row + k)));
+          const v128_t b = softplus4(wasm_f32x4_add(wasm_v128_load(orow + k + 4), wasm_v128_load(bias_row + k + 4)));
+          wasm_v128_store(orow + k, a);
+          wasm_v128_store(orow + k + 4, b);
+        }
+        for (; k < row_floats; k++)
+          orow[k] = wasm_f32x4_extract_lane(softplus4(wasm_f32x4_splat(orow[k] + bias_row[k])), 0);
+      }
     }
   }
+}
+
+EXPORT(conv2d_c1)
+void conv2d_c1(const float* x, const float* w, float* out, float* scratch, int batch, int in_h, int in_w,
+               int out_h, int out_w, int out_c, int fh, int fw, int pad_top, int pad_left) {
+  conv2d_c1_modes(x, w, w, out, scratch, batch, in_h, in_w, out_h, out_w, out_c, fh, fw, pad_top, pad_left, 0);
+}
+
+// softplus(conv2d_c1(x, w) + bias): LeNet's first layer in one pass over memory. scratch: the padded plane, then
+// out_w x out_c floats.
+EXPORT(conv2d_c1_bias_softplus)
+void conv2d_c1_bias_softplus(const float* x, const float* w, const float* bias, float* out, float* scratch,
+                             int batch, int in_h, int in_w, int out_h, int out_w, int out_c, int fh, int fw,
+                             int pad_top, int pad_left) {
+  conv2d_c1_modes(x, w, bias, out, scratch, batch, in_h, in_w, out_h, out_w, out_c, fh, fw, pad_top, pad_left, 1);
 }
 
 // Filter gradient of the same convolution: dW[i][j][co] = sum over b, oy, ox of plane_b[oy + i][ox + j] *
@@ -833,4 +865,32 @@ void conv2d_vec(const float* x, const float* w, const float* bias, float* out, i
         conv_fwd_pixels1(xrow + ox * in_c, w, bias, has_bias, orow + ox * out_c, in_w, in_c, out_c, filter_h, run);
     }
   }
+}
+
+// The gradient of y = softplus(x) from y alone: dy/dx = sigmoid(x) = 1 - exp(-y) (y > 0), so a fused
+// conv + softplus need not keep its pre-activation. Below y = 1/64 the difference cancels, so there
+// 1 - exp(-y) = y (1 - y/2 + y^2/6 - y^3/24) (error < 1e-9).
+static inline v128_t one_minus_exp_neg(v128_t y) {
+  const v128_t direct = wasm_f32x4_sub(wasm_f32x4_splat(1.0f), exp_neg(y));
+  v128_t p = wasm_f32x4_splat(-1.0f / 24.0f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, y), wasm_f32x4_splat(1.0f / 6.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, y), wasm_f32x4_splat(-0.5f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, y), wasm_f32x4_splat(1.0f));
+  const v128_t series = wasm_f32x4_mul(p, y);
+  return wasm_v128_bitselect(series, direct, wasm_f32x4_lt(y, wasm_f32x4_splat(1.0f / 64.0f)));
+}
+
+EXPORT(softplus_grad_from_output)
+void softplus_grad_from_output(const float* dy, const float* y, float* dx, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const v128_t a = wasm_f32x4_mul(wasm_v128_load(dy + i), one_minus_exp_neg(wasm_v128_load(y + i)));
+    const v128_t b = wasm_f32x4_mul(wasm_v128_load(dy + i + 4), one_minus_exp_neg(wasm_v128_load(y + i + 4)));
+    wasm_v128_store(dx + i, a);
+    wasm_v128_store(dx + i + 4, b);
+  }
+  for (; i + 4 <= n; i += 4)
+    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), one_minus_exp_neg(wasm_v128_load(y + i))));
+  for (; i < n; i++)
+    dx[i] = dy[i] * wasm_f32x4_extract_lane(one_minus_exp_neg(wasm_f32x4_splat(y[i])), 0);
 }

@@ -61,6 +61,15 @@ export interface SimdKernels {
   ): void;
   add_tiled(x: number, pattern: number, out: number, n: number, period: number): void;
   conv2d_c1(x: number, w: number, out: number, scratch: number, ...geometry: ConvC1Geometry): void;
+  conv2d_c1_bias_softplus(
+    x: number,
+    w: number,
+    bias: number,
+    out: number,
+    scratch: number,
+    ...geometry: ConvC1Geometry
+  ): void;
+  softplus_grad_from_output(dy: number, y: number, dx: number, n: number): void;
   conv2d_c1_filter(x: number, dy: number, dw: number, scratch: number, ...geometry: ConvC1Geometry): void;
   dropout_mask(out: number, n: number, seedA: number, seedB: number, keep: number, scale: number): void;
   sum_leading(x: number, y: number, rows: number, cols: number): void;
