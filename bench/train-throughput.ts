@@ -105,7 +105,10 @@ const backends = opts.backends
     ];
 for (const b of backends) {
   if (!['wasm', 'wasm1', 'cpu', 'tensorflow', 'pytorch'].includes(b)) {
-    throw new BenchInputError('BAD_OPTION', `backend '${b}': expected wasm, wasm1, cpu, tensorflow or pytorch`);
+    throw new BenchInputError(
+      'BAD_OPTION',
+      `backend '${b}': expected wasm, wasm1, cpu, tensorflow or pytorch`,
+    );
   }
 }
 if (backends.includes('pytorch') && !('python' in torch)) throw new BenchInputError('BAD_OPTION', torch.why);
@@ -124,11 +127,10 @@ async function tfjsRep(
   timedBatches?: number,
 ): Promise<Rep> {
   // wasm1: the embedded default held to one thread, to show what the helper threads add.
-  const info = await useBackend(backend === 'wasm1' ? 'wasm' : backend, {
+  await useBackend(backend === 'wasm1' ? 'wasm' : backend, {
     log: () => {},
     threads: backend === 'wasm1' ? 1 : threads,
   });
-  if (process.env.DEBUG_THREADS) console.error('threads', info.threads);
   const [kind, k] = model.split('-') as ['lenet' | 'bcnn', string];
   const width = Number(k);
   const split = toSplit(mnist, indices);
@@ -206,8 +208,12 @@ class TorchServer {
 
   private next(): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      this.child.once('exit', (code) => reject(new Error(`PyTorch bench process exited (${code})`)));
-      this.queue.push((line) => resolve(JSON.parse(line) as Record<string, unknown>));
+      const exited = (code: number | null) => reject(new Error(`PyTorch bench process exited (${code})`));
+      this.child.once('exit', exited);
+      this.queue.push((line) => {
+        this.child.off('exit', exited);
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      });
     });
   }
 
