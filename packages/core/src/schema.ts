@@ -58,6 +58,11 @@ export const EnvironmentSchema = z.object({
   nodeVersion: z.string().optional(),
   /** tfjs backend that trained, e.g. `wasm`, `tensorflow`, `cpu`. */
   backend: z.string().optional(),
+  /**
+   * Threads the backend's training kernels ran on (eff's wasm kernels split convolutions across helper threads).
+   * It changes energy as well as time: an estimate (utilisation × TDP) grows with the busy cores.
+   */
+  trainingThreads: z.number().int().positive().optional(),
   /** Package versions, e.g. `{ "@eff/core": "0.1.0", "@tensorflow/tfjs": "4.22.0" }`. */
   versions: z.record(z.string(), z.string()).default({}),
 });

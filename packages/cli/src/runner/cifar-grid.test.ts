@@ -1,6 +1,7 @@
 // eff run on CIFAR-10 folds, from a directory of generated files in the exact binary format (no download here).
+
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEff } from '../../test/spawn-cli.js';
@@ -64,6 +65,11 @@ describe('eff run on CIFAR-10', () => {
     expect(r.config).toMatchObject({ dataset: 'cifar10', fold: 1, architecture: 'lenet', size: 1 });
     expect(r.final.epochs).toBe(1);
     expect(r.final.accuracyOn).toBe('test');
+    // eff's wasm kernels ran on every core up to four, and the record says so (threads change the energy).
+    expect(r.environment).toMatchObject({
+      backend: 'wasm',
+      trainingThreads: Math.min(availableParallelism(), 4),
+    });
     // The test fold holds perClassPerFold images of each of the 10 classes: accuracy is a multiple of 1/60.
     expect(Math.abs(r.final.accuracy * 60 - Math.round(r.final.accuracy * 60))).toBeLessThan(1e-6);
   });

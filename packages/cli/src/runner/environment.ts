@@ -39,8 +39,11 @@ const TRACKED = [
   '@tensorflow/tfjs-node-gpu',
 ];
 
-/** Hardware, OS and versions of this machine. `backend` is filled in once tfjs has picked one. */
-export async function describeEnvironment(backend?: string): Promise<Environment> {
+/**
+ * Hardware, OS and versions of this machine. `backend` (and `trainingThreads`, on wasm) are filled in once tfjs
+ * has picked one.
+ */
+export async function describeEnvironment(backend?: string, trainingThreads?: number): Promise<Environment> {
   const [cpu, mem, graphics, os] = await Promise.all([si.cpu(), si.mem(), si.graphics(), si.osInfo()]);
   const versions: Record<string, string> = { '@eff/cli': ownVersion() };
   for (const name of TRACKED) {
@@ -58,6 +61,7 @@ export async function describeEnvironment(backend?: string): Promise<Environment
     })),
     nodeVersion: process.versions.node,
     ...(backend ? { backend } : {}),
+    ...(trainingThreads ? { trainingThreads } : {}),
     versions,
   };
 }

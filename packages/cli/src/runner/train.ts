@@ -86,7 +86,7 @@ export async function openTrainingSession(
 ): Promise<TrainingSession> {
   const backend = await useBackend(grid.backend as 'auto');
   const probes: Probe[] = await selectProbes(grid.probes ?? []);
-  const environment: Environment = await describeEnvironment(backend.backend);
+  const environment: Environment = await describeEnvironment(backend.backend, backend.threads);
   ctx.progress.message(
     `backend ${backend.backend} (${backend.package}${backend.trainingKernels ? `, eff training kernels, ${backend.threads ?? 1} threads` : ''}); probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
   );
