@@ -1,10 +1,9 @@
 // softplus(conv2d(x, w) + b) as one kernel for LeNet's first layer on wasm, and its gradient from the output alone.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { type ConvInfo, geometryC1, planeFloats, singleChannelStride1 } from './conv2d-backprop.js';
-import { runSplit } from './simd/helper-threads.js';
-import { heapFloats, heapOffset, simdKernels } from './simd/simd-module.js';
-import { release, type TensorInfo } from './wasm-kernel-utils.js';
+import { type ConvInfo, conv2DC1, singleChannelStride1 } from './conv2d-backprop.js';
+import { heapOffset, simdKernels } from './simd/simd-module.js';
+import type { TensorInfo } from './wasm-kernel-utils.js';
 
 export const convSoftplusKernelName = 'EffConv2DBiasSoftplus';
 export const softplusGradKernelName = 'EffSoftplusGradFromOutput';
@@ -74,31 +73,7 @@ export function convSoftplusWasm(args: {
         `filter ${JSON.stringify(inputs.filter.shape)}; check canConvSoftplus first`,
     );
   }
-  // The padded input plane, then the bias tiled along one output row.
-  const scratchFloats = planeFloats(info) + info.outWidth * info.outChannels;
-  const scratch = backend.makeOutput([scratchFloats], 'float32');
-  const out = backend.makeOutput(info.outShape, 'float32');
-  const { inHeight, inWidth, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
-  runSplit(
-    'conv2d_c1_bias_softplus',
-    simdKernels(backend).conv2d_c1_bias_softplus,
-    () => heapFloats(backend),
-    info.batchSize,
-    [
-      { role: 'in', offsetB: heapOffset(backend, inputs.x), floatsPerImage: inHeight * inWidth },
-      {
-        role: 'whole',
-        offsetB: heapOffset(backend, inputs.filter),
-        floats: filterHeight * filterWidth * outChannels,
-      },
-      { role: 'whole', offsetB: heapOffset(backend, inputs.bias), floats: outChannels },
-      { role: 'out', offsetB: heapOffset(backend, out), floatsPerImage: outHeight * outWidth * outChannels },
-      { role: 'scratch', offsetB: heapOffset(backend, scratch), floats: scratchFloats },
-    ],
-    geometryC1(info).slice(1),
-  );
-  release(backend, scratch);
-  return out;
+  return conv2DC1(backend, inputs.x, inputs.filter, info, inputs.bias);
 }
 
 /**

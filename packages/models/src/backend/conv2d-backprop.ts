@@ -2,12 +2,12 @@
 // for a single input channel (LeNet's first layer on MNIST), so convnets train without libtensorflow.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { runSplit, wasmThreads } from './simd/helper-threads.js';
+import { wasmThreads } from './simd/helper-threads.js';
 import {
   type ConvC1Geometry,
   type ConvGeometry,
-  heapFloats,
   heapOffset,
+  runSplitKernel,
   simdKernels,
 } from './simd/simd-module.js';
 import {
@@ -112,19 +112,26 @@ function plainConv(attrs: Conv2DAttrs, x: TensorInfo, filter: TensorInfo): ConvI
  */
 function unpaddedStride1Vec(info: ConvInfo): boolean {
   const { padInfo } = info;
+  const unpadded = padInfo.top === 0 && padInfo.left === 0 && padInfo.bottom === 0 && padInfo.right === 0;
+  return stride1WithOutput(info) && unpadded && info.outChannels % 4 === 0;
+}
+
+/** Stride 1, no dilation, at least one output pixel: what eff's direct convolution kernels need. */
+function stride1WithOutput(info: ConvInfo): boolean {
   return (
     info.strideHeight === 1 &&
     info.strideWidth === 1 &&
     info.dilationHeight === 1 &&
     info.dilationWidth === 1 &&
-    padInfo.top === 0 &&
-    padInfo.left === 0 &&
-    padInfo.bottom === 0 &&
-    padInfo.right === 0 &&
-    info.outChannels % 4 === 0 &&
     info.outHeight >= 1 &&
     info.outWidth >= 1
   );
+}
+
+/** The geometry of conv2d_vec, conv2d_input_direct and conv2d_filter_vec after the batch size. */
+function directGeometry(info: ConvInfo): number[] {
+  const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  return [inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth];
 }
 
 /**
@@ -191,31 +198,20 @@ export function conv2DVec(
   const out = backend.makeOutput(info.outShape, 'float32');
   const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
   const filterFloats = filterHeight * filterWidth * inChannels * outChannels;
-  runSplit(
+  runSplitKernel(
+    backend,
     'conv2d_vec',
-    simdKernels(backend).conv2d_vec,
-    () => heapFloats(backend),
     info.batchSize,
     [
-      { role: 'in', offsetB: heapOffset(backend, x), floatsPerImage: inHeight * inWidth * inChannels },
-      { role: 'whole', offsetB: heapOffset(backend, filter), floats: filterFloats },
+      { role: 'in', tensor: x, floatsPerImage: inHeight * inWidth * inChannels },
+      { role: 'whole', tensor: filter, floats: filterFloats },
       // Without a bias the kernel never reads this buffer; the filter stands in so the pointer is valid.
       bias === undefined
-        ? { role: 'whole', offsetB: heapOffset(backend, filter), floats: 0 }
-        : { role: 'whole', offsetB: heapOffset(backend, bias), floats: outChannels },
-      { role: 'out', offsetB: heapOffset(backend, out), floatsPerImage: outHeight * outWidth * outChannels },
+        ? { role: 'whole', tensor: filter, floats: 0 }
+        : { role: 'whole', tensor: bias, floats: outChannels },
+      { role: 'out', tensor: out, floatsPerImage: outHeight * outWidth * outChannels },
     ],
-    [
-      inHeight,
-      inWidth,
-      inChannels,
-      outHeight,
-      outWidth,
-      outChannels,
-      filterHeight,
-      filterWidth,
-      bias === undefined ? 0 : 1,
-    ],
+    [...directGeometry(info), bias === undefined ? 0 : 1],
   );
   return out;
 }
@@ -335,18 +331,10 @@ export function conv2DBackpropInputGemm(
 
 /** One input channel, stride 1, no dilation, and outputs to compute: eff's direct single-channel kernels apply. */
 export function singleChannelStride1(info: ConvInfo): boolean {
-  return (
-    info.inChannels === 1 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    info.outHeight >= 1 &&
-    info.outWidth >= 1
-  );
+  return info.inChannels === 1 && stride1WithOutput(info);
 }
 
-export function geometryC1(info: ConvInfo): ConvC1Geometry {
+function geometryC1(info: ConvInfo): ConvC1Geometry {
   return [
     info.batchSize,
     info.inHeight,
@@ -362,35 +350,38 @@ export function geometryC1(info: ConvInfo): ConvC1Geometry {
 }
 
 /** Floats of one zero-padded input plane as kernels.c lays it out (rows × a row padded to whole vectors). */
-export function planeFloats(info: ConvInfo): number {
+function planeFloats(info: ConvInfo): number {
   const rowFloats = Math.ceil(info.outWidth / 4) * 4;
   return (info.outHeight + info.filterHeight - 1) * (rowFloats + info.filterWidth - 1);
 }
 
-/** Conv2D of a single-channel input, stride 1, in eff's SIMD module (conv2d_c1 in kernels.c). */
+/**
+ * Conv2D of a single-channel input, stride 1, in eff's SIMD module (conv2d_c1 in kernels.c); with
+ * `softplusBias`, softplus(conv + bias) in the same pass (conv2d_c1_bias_softplus, LeNet's first layer).
+ */
 export function conv2DC1(
   backend: BackendWasm,
   x: TensorInfo,
   filter: TensorInfo,
   info: ConvInfo,
+  softplusBias?: TensorInfo,
 ): TensorInfo {
-  const scratch = backend.makeOutput([planeFloats(info)], 'float32');
+  // The padded input plane, then (with softplus) the bias tiled along one output row.
+  const scratchFloats = planeFloats(info) + (softplusBias ? info.outWidth * info.outChannels : 0);
+  const scratch = backend.makeOutput([scratchFloats], 'float32');
   const out = backend.makeOutput(info.outShape, 'float32');
   const { inHeight, inWidth, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
-  runSplit(
-    'conv2d_c1',
-    simdKernels(backend).conv2d_c1,
-    () => heapFloats(backend),
+  const filterFloats = filterHeight * filterWidth * outChannels;
+  runSplitKernel(
+    backend,
+    softplusBias ? 'conv2d_c1_bias_softplus' : 'conv2d_c1',
     info.batchSize,
     [
-      { role: 'in', offsetB: heapOffset(backend, x), floatsPerImage: inHeight * inWidth },
-      {
-        role: 'whole',
-        offsetB: heapOffset(backend, filter),
-        floats: filterHeight * filterWidth * outChannels,
-      },
-      { role: 'out', offsetB: heapOffset(backend, out), floatsPerImage: outHeight * outWidth * outChannels },
-      { role: 'scratch', offsetB: heapOffset(backend, scratch), floats: planeFloats(info) },
+      { role: 'in', tensor: x, floatsPerImage: inHeight * inWidth },
+      { role: 'whole', tensor: filter, floats: filterFloats },
+      ...(softplusBias ? [{ role: 'whole' as const, tensor: softplusBias, floats: outChannels }] : []),
+      { role: 'out', tensor: out, floatsPerImage: outHeight * outWidth * outChannels },
+      { role: 'scratch', tensor: scratch, floats: scratchFloats },
     ],
     geometryC1(info).slice(1),
   );
@@ -413,16 +404,15 @@ export function conv2DBackpropFilterC1(
   const dW = backend.makeOutput(info.filterShape, 'float32');
   heapView(backend, dW).fill(0);
   const { inHeight, inWidth, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
-  runSplit(
+  runSplitKernel(
+    backend,
     'conv2d_c1_filter',
-    simdKernels(backend).conv2d_c1_filter,
-    () => heapFloats(backend),
     info.batchSize,
     [
-      { role: 'in', offsetB: heapOffset(backend, x), floatsPerImage: inHeight * inWidth },
-      { role: 'in', offsetB: heapOffset(backend, dy), floatsPerImage: outHeight * outWidth * outChannels },
-      { role: 'sum', offsetB: heapOffset(backend, dW), floats: filterHeight * filterWidth * outChannels },
-      { role: 'scratch', offsetB: heapOffset(backend, scratch), floats: planeFloats(info) + dyPlanes },
+      { role: 'in', tensor: x, floatsPerImage: inHeight * inWidth },
+      { role: 'in', tensor: dy, floatsPerImage: outHeight * outWidth * outChannels },
+      { role: 'sum', tensor: dW, floats: filterHeight * filterWidth * outChannels },
+      { role: 'scratch', tensor: scratch, floats: planeFloats(info) + dyPlanes },
     ],
     geometryC1(info).slice(1),
   );
@@ -445,30 +435,16 @@ export function conv2DBackpropFilterDirect(
   const dW = backend.makeOutput(info.filterShape, 'float32');
   heapView(backend, dW).fill(0);
   const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  runSplit(
+  runSplitKernel(
+    backend,
     'conv2d_filter_vec',
-    simdKernels(backend).conv2d_filter_vec,
-    () => heapFloats(backend),
     info.batchSize,
     [
-      { role: 'in', offsetB: heapOffset(backend, x), floatsPerImage: inHeight * inWidth * inChannels },
-      { role: 'in', offsetB: heapOffset(backend, dy), floatsPerImage: outHeight * outWidth * outChannels },
-      { role: 'sum', offsetB: heapOffset(backend, dW), floats: info.filterShape.reduce((a, b) => a * b, 1) },
+      { role: 'in', tensor: x, floatsPerImage: inHeight * inWidth * inChannels },
+      { role: 'in', tensor: dy, floatsPerImage: outHeight * outWidth * outChannels },
+      { role: 'sum', tensor: dW, floats: info.filterShape.reduce((a, b) => a * b, 1) },
     ],
-    [
-      inHeight,
-      inWidth,
-      inChannels,
-      outHeight,
-      outWidth,
-      outChannels,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-    ],
+    [...directGeometry(info), info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left],
   );
   return dW;
 }
@@ -501,17 +477,16 @@ export function conv2DBackpropInputDirect(
   }
   heapView(backend, dx).fill(0);
   const { inHeight, inWidth, outHeight, outWidth } = info;
-  runSplit(
+  runSplitKernel(
+    backend,
     'conv2d_input_direct',
-    simdKernels(backend).conv2d_input_direct,
-    () => heapFloats(backend),
     info.batchSize,
     [
-      { role: 'in', offsetB: heapOffset(backend, dy), floatsPerImage: outHeight * outWidth * outChannels },
-      { role: 'whole', offsetB: heapOffset(backend, wt), floats: filterHeight * outChannels * runPadded },
+      { role: 'in', tensor: dy, floatsPerImage: outHeight * outWidth * outChannels },
+      { role: 'whole', tensor: wt, floats: filterHeight * outChannels * runPadded },
       {
         role: 'out',
-        offsetB: heapOffset(backend, dx),
+        tensor: dx,
         floatsPerImage: inHeight * inWidth * inChannels,
         zero: true,
       },

@@ -1,6 +1,7 @@
 // Instantiates eff's SIMD kernels (kernels.c) on the wasm backend's own memory, so they read and write tensors in place.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { TensorInfo } from '../wasm-kernel-utils.js';
+import { runSplit, type SplitBuffer } from './helper-threads.js';
 import { simdKernelsWasmBase64 } from './simd-kernels.wasm.js';
 
 /** batch, inH, inW, inC, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft */
@@ -39,6 +40,9 @@ export type ConvGeometryWithOutChannels = [
   number,
 ];
 
+/** batch, inH, inW, inC, outH, outW, outC, filterH, filterW (stride 1, no padding) */
+export type DirectConvGeometry = [number, number, number, number, number, number, number, number, number];
+
 export interface SimdKernels {
   softplus(x: number, y: number, n: number): void;
   adam_update(
@@ -75,36 +79,14 @@ export interface SimdKernels {
   sum_leading(x: number, y: number, rows: number, cols: number): void;
   im2col_t(x: number, cols: number, ...geometry: ConvGeometry): void;
   col2im(cols: number, dx: number, ...geometry: ConvGeometry): void;
-  conv2d_input_direct(
-    dy: number,
-    wt: number,
-    dx: number,
-    batch: number,
-    inHeight: number,
-    inWidth: number,
-    inChannels: number,
-    outHeight: number,
-    outWidth: number,
-    outChannels: number,
-    filterHeight: number,
-    filterWidth: number,
-  ): void;
+  conv2d_input_direct(dy: number, wt: number, dx: number, ...geometry: DirectConvGeometry): void;
   conv2d_filter_vec(x: number, dy: number, dw: number, ...geometry: ConvGeometryWithOutChannels): void;
   conv2d_vec(
     x: number,
     w: number,
     bias: number,
     out: number,
-    batch: number,
-    inHeight: number,
-    inWidth: number,
-    inChannels: number,
-    outHeight: number,
-    outWidth: number,
-    outChannels: number,
-    filterHeight: number,
-    filterWidth: number,
-    hasBias: number,
+    ...geometry: [...DirectConvGeometry, number]
   ): void;
   max_pool_2x2(
     x: number,
@@ -187,4 +169,33 @@ export function heapFloats(backend: BackendWasm): Float32Array {
   const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) throw new WasmHeapUnavailableError(typeof memory);
   return new Float32Array(memory.buffer);
+}
+
+/** eff's kernels that split their batch across helper threads (helper-threads.ts): pointers, then the batch size. */
+export type SplitKernelName =
+  | 'conv2d_c1'
+  | 'conv2d_c1_bias_softplus'
+  | 'conv2d_c1_filter'
+  | 'conv2d_filter_vec'
+  | 'conv2d_input_direct'
+  | 'conv2d_vec';
+
+/** A SplitBuffer (see helper-threads.ts) given as a tensor of this backend rather than a heap offset. */
+export type TensorBuffer =
+  | { role: 'in' | 'out'; tensor: TensorInfo; floatsPerImage: number; zero?: boolean }
+  | { role: 'whole' | 'sum' | 'scratch'; tensor: TensorInfo; floats: number };
+
+/** Runs `kernel(...buffers' pointers, batch, ...rest)` on this backend's tensors, split across helper threads. */
+export function runSplitKernel(
+  backend: BackendWasm,
+  kernel: SplitKernelName,
+  batch: number,
+  buffers: TensorBuffer[],
+  rest: number[],
+): void {
+  const run = simdKernels(backend)[kernel] as (...args: number[]) => void;
+  const split = buffers.map(
+    ({ tensor, ...b }) => ({ ...b, offsetB: heapOffset(backend, tensor) }) as SplitBuffer,
+  );
+  runSplit(kernel, run, () => heapFloats(backend), batch, split, rest);
 }
