@@ -90,7 +90,7 @@ export function wasmBinaryDirectory(): string {
 
 let wasmPathsSet = false;
 
-async function tryWasm(threads: number): Promise<Attempt> {
+async function tryWasm(threads: number, log: (msg: string) => void): Promise<Attempt> {
   const pkg = '@tensorflow/tfjs-backend-wasm';
   if (!wasmPathsSet && tf.engine().registry.wasm === undefined) {
     const dir = wasmBinaryDirectory();
@@ -103,7 +103,9 @@ async function tryWasm(threads: number): Promise<Attempt> {
   if (!(await tf.setBackend('wasm'))) {
     return { ok: false, reason: `${pkg} failed to initialise (see the tfjs warning above)` };
   }
-  await setWasmThreads(threads);
+  const { failures } = await setWasmThreads(threads);
+  for (const failure of failures)
+    log(`eff: a helper thread for eff's wasm kernels failed to start (${failure})`);
   return { ok: true, info: { backend: 'wasm', package: pkg, trainingKernels: true, threads: wasmThreads() } };
 }
 
@@ -137,7 +139,7 @@ export async function useBackend(
     plan.push(...tensorflowPackages.map((p) => () => tryTensorflow(p)));
   // Checked before anything starts: a bad EFF_WASM_THREADS is an error, not a reason to skip wasm.
   const threads = opts.threads ?? defaultWasmThreads();
-  if (choice === 'auto' || choice === 'wasm') plan.push(() => tryWasm(threads));
+  if (choice === 'auto' || choice === 'wasm') plan.push(() => tryWasm(threads, log));
   if (choice === 'auto' || choice === 'cpu') plan.push(tryCpu);
 
   for (const attempt of plan) {

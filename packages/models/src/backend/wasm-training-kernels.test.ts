@@ -840,7 +840,7 @@ describe("eff's convolution kernels split across helper threads", () => {
 
   for (const threads of [1, 2, 3]) {
     it(`match the cpu backend to 1e-4 on ${threads} thread${threads > 1 ? 's' : ''} (random batches and shapes)`, async () => {
-      await setWasmThreads(threads);
+      expect(await setWasmThreads(threads)).toEqual({ failures: [] });
       expect(wasmThreads()).toBe(threads);
       fc.assert(
         fc.property(threadedCase, (c) => {

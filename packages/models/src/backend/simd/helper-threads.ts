@@ -195,7 +195,7 @@ class Helper {
   }
 }
 
-const helpers: Helper[] = [];
+let helpers: Helper[] = [];
 /** Helpers in use: the first `active` of `helpers`; the rest are parked asleep, kept for a later setWasmThreads. */
 let active = 0;
 let wantedThreads: number | undefined;
@@ -214,14 +214,24 @@ function checkThreads(threads: number, shown: unknown = threads): number {
 
 /**
  * Sets how many threads eff's SIMD kernels run on (1 = the main thread only) and resolves once the helpers
- * have started. Until they have, kernels run on the main thread alone. Helpers no longer needed sleep until a
- * later call wants them again (they hold no core while asleep).
+ * have started, with the reasons any of them could not (those are dropped; kernels run without them). Until
+ * helpers have started, kernels run on the main thread alone. Helpers no longer needed sleep until a later call
+ * wants them again (they hold no core while asleep).
  */
-export async function setWasmThreads(threads: number): Promise<void> {
+export async function setWasmThreads(threads: number): Promise<{ failures: string[] }> {
   wantedThreads = checkThreads(threads);
   while (helpers.length < threads - 1) helpers.push(spawnHelper());
   active = threads - 1;
-  await Promise.all(helpers.slice(0, active).map((h) => h.started));
+  const starting = helpers.slice(0, active);
+  const results = await Promise.allSettled(starting.map((h) => h.started));
+  const failed = starting.filter((_, i) => results[i]?.status === 'rejected');
+  helpers = helpers.filter((h) => !failed.includes(h));
+  active -= failed.length;
+  return {
+    failures: results.flatMap((r) =>
+      r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
+    ),
+  };
 }
 
 /** The threads eff's kernels run on now (main thread included). */
