@@ -1,5 +1,5 @@
 // measureEfficiency: runs probes around a training loop (tfjs model.fit or a custom loop), applies the stopping criterion, and writes the RunRecord.
-import { detectProbes, nowMs, type Probe, probeByName } from '@eff/probes';
+import { detectProbes, inWorkerThread, nowMs, type Probe } from '@eff/probes';
 import { type Observable, ReplaySubject } from 'rxjs';
 import type { z } from 'zod';
 import { type CriterionRun, type StoppingCriterion, withMaxEpochs } from './criteria.js';
@@ -144,10 +144,13 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
-/** Every available hardware probe, else the labelled estimate. */
+/**
+ * Every available hardware probe, else the labelled estimate, each sampling in a worker thread
+ * (`inWorkerThread`): training holds the main thread for a batch at a time, and samples must be taken on time.
+ */
 export async function defaultProbes(): Promise<Probe[]> {
   const detected = await detectProbes();
-  const available = detected.filter((d) => d.available).map((d) => probeByName(d.name));
+  const available = detected.filter((d) => d.available).map((d) => inWorkerThread(d.name));
   const hardware = available.filter((p) => !p.estimated);
   if (hardware.length > 0) return hardware;
   const estimate = available.filter((p) => p.estimated);

@@ -18,3 +18,4 @@ export { type DetectedProbe, detectProbes, probeByName, probeNames } from './reg
 export { parseRocmSmiJson, type RocmSmiProbeOptions, rocmSmiProbe } from './rocm-smi.js';
 export * from './sample.js';
 export { type BadLineReport, DEFAULT_MAX_CONSECUTIVE_BAD_LINES } from './tolerance.js';
+export { inWorkerThread } from './worker-probe.js';

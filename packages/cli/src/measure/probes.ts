@@ -1,6 +1,6 @@
 // Probe selection for the CLI: what `eff probes` lists, and which probes `eff measure` / `eff run` start.
 import { defaultProbes, MeasureError } from '@eff/core';
-import { detectProbes, type Probe, probeByName, probeNames } from '@eff/probes';
+import { detectProbes, inWorkerThread, type Probe, probeByName, probeNames } from '@eff/probes';
 import { UsageError } from '../errors.js';
 
 export interface ProbeRow {
@@ -68,10 +68,11 @@ export async function selectProbes(names: readonly string[]): Promise<Probe[]> {
       throw err;
     }
   }
-  // Only the named probes are checked (detecting all of them spawns every vendor tool).
+  // Only the named probes are checked (detecting all of them spawns every vendor tool). They sample in worker
+  // threads, on time while training holds the main thread.
   return Promise.all(
     [...new Set(names)].map(async (name) => {
-      const probe = probeByName(name);
+      const probe = inWorkerThread(name);
       const check = await probe.check().catch((err: Error) => ({ available: false, reason: err.message }));
       if (!check.available) {
         throw new UsageError(
