@@ -50,6 +50,21 @@ describe('generateReport on the small fixture (hand computation in test/fixtures
     expect(hi).toBeCloseTo(2e-5, 12);
   });
 
+  it('says where the runs were measured: machine, backend, training threads and probes, with run counts', () => {
+    const t = csv(join(dir, 'report/tables/environments.csv'));
+    expect(t[0]).toEqual(['Machine', 'Backend', 'Training threads', 'Probes', 'Runs']);
+    // The fixture names no machine or threads; 11 runs used rapl, LeNet-1's early-stopping run the estimate, and
+    // the failed run recorded no backend or probe.
+    expect(t.slice(1)).toEqual([
+      ['—', 'wasm', '—', 'rapl', '11'],
+      ['—', 'wasm', '—', 'estimate (estimate)', '1'],
+      ['—', '—', '—', '—', '1'],
+    ]);
+    const md = readFileSync(join(dir, 'report/tables/environments.md'), 'utf8');
+    expect(md).toContain('compare energies only within one row');
+    expect(readFileSync(join(dir, 'report/index.html'), 'utf8')).toContain('Where the runs were measured');
+  });
+
   it('Table 12 = Eq. 4 over 50 epochs and early stopping, with the LeNet/BCNN ratio', () => {
     const t = csv(join(dir, 'report/tables/table12.csv'));
     expect(num(row(t, 'lenet')[1])).toBeCloseTo(4.5e-5, 12); // (1.5e-5 + 7.5e-5) / 2

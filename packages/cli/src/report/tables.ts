@@ -238,6 +238,7 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
     );
   }
 
+  tables.push(buildEnvironments(loaded));
   tables.push({
     id: 'runs',
     title: 'All runs (failed runs are listed here and excluded from every mean)',
@@ -283,6 +284,41 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
     notes: [],
   });
   return tables;
+}
+
+/**
+ * Where the runs were measured: one row per machine, backend, training threads and probes, with the runs each
+ * holds. Energy is only comparable within a row (threads and probes change the joules, not just the time).
+ */
+function buildEnvironments(loaded: LoadedRun[]): Table {
+  const groups = new Map<string, { cells: string[]; runs: number }>();
+  for (const { run } of loaded) {
+    const env = run.environment;
+    const machine = env.cpu?.model ? `${env.cpu.model} × ${env.cpu.cores ?? '?'} cores` : '—';
+    const probes = run.probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ') || '—';
+    const cells = [
+      machine,
+      env.backend ?? '—',
+      env.trainingThreads ? String(env.trainingThreads) : '—',
+      probes,
+    ];
+    const key = cells.join('\u0000');
+    const group = groups.get(key) ?? { cells, runs: 0 };
+    group.runs++;
+    groups.set(key, group);
+  }
+  const rows = [...groups.values()];
+  return {
+    id: 'environments',
+    title: 'Where the runs were measured',
+    columns: ['Machine', 'Backend', 'Training threads', 'Probes', 'Runs'],
+    cells: rows.map((g) => [...g.cells, String(g.runs)]),
+    raw: rows.map((g) => [...g.cells, g.runs]),
+    notes:
+      rows.length > 1
+        ? ['Runs differ in machine, backend, threads or probes: compare energies only within one row.']
+        : [],
+  };
 }
 
 const mdEscape = (s: string) => s.replaceAll('|', '\\|');
