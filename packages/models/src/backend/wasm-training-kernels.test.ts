@@ -855,6 +855,36 @@ describe("eff's convolution kernels split across helper threads", () => {
     });
   }
 
+  it('EffConv2DBiasSoftplus equals softplus(cpu Conv2D + bias) to 1e-4 on 1 and 2 threads (random shapes)', async () => {
+    const fusedCase = fc.tuple(
+      convC1Case.filter((c) => c.pad === 'same' || c.pad === 'valid'),
+      fc.integer({ min: 1, max: 40 }),
+    );
+    for (const threads of [1, 2]) {
+      await setWasmThreads(threads);
+      fc.assert(
+        fc.property(fusedCase, ([c, batch]) => {
+          const x = randomTensor([batch, c.inHeight, c.inWidth, 1], c.seed);
+          const filter = randomTensor([c.filterHeight, c.filterWidth, 1, c.outChannels], c.seed + 3);
+          const bias = randomTensor([c.outChannels], c.seed + 4);
+          const conv = runKernelOn('cpu', 'Conv2D', { x, filter }, convC1Attrs(c));
+          const expected = {
+            shape: conv.shape,
+            values: conv.values.map((v, i) => {
+              const z = v + (bias.values[i % c.outChannels] ?? 0);
+              return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+            }),
+          };
+          const actual = runKernelOn('wasm', 'EffConv2DBiasSoftplus', { x, filter, bias }, { pad: c.pad });
+          expect(maxScaledError(actual, expected), `${threads} threads ${JSON.stringify(c)}`).toBeLessThan(
+            1e-4,
+          );
+        }),
+        { ...fcParams, numRuns: 30 },
+      );
+    }
+  });
+
   it('gives the same results on LeNet-1 conv2 shapes run many times in a row (no races between threads)', async () => {
     await setWasmThreads(2);
     const c = { batch: 64, size: 14, filter: 5, inChannels: 6, outChannels: 16, seed: 7 };
