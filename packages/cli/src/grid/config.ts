@@ -64,6 +64,11 @@ export const GridConfigSchema = z
     intervalMs: z.number().int().positive().default(100),
     /** tfjs backend: `auto` picks tensorflow (tfjs-node[-gpu]) > wasm > cpu. */
     backend: z.string().min(1).default('auto'),
+    /**
+     * Threads eff's wasm training kernels run on (main thread included); default EFF_WASM_THREADS, else every core
+     * up to four. Threads change a run's energy as well as its time, so a set value is part of each run's config.
+     */
+    threads: z.number().int().min(1).max(64).optional(),
     mnist: MnistDataSchema.default({ validationSplit: 0.2 }),
     cifar10: CifarDataSchema.default({ folds: 6, perClassPerFold: 1000, validationSplit: 0.2 }),
   })

@@ -46,6 +46,8 @@ export function expandGrid(grid: GridConfig): PlannedRun[] {
           for (const fold of folds) {
             const extra: Record<string, unknown> = { ...dataExtra(grid, dataset), backend: grid.backend };
             if (architecture === 'bcnn') extra.bcnnKind = grid.bcnnKind;
+            // Only when set, so results written before the field existed keep their config hashes.
+            if (grid.threads !== undefined) extra.threads = grid.threads;
             const config = RunConfigSchema.parse({
               architecture,
               size,

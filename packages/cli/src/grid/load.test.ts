@@ -75,6 +75,16 @@ describe('config files', () => {
     expect(message).toMatch(/mnist\.trainSize:/);
     expect((err as ConfigError).exitCode).toBe(2);
   });
+  it('takes a thread count for the wasm kernels and rejects one that is not 1–64', async () => {
+    const base = 'datasets: [mnist]\narchitectures: [lenet]\nsizes: [1]\ncriteria:\n  - name: fixedEpochs\n';
+    expect((await loadGridConfigFile(await tempFile('t.yaml', `${base}threads: 1\n`))).threads).toBe(1);
+    expect((await loadGridConfigFile(await tempFile('d.yaml', base))).threads).toBeUndefined();
+    const err = await loadGridConfigFile(await tempFile('t0.yaml', `${base}threads: 0\n`)).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toMatch(/threads:/);
+  });
   it('reports unparsable YAML and a missing file', async () => {
     const path = await tempFile('broken.yaml', 'datasets: [mnist\n');
     await expect(loadGridConfigFile(path)).rejects.toThrow(/not valid YAML/);

@@ -84,7 +84,10 @@ export async function openTrainingSession(
   grid: GridConfig,
   ctx: { progress: GridProgress },
 ): Promise<TrainingSession> {
-  const backend = await useBackend(grid.backend as 'auto');
+  const backend = await useBackend(
+    grid.backend as 'auto',
+    grid.threads === undefined ? {} : { threads: grid.threads },
+  );
   const probes: Probe[] = await selectProbes(grid.probes ?? []);
   const environment: Environment = await describeEnvironment(backend.backend, backend.threads);
   ctx.progress.message(
