@@ -885,6 +885,58 @@ describe("eff's convolution kernels split across helper threads", () => {
     }
   });
 
+  it('dense products (BatchMatMul, _FusedMatMul) split by rows match the cpu backend to 1e-4 on 1 and 2 threads', async () => {
+    // At least a million multiply-adds, or the product stays on XNNPACK; every transpose combination.
+    const gemmCase = fc
+      .record({
+        m: fc.integer({ min: 2, max: 300 }),
+        k: fc.integer({ min: 1, max: 400 }),
+        n: fc.integer({ min: 1, max: 130 }),
+        transposeA: fc.boolean(),
+        transposeB: fc.boolean(),
+        seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      })
+      .filter((c) => c.m * c.k * c.n >= 1_000_000);
+    for (const threads of [1, 2]) {
+      await setWasmThreads(threads);
+      fc.assert(
+        fc.property(gemmCase, (c) => {
+          // Rank 3 with a batch of one, as tfjs's matMul ops hand them to the kernels.
+          const a = randomTensor(c.transposeA ? [1, c.k, c.m] : [1, c.m, c.k], c.seed);
+          const b = randomTensor(c.transposeB ? [1, c.n, c.k] : [1, c.k, c.n], c.seed + 1);
+          const bias = randomTensor([c.n], c.seed + 2);
+          const attrs = { transposeA: c.transposeA, transposeB: c.transposeB };
+          const label = `${threads} threads ${JSON.stringify(c)}`;
+          const expected = runKernelOn('cpu', 'BatchMatMul', { a, b }, attrs);
+          expect(
+            maxScaledError(runKernelOn('wasm', 'BatchMatMul', { a, b }, attrs), expected),
+            label,
+          ).toBeLessThan(1e-4);
+          const fused = { ...attrs, activation: 'linear' };
+          const expectedFused = runKernelOn('cpu', '_FusedMatMul', { a, b, bias }, fused);
+          const actualFused = runKernelOn('wasm', '_FusedMatMul', { a, b, bias }, fused);
+          expect(maxScaledError(actualFused, expectedFused), `fused ${label}`).toBeLessThan(1e-4);
+        }),
+        { ...fcParams, numRuns: 15 },
+      );
+      // Small products stay on XNNPACK (whose own _FusedMatMul mishandles a bias with transposed operands).
+      for (const [transposeA, transposeB] of [
+        [false, false],
+        [false, true],
+        [true, false],
+        [true, true],
+      ]) {
+        const a = randomTensor(transposeA ? [1, 3, 4] : [1, 4, 3], 11);
+        const b = randomTensor(transposeB ? [1, 5, 3] : [1, 3, 5], 12);
+        const bias = randomTensor([5], 13);
+        const fused = { transposeA, transposeB, activation: 'linear' };
+        const expected = runKernelOn('cpu', '_FusedMatMul', { a, b, bias }, fused);
+        const actual = runKernelOn('wasm', '_FusedMatMul', { a, b, bias }, fused);
+        expect(maxScaledError(actual, expected), JSON.stringify(fused)).toBeLessThan(1e-4);
+      }
+    }
+  });
+
   it('gives the same results on LeNet-1 conv2 shapes run many times in a row (no races between threads)', async () => {
     await setWasmThreads(2);
     const c = { batch: 64, size: 14, filter: 5, inChannels: 6, outChannels: 16, seed: 7 };

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
 import { adamUpdateKernelName, adamUpdateWasm } from './adam.js';
-import { batchMatMulWasm } from './batch-mat-mul.js';
+import { batchMatMulWasm, fusedMatMulWasm } from './batch-mat-mul.js';
 import {
   convSoftplusKernelName,
   convSoftplusWasm,
@@ -42,6 +42,7 @@ const ownKernels: OwnKernel[] = [
     reason: 'faster',
   },
   { kernelName: 'BatchMatMul', kernelFunc: batchMatMulWasm as unknown as tf.KernelFunc, reason: 'faster' },
+  { kernelName: '_FusedMatMul', kernelFunc: fusedMatMulWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Softplus', kernelFunc: softplusWasm as unknown as tf.KernelFunc, reason: 'faster' },
   { kernelName: 'Sum', kernelFunc: sumWasm as unknown as tf.KernelFunc, reason: 'faster' },

@@ -81,6 +81,16 @@ export interface SimdKernels {
   col2im(cols: number, dx: number, ...geometry: ConvGeometry): void;
   conv2d_input_direct(dy: number, wt: number, dx: number, ...geometry: DirectConvGeometry): void;
   conv2d_filter_vec(x: number, dy: number, dw: number, ...geometry: ConvGeometryWithOutChannels): void;
+  gemm_rows(
+    a: number,
+    b: number,
+    bias: number,
+    c: number,
+    rows: number,
+    k: number,
+    n: number,
+    hasBias: number,
+  ): void;
   conv2d_vec(
     x: number,
     w: number,
@@ -178,7 +188,8 @@ export type SplitKernelName =
   | 'conv2d_c1_filter'
   | 'conv2d_filter_vec'
   | 'conv2d_input_direct'
-  | 'conv2d_vec';
+  | 'conv2d_vec'
+  | 'gemm_rows';
 
 /** A SplitBuffer (see helper-threads.ts) given as a tensor of this backend rather than a heap offset. */
 export type TensorBuffer =
