@@ -340,7 +340,7 @@ await writeFile(
 
 console.log(`\n${renderText(table)}\n`);
 console.log(
-  `medians over ${reps} interleaved repetitions (range in parentheses); ratios: median/median (range of per-rep ratios)`,
+  `medians over ${reps} interleaved repetitions (range in parentheses); ratios: median of per-rep ratios (their range)`,
 );
 console.log(`raw repetitions: ${file}`);
 
@@ -353,7 +353,7 @@ if (opts.markdown) {
     `tfjs ${machine.tfjs} (wasm: eff's kernels on ${threads} threads; wasm1: on one)${server ? `, PyTorch ${String(server.meta.torch)} with ${String(server.meta.threads)} threads` : ''}.`,
     `Batch ${BATCH} of real MNIST images, Adam 1e-3, softplus; ${reps} interleaved repetitions of ${batches} timed batches`,
     `after ${warmup} warm-up batches (cpu: ${cpuBatches} batch, no warm-up, only ${[...cpuModels].join(', ')}).`,
-    `Cells: median img/s (min–max); ratios: ratio of medians (range of per-repetition ratios). Raw data:`,
+    `Cells: median img/s (min–max); ratios: median of the per-repetition ratios (their range). Raw data:`,
     `\`bench/results/${file.split('/').pop()}\`.`,
   ].join('\n');
   await writeFile(doc, replaceSection(await readFile(doc, 'utf8'), `${header}\n\n${renderMarkdown(table)}`));
