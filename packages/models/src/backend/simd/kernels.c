@@ -895,33 +895,11 @@ void softplus_grad_from_output(const float* dy, const float* y, float* dx, int n
     dx[i] = dy[i] * wasm_f32x4_extract_lane(one_minus_exp_neg(wasm_f32x4_splat(y[i])), 0);
 }
 
-// c[r][j] = sum_kk a[r][kk] * b[kk][j] (+ bias[j]) for R rows and V vectors of columns from j: each b vector
-// serves R rows, each splatted a value V vectors. Row-major a (rows x k), b (k x n), c (rows x n).
-#define GEMM_BLOCK(R, V)                                                                                       \
-  static inline void gemm_block_##R##_##V(const float* a, const float* b, const float* bias, int has_bias,     \
-                                          float* c, int k, int n, int j) {                                     \
-    v128_t acc[R][V];                                                                                          \
-    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) {                                          \
-      const v128_t init = has_bias ? wasm_v128_load(bias + j + 4 * v) : wasm_f32x4_splat(0.0f);               \
-      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) acc[r][v] = init;                        \
-    }                                                                                                          \
-    for (int kk = 0; kk < k; kk++) {                                                                           \
-      v128_t bv[V];                                                                                            \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) bv[v] = wasm_v128_load(b + kk * n + j + 4 * v); \
-      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                                        \
-        const v128_t s = wasm_v128_load32_splat(a + r * k + kk);                                               \
-        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++)                                        \
-          acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(s, bv[v]));                                     \
-      }                                                                                                        \
-    }                                                                                                          \
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                            \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++)                                          \
-        wasm_v128_store(c + r * n + j + 4 * v, acc[r][v]);                                                     \
-  }
-GEMM_BLOCK(4, 2)
-GEMM_BLOCK(4, 1)
-GEMM_BLOCK(1, 2)
-GEMM_BLOCK(1, 1)
+// A GEMM is conv_fwd_block with one filter row: a row of a is a pixel's run of k inputs (pixel stride k), b the
+// k x n filter, c rows the output pixels; these shapes (4 rows x 8 columns) suit the dense layers.
+CONV_FWD_BLOCK(4, 2)
+CONV_FWD_BLOCK(4, 1)
+CONV_FWD_BLOCK(1, 2)
 
 // Columns past the last whole vector, one at a time.
 static inline void gemm_tail_columns(const float* a, const float* b, const float* bias, int has_bias, float* c,
@@ -941,14 +919,14 @@ void gemm_rows(const float* a, const float* b, const float* bias, float* c, int 
   int r = 0;
   for (; r + 4 <= rows; r += 4) {
     int j = 0;
-    for (; j + 8 <= n; j += 8) gemm_block_4_2(a + r * k, b, bias, has_bias, c + r * n, k, n, j);
-    for (; j + 4 <= n; j += 4) gemm_block_4_1(a + r * k, b, bias, has_bias, c + r * n, k, n, j);
+    for (; j + 8 <= n; j += 8) conv_fwd_block_4_2(a + r * k, b, bias, has_bias, c + r * n, 0, k, n, 1, k, j);
+    for (; j + 4 <= n; j += 4) conv_fwd_block_4_1(a + r * k, b, bias, has_bias, c + r * n, 0, k, n, 1, k, j);
     if (j < n) gemm_tail_columns(a + r * k, b, bias, has_bias, c + r * n, 4, k, n, j);
   }
   for (; r < rows; r++) {
     int j = 0;
-    for (; j + 8 <= n; j += 8) gemm_block_1_2(a + r * k, b, bias, has_bias, c + r * n, k, n, j);
-    for (; j + 4 <= n; j += 4) gemm_block_1_1(a + r * k, b, bias, has_bias, c + r * n, k, n, j);
+    for (; j + 8 <= n; j += 8) conv_fwd_block_1_2(a + r * k, b, bias, has_bias, c + r * n, 0, k, n, 1, k, j);
+    for (; j + 4 <= n; j += 4) conv_fwd_block_1_1(a + r * k, b, bias, has_bias, c + r * n, 0, k, n, 1, k, j);
     if (j < n) gemm_tail_columns(a + r * k, b, bias, has_bias, c + r * n, 1, k, n, j);
   }
 }

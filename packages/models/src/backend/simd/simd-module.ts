@@ -43,6 +43,9 @@ export type ConvGeometryWithOutChannels = [
 /** batch, inH, inW, inC, outH, outW, outC, filterH, filterW (stride 1, no padding) */
 export type DirectConvGeometry = [number, number, number, number, number, number, number, number, number];
 
+/** batch, inH, inW, channels, outH, outW (NHWC pooling) */
+export type PoolGeometry = [number, number, number, number, number, number];
+
 export interface SimdKernels {
   softplus(x: number, y: number, n: number): void;
   adam_update(
@@ -98,43 +101,21 @@ export interface SimdKernels {
     out: number,
     ...geometry: [...DirectConvGeometry, number]
   ): void;
-  max_pool_2x2(
-    x: number,
-    y: number,
-    batch: number,
-    inHeight: number,
-    inWidth: number,
-    channels: number,
-    outHeight: number,
-    outWidth: number,
-  ): void;
-  max_pool_grad_2x2(
-    x: number,
-    dy: number,
-    dx: number,
-    batch: number,
-    inHeight: number,
-    inWidth: number,
-    channels: number,
-    outHeight: number,
-    outWidth: number,
-  ): void;
+  max_pool_2x2(x: number, y: number, ...geometry: PoolGeometry): void;
+  max_pool_grad_2x2(x: number, dy: number, dx: number, ...geometry: PoolGeometry): void;
   max_pool_grad(
     x: number,
     dy: number,
     dx: number,
-    batch: number,
-    inHeight: number,
-    inWidth: number,
-    channels: number,
-    outHeight: number,
-    outWidth: number,
-    filterHeight: number,
-    filterWidth: number,
-    strideHeight: number,
-    strideWidth: number,
-    padTop: number,
-    padLeft: number,
+    ...geometry: [
+      ...PoolGeometry,
+      filterHeight: number,
+      filterWidth: number,
+      strideHeight: number,
+      strideWidth: number,
+      padTop: number,
+      padLeft: number,
+    ]
   ): void;
 }
 
