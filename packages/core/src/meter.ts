@@ -1,6 +1,6 @@
 // Runs probes for one measurement: every probe feeds one energy meter; per-probe counts, errors, gaps and coverage.
-import type { Component, PowerSample, Probe } from '@eff/probes';
-import { nowMs } from '@eff/probes';
+import type { Component, PowerSample, Probe, ProbeEvent } from '@eff/probes';
+import { isPowerSample, nowMs } from '@eff/probes';
 import type { Subscription } from 'rxjs';
 import { createEnergyMeter, DEFAULT_GAP_THRESHOLD_MS, type DeviceEnergy, sumByComponent } from './energy.js';
 import type { EnergyByComponent, Gap, ProbeReport } from './schema.js';
@@ -195,7 +195,9 @@ export function startMeter(probes: readonly Probe[], options: MeterOptions): Met
     notify();
   };
 
-  const onSample = (st: ProbeState, s: PowerSample) => {
+  const onSample = (st: ProbeState, e: ProbeEvent) => {
+    if (!isPowerSample(e)) return; // device events: handled by the device model (issue 12), not yet
+    const s: PowerSample = e;
     const key = deviceKey(s);
     const taken = owner.get(key);
     if (taken && taken !== st) {
@@ -353,6 +355,8 @@ export function startMeter(probes: readonly Probe[], options: MeterOptions): Met
         gaps,
         errors,
         degraded: errors.length > 0 || gaps.length > 0,
+        deviceReports: [],
+        notes: [],
         energyJ: sumByComponent(byProbe.get(st) ?? []),
       };
     });

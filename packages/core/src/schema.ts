@@ -76,6 +76,33 @@ export const GapSchema = z.object({
 });
 export type Gap = z.infer<typeof GapSchema>;
 
+/** One device's fate in a measurement: whether it was measured, how, how much of the window it covers. */
+export const DeviceReportSchema = z.object({
+  deviceId: z.string(),
+  component: z.enum(['gpu', 'cpu', 'ram', 'system']),
+  /**
+   * `measured`: readings cover the window (apart from the gaps listed); `unsupported`: present, cannot be measured
+   * (its energy is not in the totals); `lost`: stopped delivering readings at `lostAtMs`; `no-samples`: claimed by
+   * the probe but delivered nothing (a gap, never 0 J).
+   */
+  status: z.enum(['measured', 'unsupported', 'lost', 'no-samples']),
+  /** Where the joules came from: an energy counter, integrated power readings, or an estimate (utilisation × TDP). */
+  method: z.enum(['counter', 'power', 'estimate']).optional(),
+  /** Energy of this device inside the window, J. */
+  energyJ: nonNegative,
+  sampleCount: z.number().int().nonnegative(),
+  /** Time inside the window with no usable data for this device, ms (its energy is missing from energyJ). */
+  uncoveredMs: nonNegative.default(0),
+  /** When the device stopped delivering readings (same clock as gaps), for `lost`. */
+  lostAtMs: z.number().optional(),
+  /** Why it is not (fully) measured, or why the method changed (e.g. a frozen energy counter). */
+  reason: z.string().optional(),
+  /** Why this device was measured: `option`, the variable that selected it (`CUDA_VISIBLE_DEVICES`, …) or `all`. */
+  selectedBy: z.string().optional(),
+  uuid: z.string().optional(),
+});
+export type DeviceReport = z.infer<typeof DeviceReportSchema>;
+
 export const ProbeReportSchema = z.object({
   name: z.string(),
   components: z.array(z.enum(['gpu', 'cpu', 'ram', 'system'])),
@@ -86,6 +113,12 @@ export const ProbeReportSchema = z.object({
   errors: z.array(z.string()).default([]),
   /** True when the probe failed or had gaps, so its energy is a lower bound. */
   degraded: z.boolean().default(false),
+  /** Interval the probe actually sampled at, ms (a requested interval below the probe's minimum is raised). */
+  intervalMs: z.number().positive().optional(),
+  /** Per-device status, method and energy (see DeviceReportSchema). */
+  deviceReports: z.array(DeviceReportSchema).default([]),
+  /** Things the user should know that are not errors (interval raised, counter replaced by power readings, …). */
+  notes: z.array(z.string()).default([]),
 });
 export type ProbeReport = z.infer<typeof ProbeReportSchema>;
 
@@ -126,7 +159,11 @@ export const RunRecordSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   /** Stable hash of `config` (used to skip finished runs when a grid is resumed). */
   runId: z.string().min(1),
-  status: z.enum(['completed', 'failed']),
+  /**
+   * `completed`: ended by its criterion or the epoch cap; `diverged`: a non-finite loss or accuracy ended it (a
+   * result, kept with its epochs and not retried on resume); `failed`: an error (retried on resume).
+   */
+  status: z.enum(['completed', 'diverged', 'failed']),
   error: z.string().optional(),
   startedAt: z.iso.datetime(),
   endedAt: z.iso.datetime(),

@@ -37,6 +37,46 @@ export interface EnergyCounterReading extends SampleBase {
 
 export type PowerSample = PowerReading | EnergyCounterReading;
 
+/**
+ * What a device is doing, as opposed to what it reads. Multi-device probes (nvidia-smi, NVML, rocm-smi, RAPL, …)
+ * emit these beside their samples so the meter can keep each device's fate apart from the others':
+ * - `present`: the probe will read this device (sent once per device when the stream starts, before its first
+ *   sample), so a device that then delivers no sample is a gap, never "0 J";
+ * - `unsupported`: the device is there but cannot be measured at all (no power sensor, `[N/A]`, permission);
+ * - `lost`: the device stopped delivering readings at `tMs` (fell off the bus, `[Unknown Error]`, `GPU is lost`);
+ *   it may come back: a later sample of the same device ends the loss;
+ * - `bad-reading`: one reading of the device was unusable (non-numeric, unknown error); the others are kept.
+ * A probe fails as a whole (errors the stream) only when none of its devices can be measured.
+ */
+export interface DeviceEvent {
+  kind: 'device';
+  /** Monotonic time in ms (see nowMs) at which the state was observed. */
+  tMs: number;
+  deviceId: string;
+  component: Component;
+  source: string;
+  state: 'present' | 'unsupported' | 'lost' | 'bad-reading';
+  /** One sentence a user can act on; set for every state but `present`. */
+  reason?: string;
+  /** Vendor id of the device when known (`GPU-…` UUID, PCI bus id), to tell devices apart across tools. */
+  uuid?: string;
+  /** The device's power limit in W when the tool reports one: counters implying more power are rejected. */
+  powerLimitW?: number;
+  /**
+   * Why this device is measured: `option` (an explicit `gpus` / `--gpus`), the environment variable that
+   * selected it (`CUDA_VISIBLE_DEVICES`, `ROCR_VISIBLE_DEVICES`, `SLURM_JOB_GPUS`, …), or `all`. Set on `present`.
+   */
+  selectedBy?: string;
+}
+
+/** Everything a probe's stream carries: readings, and device events. */
+export type ProbeEvent = PowerSample | DeviceEvent;
+
+/** Narrows a probe event to a reading. */
+export function isPowerSample(e: ProbeEvent): e is PowerSample {
+  return e.kind === 'power' || e.kind === 'energy';
+}
+
 /** Monotonic wall-clock in ms, comparable across processes started on the same machine. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
@@ -47,8 +87,12 @@ export interface ProbeCheck {
   available: boolean;
   /** One sentence a user can act on; set whenever `available` is false. */
   reason?: string;
-  /** Devices the probe would read, e.g. `['gpu0', 'gpu1']`. */
+  /** Devices the probe would read, e.g. `['gpu0', 'gpu1']` (after device selection). */
   devices?: string[];
+  /** Devices that are present but cannot be measured (no sensor, unreadable), each with the reason. */
+  unmeasurable?: Array<{ deviceId: string; reason: string }>;
+  /** Where the device choice came from (`option`, `CUDA_VISIBLE_DEVICES`, …, or `all`), for GPU probes. */
+  selectedBy?: string;
 }
 
 export interface ProbeOptions {
@@ -73,6 +117,12 @@ export interface Probe {
   readonly components: readonly Component[];
   /** True when every sample of this probe is an estimate. */
   readonly estimated: boolean;
+  /**
+   * Shortest interval between readings this probe can really deliver, in ms (measured, documented per probe).
+   * The meter raises a shorter requested interval to it and says so in the result. Absent = no minimum.
+   */
+  readonly minIntervalMs?: number;
   check(): Promise<ProbeCheck>;
-  samples(options?: ProbeOptions): Observable<PowerSample>;
+  /** Readings and device events (see DeviceEvent); a probe without devices of its own emits only readings. */
+  samples(options?: ProbeOptions): Observable<ProbeEvent>;
 }
