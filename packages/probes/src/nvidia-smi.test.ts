@@ -266,16 +266,34 @@ describe('nvidiaSmiEvents (the loop output -> readings and device events, no pro
           expect(events.filter((e) => e.kind === 'power')).toHaveLength(n * readings);
           for (let i = 0; i < n; i++)
             expect(new Set(watts(events, `gpu${i}`))).toEqual(new Set([(centiW + i) / 100]));
-          expect(events.filter((e) => e.kind === 'device')).toEqual([]);
+          // the GPUs are announced once, with the first row, and nothing else happens to them
+          const announced = events.filter((e): e is DeviceEvent => e.kind === 'device');
+          expect(announced.map((e) => [e.deviceId, e.state])).toEqual(
+            gpusOf(n).map((g) => [g.deviceId, 'present']),
+          );
+          expect(events.slice(0, n)).toEqual(announced);
         },
       ),
     );
   });
 
+  it('the GPUs are announced with the first row, not before it; a garbage first line does not lose them', async () => {
+    const events = await run(['NVIDIA-SMI has failed', '1, GPU-1, 20.00', '0, GPU-0, 10.00'], gpusOf(2));
+    expect(
+      events.map((e) =>
+        e.kind === 'device'
+          ? `${e.deviceId}:${e.state}`
+          : `${e.deviceId}=${e.kind === 'power' ? e.powerW : ''}`,
+      ),
+    ).toEqual(['gpu0:present', 'gpu1:present', 'gpu1=20', 'gpu0=10']);
+    // the clock gives 10, 20, 30: announced at the first row's time, not the garbage line's
+    expect(events[0]?.tMs).toBe(20);
+  });
+
   it('a row of a GPU the probe was not asked for is ignored', async () => {
     const events = await run(['0, GPU-0, 10.00', '5, GPU-5, 99.00'], gpusOf(1));
     expect(watts(events, 'gpu0')).toEqual([10]);
-    expect(events).toHaveLength(1);
+    expect(events.map((e) => e.deviceId)).toEqual(['gpu0', 'gpu0']);
   });
 
   it('every GPU unsupported: the unsupported events, then NoMeasurableDeviceError naming each', async () => {
@@ -287,6 +305,8 @@ describe('nvidiaSmiEvents (the loop output -> readings and device events, no pro
         .subscribe({ next: (e) => seen.push(e), error: resolve, complete: () => resolve(undefined) });
     });
     expect(seen.map((e) => (e.kind === 'device' ? `${e.deviceId}:${e.state}` : e.kind))).toEqual([
+      'gpu0:present',
+      'gpu1:present',
       'gpu0:unsupported',
       'gpu1:unsupported',
     ]);

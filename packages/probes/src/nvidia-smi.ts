@@ -5,7 +5,6 @@ import {
   concat,
   defer,
   forkJoin,
-  from,
   map,
   mergeMap,
   Observable,
@@ -16,7 +15,7 @@ import {
 import { DeviceTracker, type TrackedDevice } from './device-state.js';
 import { ProbeParseError, ProbeStalledError, ProbeUnavailableError } from './errors.js';
 import { GpuSelectionError, type ListedGpu, type SelectedGpus, selectGpus } from './gpu-selection.js';
-import type { DeviceEvent, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
+import type { Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
 import { killChild, runOnce$, spawnLines } from './spawn.js';
 import { parseTolerantly, type ToleranceOptions } from './tolerance.js';
@@ -193,7 +192,8 @@ function isListLine(line: string): boolean {
 }
 
 /**
- * Turns the `-lms` loop's lines into readings and device events for the GPUs `tracker` follows: a number is a power
+ * Turns the `-lms` loop's lines into readings and device events for the GPUs `tracker` follows: a `present` event
+ * per GPU with the first line (that line's time), then per row: a number is a power
  * sample; `[N/A]` first is `unsupported`; anything else one `bad-reading`, LOST_AFTER_BAD_READINGS in a row `lost`;
  * nvidia-smi's "Unable to determine the device handle" line `lost` at once; a GPU absent while others print, `lost`.
  * A line that is no row at all is skipped and reported (tolerance.ts). The stream errors with
@@ -211,10 +211,7 @@ export function nvidiaSmiEvents(
   const parse = (line: string): ProbeEvent[] => {
     if (line.trim() === '') return [];
     const tMs = clock();
-    if (!heardAnything) {
-      heardAnything = true;
-      tracker.resetSilence(tMs);
-    }
+    if (!heardAnything) tracker.resetSilence(tMs);
     const events: ProbeEvent[] = [];
     const unreachable = parseNvidiaSmiDeviceError(line);
     if (unreachable) {
@@ -269,7 +266,11 @@ export function nvidiaSmiEvents(
       }
     }
     events.push(...tracker.silent(tMs, 'nvidia-smi'));
-    return events;
+    // the GPUs are announced with the tool's first row, not at spawn: nvidia-smi's start-up (seconds while the
+    // driver initialises) is not time in which a GPU delivered nothing
+    if (heardAnything) return events;
+    heardAnything = true;
+    return [...tracker.present(tMs), ...events];
   };
   return (source) =>
     source.pipe(
@@ -422,7 +423,6 @@ export function nvidiaSmiProbe(options: NvidiaSmiProbeOptions = {}): Probe {
               lostAfterSilentMs: Math.max(3 * intervalMs, 500),
             },
           );
-          const present: DeviceEvent[] = tracker.present(nowMs());
           const lines$ = spawnLines(
             binary,
             [
@@ -434,10 +434,7 @@ export function nvidiaSmiProbe(options: NvidiaSmiProbeOptions = {}): Probe {
             ],
             { tool: 'nvidia-smi', stallMs: Math.max(2000, 5 * intervalMs), onSpawn: options.onSpawn },
           );
-          return concat(
-            from(present),
-            lines$.pipe(nvidiaSmiEvents(tracker, listing.gpus, field, probeOptions)),
-          );
+          return lines$.pipe(nvidiaSmiEvents(tracker, listing.gpus, field, probeOptions));
         }),
       );
     },
