@@ -25,7 +25,11 @@ export interface MeterOptions {
   intervalMs: number;
   /** Longest time between two samples of one device still integrated across (ms). Default 5000. */
   gapThresholdMs?: number;
-  /** Default bound of waitCovered / waitFirstSamples, in ms. Default max(3000, 5 × the slowest probe's interval). */
+  /**
+   * Default bound of waitCovered and waitFirstSamples, in ms. Default: max(3000, 5 × the slowest probe's interval)
+   * for waitCovered, max(10000, 5 × …) for waitFirstSamples (a tool such as nvidia-smi or rocm-smi takes seconds
+   * to deliver its first reading on a busy machine, and a command started before it has an uncovered start).
+   */
   coverTimeoutMs?: number;
 }
 
@@ -104,6 +108,7 @@ export function startMeter(probes: readonly Probe[], options: MeterOptions): Met
   const sessions = probes.map((probe) => new ProbeSession(probe, intervalMs));
   const slowestMs = Math.max(...sessions.map((s) => s.intervalMs));
   const coverTimeoutMs = options.coverTimeoutMs ?? Math.max(3000, 5 * slowestMs);
+  const firstSampleTimeoutMs = options.coverTimeoutMs ?? Math.max(10_000, 5 * slowestMs);
   const energy = createEnergyMeter({ gapThresholdMs });
   const owner = new Map<string, ProbeSession>();
   const waiters = new Set<() => void>();
@@ -273,7 +278,7 @@ export function startMeter(probes: readonly Probe[], options: MeterOptions): Met
         false,
       );
     },
-    waitFirstSamples(timeoutMs = coverTimeoutMs) {
+    waitFirstSamples(timeoutMs = firstSampleTimeoutMs) {
       return waitFor(
         () =>
           sessions.some((st) => st.running && st.awaitingFirstSamples()) ? undefined : lastFirstSampleMs(),
