@@ -56,11 +56,11 @@ export {
   microjoulesToJ,
   sumByComponent,
 } from './energy.js';
+export { type EpochMetrics, TFJS_ACCURACY_METRIC_NAMES } from './epoch-metrics.js';
 export {
   defaultProbes,
   type EfficiencySession,
   type EpochEndResult,
-  type EpochMetrics,
   type Evaluation,
   type MeasureConfig,
   type MeasureEfficiencyOptions,
