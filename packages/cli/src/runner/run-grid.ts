@@ -13,6 +13,8 @@ import { appendRunRecord, completedRunIds, RESULTS_FILE } from './store.js';
 
 export interface GridOutcome {
   completed: number;
+  /** Runs ended by a non-finite loss or accuracy: a result (kept, not retried), not a failure. */
+  diverged: number;
   failed: number;
   skipped: number;
   interrupted: boolean;
@@ -51,6 +53,7 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   const todo = plan.filter((r) => !done.has(r.runId));
   const outcome: GridOutcome = {
     completed: 0,
+    diverged: 0,
     failed: 0,
     skipped: plan.length - todo.length,
     interrupted: false,
@@ -78,8 +81,8 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
         });
         await appendRunRecord(resultsFile, record);
         outcome.records.push(record);
-        if (record.status === 'completed') {
-          outcome.completed += 1;
+        if (record.status === 'completed' || record.status === 'diverged') {
+          outcome[record.status] += 1;
           progress.runEnd({
             label: run.label,
             summary: {
@@ -91,6 +94,7 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
               durationMs: record.final.durationMs,
               estimated: record.final.estimated,
               degraded: record.final.degraded,
+              ...(record.status === 'diverged' ? { diverged: record.final.stoppedBy.reason } : {}),
             },
           });
         } else {
