@@ -10,6 +10,12 @@ export {
   type StoppingCriterion,
 } from './criteria.js';
 export {
+  type DefaultProbesOptions,
+  defaultProbes,
+  gpuProbeOptions,
+  normalizeGpuList,
+} from './default-probes.js';
+export {
   type AccuracyOn,
   type ArchitectureEfficiencyRow,
   type ArchitectureRatio,
@@ -58,7 +64,6 @@ export {
 } from './energy.js';
 export { type EpochMetrics, TFJS_ACCURACY_METRIC_NAMES } from './epoch-metrics.js';
 export {
-  defaultProbes,
   type EfficiencySession,
   type EpochEndResult,
   type Evaluation,

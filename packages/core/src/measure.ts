@@ -1,8 +1,9 @@
 // measureEfficiency: runs probes around a training loop (tfjs model.fit or a custom loop), applies the stopping criterion, and writes the RunRecord.
-import { detectProbes, inWorkerThread, nowMs, type Probe } from '@eff/probes';
+import { nowMs, type Probe } from '@eff/probes';
 import { type Observable, ReplaySubject } from 'rxjs';
 import type { z } from 'zod';
 import { type CriterionRun, type StoppingCriterion, withMaxEpochs } from './criteria.js';
+import { defaultProbes, normalizeGpuList } from './default-probes.js';
 import type { AccuracyOn } from './efficiency.js';
 import {
   divergenceReason,
@@ -11,6 +12,7 @@ import {
   readTfjsEpochLogs,
   screenEpochMetrics,
 } from './epoch-metrics.js';
+import { MeasureError } from './measure-error.js';
 import { type Meter, type MeterReading, startMeter } from './meter.js';
 import { configHash } from './results.js';
 import {
@@ -24,17 +26,7 @@ import {
   type StopDecision,
 } from './schema.js';
 
-/** Wrong use of a measurement session: bad options, calls out of order, an epoch without any accuracy. */
-export class MeasureError extends Error {
-  constructor(
-    readonly code: 'E_MEASURE_OPTIONS' | 'E_MEASURE_ORDER' | 'E_MEASURE_INPUT' | 'E_MEASURE_NO_PROBE',
-    message: string,
-    readonly value?: unknown,
-  ) {
-    super(message);
-    this.name = 'MeasureError';
-  }
-}
+export { MeasureError } from './measure-error.js';
 
 type RunConfigInput = z.input<typeof RunConfigSchema>;
 
@@ -54,6 +46,14 @@ export interface MeasureEfficiencyOptions {
   config: MeasureConfig;
   /** Probes to start; default every available hardware probe from detectProbes(), else the labelled estimate. */
   probes?: readonly Probe[];
+  /**
+   * The GPUs the training may use, as the vendor tools name them: indices (`'1'`), `GPU-…` UUIDs or `MIG-…` ids.
+   * The default probes' GPU probes measure only these; this wins over `CUDA_VISIBLE_DEVICES`,
+   * `ROCR_VISIBLE_DEVICES`, SLURM's variables and the rest. A GPU that does not exist makes start() reject
+   * (`E_MEASURE_OPTIONS`, naming it and the GPUs that exist) before training. With `probes`, pass `gpus` to the
+   * probe factories instead (giving both is an error). Default: the probes follow the environment.
+   */
+  gpus?: readonly string[];
   /** Sampling interval asked of every probe, ms. Default 1000. */
   intervalMs?: number;
   criterion: StoppingCriterion;
@@ -140,23 +140,6 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
-/**
- * Every available hardware probe, else the labelled estimate, each sampling in a worker thread
- * (`inWorkerThread`): training holds the main thread for a batch at a time, and samples must be taken on time.
- */
-export async function defaultProbes(): Promise<Probe[]> {
-  const detected = await detectProbes();
-  const available = detected.filter((d) => d.available).map((d) => inWorkerThread(d.name));
-  const hardware = available.filter((p) => !p.estimated);
-  if (hardware.length > 0) return hardware;
-  const estimate = available.filter((p) => p.estimated);
-  if (estimate.length > 0) return estimate.slice(0, 1);
-  throw new MeasureError(
-    'E_MEASURE_NO_PROBE',
-    `no probe can run on this machine (${detected.map((d) => `${d.name}: ${d.reason ?? 'unavailable'}`).join('; ')}); pass probes explicitly`,
-  );
-}
-
 function screen(metrics: EpochMetrics, epoch: number, otherNonFinite: Record<string, string>) {
   try {
     return screenEpochMetrics(metrics, epoch, otherNonFinite);
@@ -187,6 +170,14 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       'E_MEASURE_OPTIONS',
       `baselineMs must be >= 0, found ${String(baselineMs)}`,
       baselineMs,
+    );
+  }
+  const gpus = options.gpus === undefined ? undefined : normalizeGpuList(options.gpus);
+  if (gpus && options.probes) {
+    throw new MeasureError(
+      'E_MEASURE_OPTIONS',
+      'gpus applies to the default probes; with explicit probes, pass gpus to their factories (e.g. nvidiaSmiProbe({ gpus }))',
+      options.gpus,
     );
   }
   const { criterion } = options;
@@ -239,7 +230,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
   let meter: Meter | null = null;
   let baseline: { startMs: number; endMs: number; reading: MeterReading } | null = null;
   const startup = (async () => {
-    const probes = options.probes ? [...options.probes] : await defaultProbes();
+    const probes = options.probes ? [...options.probes] : await defaultProbes(gpus ? { gpus } : {});
     meter = startMeter(probes, {
       intervalMs,
       ...(options.gapThresholdMs !== undefined ? { gapThresholdMs: options.gapThresholdMs } : {}),
