@@ -116,11 +116,13 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
 
 export async function runGridCommand(
   io: CliIo,
-  opts: { config?: string; preset?: string; out: string; dryRun?: boolean },
+  opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[] },
 ): Promise<number> {
-  const grid = opts.preset
+  const loaded = opts.preset
     ? presetConfig(opts.preset)
     : await loadGridConfigFile(resolve(io.cwd, opts.config!));
+  // --gpus wins over the config's gpus (as both win over the environment).
+  const grid = opts.gpus ? { ...loaded, gpus: opts.gpus } : loaded;
   const outDir = resolve(io.cwd, opts.out);
   if (opts.dryRun) {
     const { plan, done } = await planGrid(grid, join(outDir, RESULTS_FILE));
