@@ -23,6 +23,8 @@ export interface RunSummaryLine {
   degraded: boolean;
   /** Set when a non-finite loss or accuracy ended the run: why (`training loss is Infinity after epoch 1`). */
   diverged?: string;
+  /** Devices not fully measured, e.g. `nvidia-smi gpu1 lost, 2.10 s uncovered` (from the probes' device reports). */
+  devices?: string[];
 }
 
 /** How many runs ended which way; `skipped` were already in the results file. */
@@ -71,7 +73,11 @@ function runEndWord(s: RunSummaryLine): string {
 }
 
 function summaryText(s: RunSummaryLine): string {
-  const flags = [s.estimated ? 'estimated' : '', s.degraded ? 'DEGRADED (energy is a lower bound)' : '']
+  const flags = [
+    s.estimated ? 'estimated' : '',
+    s.degraded ? 'DEGRADED (energy is a lower bound)' : '',
+    ...(s.devices ?? []),
+  ]
     .filter(Boolean)
     .join(', ');
   return `${s.epochs} epochs, acc ${pct(s.accuracy)}, ${formatEnergy(s.energyJ)}, eff ${s.efficiency.toExponential(3)} /J, stopped by ${s.stoppedBy}, ${formatDuration(s.durationMs)}${flags ? ` [${flags}]` : ''}`;

@@ -1,7 +1,7 @@
 // Runs a grid one training run at a time, appending each finished run to results.jsonl; a rerun skips finished runs.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { RunRecord } from '@eff/core';
+import type { ProbeReport, RunRecord } from '@eff/core';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
@@ -21,6 +21,21 @@ export interface GridOutcome {
   resultsFile: string;
   /** Records written by this invocation, in order. */
   records: RunRecord[];
+}
+
+/**
+ * Devices a run did not fully measure, one phrase each (`nvidia-smi gpu0 unsupported`, `rocm-smi card1 lost, 2.10 s
+ * uncovered`), from the probes' per-device reports; empty when every device was measured throughout.
+ */
+export function deviceShortfalls(probes: readonly ProbeReport[]): string[] {
+  return probes.flatMap((p) =>
+    (p.deviceReports ?? [])
+      .filter((d) => d.status !== 'measured' || d.uncoveredMs > 0)
+      .map(
+        (d) =>
+          `${p.name} ${d.deviceId} ${d.status}${d.uncoveredMs > 0 ? `, ${(d.uncoveredMs / 1000).toFixed(2)} s uncovered` : ''}`,
+      ),
+  );
 }
 
 export interface RunGridOptions {
@@ -95,6 +110,7 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
               estimated: record.final.estimated,
               degraded: record.final.degraded,
               ...(record.status === 'diverged' ? { diverged: record.final.stoppedBy.reason } : {}),
+              devices: deviceShortfalls(record.probes),
             },
           });
         } else {
