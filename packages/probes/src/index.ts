@@ -9,6 +9,13 @@ export {
   ProbeUnavailableError,
 } from './errors.js';
 export { type EstimateProbeOptions, estimateProbe } from './estimate.js';
+export {
+  GpuSelectionError,
+  type ListedGpu,
+  type SelectedGpus,
+  type SelectGpusOptions,
+  selectGpus,
+} from './gpu-selection.js';
 export { type NvidiaSmiProbeOptions, nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
 export { type NvmlProbeOptions, nvmlProbe } from './nvml.js';
 export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './powerstat.js';

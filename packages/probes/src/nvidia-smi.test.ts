@@ -68,6 +68,19 @@ describe('nvidiaSmiProbe (fake nvidia-smi)', () => {
     expect(await gone(pid)).toBe(true);
   });
 
+  it('the gpus option reads only those GPUs (the fake honours -i like the real tool)', async () => {
+    const got = await lastValueFrom(
+      nvidiaSmiProbe({ gpus: [1] })
+        .samples({ intervalMs: 30 })
+        .pipe(take(3), toArray()),
+    );
+    expect(got.map((s) => [s.deviceId, s.kind === 'power' ? s.powerW : -1])).toEqual([
+      ['gpu1', 254.8],
+      ['gpu1', 254.8],
+      ['gpu1', 254.8],
+    ]);
+  });
+
   for (const [mode, code] of [
     ['exit', 'E_PROBE_EXITED'],
     ['garbage', 'E_PROBE_PARSE'],
