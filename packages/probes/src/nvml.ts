@@ -1,7 +1,7 @@
 // NVML probe: reads each selected NVIDIA GPU's energy counter (mJ) and power (mW) in-process from libnvidia-ml.so.1.
 import koffi, { type LibraryHandle } from 'koffi';
 import { Observable } from 'rxjs';
-import { DeviceTracker, type TrackedDevice } from './device-state.js';
+import { attachNotes, DeviceTracker, type TrackedDevice } from './device-state.js';
 import { type ProbeError, ProbePermissionError, ProbeUnavailableError } from './errors.js';
 import { GpuSelectionError, type ListedGpu, type SelectedGpus, selectGpus } from './gpu-selection.js';
 import type { DeviceEvent, PowerSample, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
@@ -342,7 +342,7 @@ export function nvmlProbe(options: NvmlProbeOptions = {}): Probe {
           'nvml',
           'gpu',
           opened.selection.selectedBy,
-          opened.gpus.map(trackedDevice),
+          attachNotes(opened.gpus.map(trackedDevice), opened.selection.notes),
           {
             lostAfterBadReadings: 3,
           },
