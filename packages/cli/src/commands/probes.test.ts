@@ -42,6 +42,7 @@ describe('eff probes', () => {
       available: true,
       reason: null,
       devices: ['gpu0', 'gpu1'],
+      selectedBy: 'all',
     });
     expect(byName['rocm-smi']?.devices).toEqual(['card0', 'card1']);
     expect(byName.powerstat?.devices).toEqual(['dram', 'pkg-0']);
