@@ -99,7 +99,16 @@ describe('parseNvidiaSmiLine', () => {
         value: v,
       });
     }
-    for (const v of ['[Unknown Error]', '[GPU is lost]', '[Requires Pro Driver]', '12 W', '7#.1', '-3', '']) {
+    for (const v of [
+      '[Unknown Error]',
+      '[GPU is lost]',
+      '[Requires Pro Driver]',
+      '12 W',
+      '7#.1',
+      '-3',
+      '',
+      '9'.repeat(400),
+    ]) {
       expect(parseNvidiaSmiLine(`1, GPU-y, ${v}`)).toMatchObject({ index: 1, powerW: null, status: 'bad' });
     }
   });
@@ -111,7 +120,12 @@ describe('parseNvidiaSmiLine', () => {
   it('property: any text is a row (a finite non-negative power, or null with a reason) or a ProbeParseError', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.string(), fc.stringMatching(/^[0-9], ?[A-Z-]{0,5}, ?[0-9.A-Z[\] /]{0,8}$/)),
+        fc.oneof(
+          fc.string(),
+          fc.stringMatching(/^[0-9], ?[A-Z-]{0,5}, ?[0-9.A-Z[\] /]{0,8}$/),
+          // numbers too long for a double
+          fc.stringMatching(/^[0-9], GPU-x, [0-9]{300,400}(\.[0-9]{1,3})?$/),
+        ),
         (s) => {
           try {
             const row = parseNvidiaSmiLine(s);

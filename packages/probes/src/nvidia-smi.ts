@@ -93,7 +93,10 @@ export function parseNvidiaSmiLine(line: string): NvidiaSmiRow {
     );
   }
   const index = Number(indexText);
-  if (WATTS.test(value)) return { index, uuid, powerW: Number(value), status: 'ok', value };
+  // a 400-digit "number" is Infinity in a double: not a reading either
+  if (WATTS.test(value) && Number.isFinite(Number(value))) {
+    return { index, uuid, powerW: Number(value), status: 'ok', value };
+  }
   return { index, uuid, powerW: null, status: UNSUPPORTED.has(value) ? 'unsupported' : 'bad', value };
 }
 
@@ -128,7 +131,9 @@ export function parseNvidiaSmiListLine(line: string): NvidiaSmiGpu {
     deviceId: `gpu${index}`,
     name,
     ...(busId && !busId.startsWith('[') ? { busId } : {}),
-    ...(WATTS.test(limitText) ? { powerLimitW: Number(limitText) } : {}),
+    ...(WATTS.test(limitText) && Number.isFinite(Number(limitText))
+      ? { powerLimitW: Number(limitText) }
+      : {}),
   };
 }
 
