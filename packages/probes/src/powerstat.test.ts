@@ -100,7 +100,47 @@ describe('PowerstatParser', () => {
   });
 });
 
+describe('PowerstatParser properties', () => {
+  it('property: a heading with N domains and a row of N wattages yields those N readings, whatever their names', () => {
+    const domain = fc.stringMatching(/^[a-z][a-z0-9-]{0,5}$/).filter((d) => d !== 'Watts' && d !== 'Time');
+    const watts = fc.double({ min: 0, max: 9999, noNaN: true }).map((w) => w.toFixed(2));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(domain, watts), { minLength: 1, maxLength: 8, selector: ([d]) => d }),
+        fc.boolean(),
+        (columns, inaccurate) => {
+          const parser = new PowerstatParser();
+          const names = columns.map(([d]) => d);
+          expect(
+            parser.feed(
+              `  Time    User  Nice   Sys  Idle    IO  Run Ctxt/s  IRQ/s  Watts  ${names.join('  ')}`,
+            ),
+          ).toBeNull();
+          const row = parser.feed(
+            `10:00:00   0.0   0.0   2.0  98.0   0.0    1    396    372   1.00${inaccurate ? 'E' : ''}  ${columns.map(([, w]) => w).join('  ')}`,
+          );
+          expect(row).toEqual({
+            domainsW: Object.fromEntries(columns.map(([d, w]) => [d, Number(w)])),
+            inaccurate,
+          });
+          expect(parser.rowCount).toBe(1);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
 describe('powerstatProbe', () => {
+  it('declares its minimum and raises a shorter interval to it instead of throwing', async () => {
+    const probe = powerstatProbe({});
+    expect(probe.minIntervalMs).toBe(500);
+    const got = await lastValueFrom(probe.samples({ intervalMs: 100 }).pipe(take(4), toArray()));
+    // rows are placed on the raised grid: the second row's samples are 500 ms after the first's
+    expect(got.map((s) => s.deviceId)).toEqual(['dram', 'pkg-0', 'dram', 'pkg-0']);
+    expect(got[2]!.tMs - got[0]!.tMs).toBe(500);
+  });
+
   it('streams package and dram (never core/uncore) with times rebuilt from the row index; kills on unsubscribe', async () => {
     let pid = 0;
     const probe = powerstatProbe({ onSpawn: (c) => (pid = c.pid ?? 0) });

@@ -125,6 +125,7 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
     name: 'powerstat',
     components: ['cpu', 'ram'],
     estimated: false,
+    minIntervalMs: POWERSTAT_MIN_INTERVAL_MS,
     async check(): Promise<ProbeCheck> {
       // powerstat refuses runs shorter than 60 s, so start the real sampler and stop it after its first row
       const parser = new PowerstatParser();
@@ -168,12 +169,11 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
       }
     },
     samples(probeOptions?: ProbeOptions): Observable<PowerReading> {
-      const intervalMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERSTAT_DEFAULT_INTERVAL_MS;
-      if (!(intervalMs >= POWERSTAT_MIN_INTERVAL_MS)) {
-        throw new RangeError(
-          `powerstat: intervalMs must be >= ${POWERSTAT_MIN_INTERVAL_MS}, got ${intervalMs}`,
-        );
-      }
+      const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERSTAT_DEFAULT_INTERVAL_MS;
+      // Never throw and never yield nothing: a shorter (or nonsensical) interval becomes the minimum.
+      const intervalMs = Number.isFinite(requestedMs)
+        ? Math.max(requestedMs, POWERSTAT_MIN_INTERVAL_MS)
+        : POWERSTAT_MIN_INTERVAL_MS;
       return defer(() => {
         const parser = new PowerstatParser();
         const startMs = nowMs();
