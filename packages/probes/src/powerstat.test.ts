@@ -226,7 +226,7 @@ describe('powerstatProbe', () => {
         'dram 3.13',
         'pkg-0 25',
       ]);
-      expect((got[5] as DeviceEvent).reason).toBe('pkg-0: powerstat printed "-nan" for pkg-0, not watts');
+      expect((got[5] as DeviceEvent).reason).toBe('powerstat printed "-nan" for pkg-0, not watts');
       expect(got[5]!.tMs).toBe(got[4]!.tMs);
       expect(bad).toEqual([]); // not a bad line: the row was read, one domain of it was bad
     } finally {
@@ -240,11 +240,11 @@ describe('powerstatProbe', () => {
         powerstatProbe({}).samples({ intervalMs: 500 }).pipe(take(4), toArray()),
       );
       expect(got.map(show)).toEqual(['dram present', 'pkg-0 unsupported', 'dram 2.5', 'dram 3.13']);
-      expect((got[1] as DeviceEvent).reason).toMatch(/^pkg-0: powerstat printed "-nan".*--probe rapl/);
+      expect((got[1] as DeviceEvent).reason).toMatch(/^powerstat printed "-nan" for pkg-0.*--probe rapl/);
       expect(await powerstatProbe({}).check()).toEqual({
         available: true,
         devices: ['dram'],
-        unmeasurable: [{ deviceId: 'pkg-0', reason: 'pkg-0: powerstat printed "-nan" for pkg-0, not watts' }],
+        unmeasurable: [{ deviceId: 'pkg-0', reason: 'powerstat printed "-nan" for pkg-0, not watts' }],
       });
     } finally {
       delete process.env.FAKE_POWERSTAT_MODE;

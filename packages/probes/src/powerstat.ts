@@ -148,17 +148,13 @@ class PowerstatDomains {
         out.push(
           why === undefined
             ? this.tracker.present(device, tMs)
-            : this.tracker.unsupportedDevice(
-                device,
-                tMs,
-                `${domain}: ${why}; use --probe rapl or --probe estimate`,
-              ),
+            : this.tracker.unsupportedDevice(device, tMs, `${why}; use --probe rapl or --probe estimate`),
         );
       }
       if (this.tracker.measurableCount === 0) {
         out.push(
           new ProbeUnavailableError(
-            `powerstat: no domain can be measured (${this.tracker.unmeasurable.map((u) => u.reason).join(' / ')})`,
+            `powerstat: no domain can be measured (${this.tracker.unmeasurable.map((u) => `${u.deviceId}: ${u.reason}`).join(' / ')})`,
           ),
         );
         return out;
@@ -167,7 +163,7 @@ class PowerstatDomains {
     for (const domain of this.tracker.trackedIds) {
       const powerW = row.domainsW[domain];
       if (powerW === undefined) {
-        const event = this.tracker.bad(domain, tMs, `${domain}: ${row.unreadable?.[domain] ?? 'no reading'}`);
+        const event = this.tracker.bad(domain, tMs, row.unreadable?.[domain] ?? 'no reading');
         if (event) out.push(event);
         continue;
       }
@@ -221,7 +217,7 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
         const devices = Object.keys(row.domainsW).filter((d) => powerstatComponent(d) !== undefined);
         const unmeasurable = Object.entries(row.unreadable ?? {})
           .filter(([d]) => powerstatComponent(d) !== undefined)
-          .map(([deviceId, reason]) => ({ deviceId, reason: `${deviceId}: ${reason}` }));
+          .map(([deviceId, reason]) => ({ deviceId, reason }));
         if (devices.length === 0) {
           return {
             available: false,

@@ -227,7 +227,7 @@ async function firstRead(root: string, domains: readonly RaplDomain[], tracker: 
     const tMs = nowMs();
     if ('error' in read) {
       errors.push(read.error);
-      events.push(tracker.unsupportedDevice(zone, tMs, `${zone.deviceId}: ${read.error.message}`));
+      events.push(tracker.unsupportedDevice(zone, tMs, read.error.message));
       continue;
     }
     const [rangeJ, powerLimitW] = await Promise.all([readRangeJ(zone.dir), readPowerLimitW(zone.dir)]);
@@ -260,7 +260,7 @@ async function readZones(zones: readonly LiveZone[], tracker: DeviceTracker): Pr
       out.push(sampleOf(zone, read.uj));
       continue;
     }
-    const reason = `${zone.deviceId}: ${read.error.message}`;
+    const reason = read.error.message;
     const event = read.gone
       ? tracker.missing(zone.deviceId, nowMs(), reason)
       : tracker.bad(zone.deviceId, nowMs(), reason);

@@ -121,7 +121,11 @@ function readCard(card: string, fields: unknown): RocmSmiReading {
   if (energyUj !== undefined) reading.energyJ = energyUj / 1e6;
   else {
     const ticks = firstUsable(record, [ENERGY_COUNT_KEY], []);
-    if (ticks !== undefined) reading.energyJ = (ticks * ROCM_ENERGY_COUNTER_RESOLUTION_UJ) / 1e6;
+    const energyJ = ticks === undefined ? undefined : (ticks * ROCM_ENERGY_COUNTER_RESOLUTION_UJ) / 1e6;
+    // a count so large that × 15.3 µJ overflows is not a reading
+    if (energyJ !== undefined && Number.isFinite(energyJ)) reading.energyJ = energyJ;
+    else if (energyJ !== undefined)
+      reading.problems.push(`"${ENERGY_COUNT_KEY}" is ${ticks}, too large to be a count`);
   }
   const maxPowerW = firstUsable(record, [MAX_POWER_KEY], []);
   if (maxPowerW !== undefined && maxPowerW > 0) reading.maxPowerW = maxPowerW;
@@ -197,9 +201,9 @@ function whyUnmeasurable(r: RocmSmiReading): string {
   const what =
     r.problems.length > 0 ? r.problems.join('; ') : 'rocm-smi prints no power and no energy for it';
   if (r.problems.some((p) => p.includes('Secondary die'))) {
-    return `${r.card}: ${what}; its power is counted in the primary die's reading (the card above or below)`;
+    return `${what}; its power is counted in the primary die's reading (the card above or below)`;
   }
-  return `${r.card}: ${what}; the driver cannot read this card's power sensor, so it is not measured`;
+  return `${what}; the driver cannot read this card's power sensor, so it is not measured`;
 }
 
 /** Samples of one card of one poll: the counter and the power reading, both, so core can check one by the other. */
@@ -240,7 +244,7 @@ class RocmCards {
         event = this.tracker.missing(
           card,
           tMs,
-          `${card} is missing from rocm-smi's output (it fell off the bus or the driver reset it)`,
+          "missing from rocm-smi's output (the card fell off the bus or the driver reset it)",
         );
       } else if (!hasValue(r)) {
         event = this.tracker.bad(card, tMs, whyUnmeasurable(r));
@@ -290,7 +294,7 @@ class RocmCards {
     if (this.tracker.measurableCount === 0) {
       out.push(
         new ProbeUnavailableError(
-          `rocm-smi: no card can be measured (${this.tracker.unmeasurable.map((u) => u.reason).join(' / ')}); ` +
+          `rocm-smi: no card can be measured (${this.tracker.unmeasurable.map((u) => `${u.deviceId}: ${u.reason}`).join(' / ')}); ` +
             'pick another probe, e.g. --probe estimate',
         ),
       );
