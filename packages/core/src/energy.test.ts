@@ -205,6 +205,22 @@ describe('energy counters beside power readings (one device, both kinds)', () =>
     expect(r.anomalies.map((a) => [a.kind, a.tMs])).toEqual([['counter-frozen', 1000]]);
   });
 
+  it('a counter that updates every 200 ms, polled every 100 ms, is not frozen (stalls under 500 ms are normal)', () => {
+    // 100 W: the counter moves 20 J every other reading.
+    const r = integrateEnergy(
+      Array.from({ length: 21 }, (_, i) => both(i * 100, 20 * Math.floor(i / 2), 100)).flat(),
+    );
+    expect(r.devices[0]?.method).toBe('counter');
+    expect(r.energyJ.gpu).toBeCloseTo(200, 12);
+    // The same counter standing still for 500 ms is frozen.
+    const frozen = integrateEnergy(
+      Array.from({ length: 21 }, (_, i) => both(i * 100, i >= 10 && i <= 15 ? 100 : 10 * i, 100)).flat(),
+    );
+    expect(frozen.devices[0]?.method).toBe('power');
+    expect(frozen.anomalies.map((x) => [x.kind, x.tMs])).toEqual([['counter-frozen', 1000]]);
+    expect(frozen.energyJ.gpu).toBeCloseTo(200, 12);
+  });
+
   it('a counter still while the power readings are 0 W is not frozen', () => {
     const r = integrateEnergy([0, 1, 2].flatMap((i) => both(i * 1000, 42, 0)));
     expect(r.devices[0]?.method).toBe('counter');
