@@ -300,6 +300,66 @@ describe('integrateEnergy (properties)', () => {
   });
 });
 
+describe('counter checks (properties)', () => {
+  const at = (tMs: number, counterJ: number, powerW: number): PowerSample[] => [
+    {
+      kind: 'energy',
+      tMs,
+      energyJ: counterJ,
+      component: 'gpu',
+      deviceId: 'g',
+      source: 's',
+      estimated: false,
+    },
+    { kind: 'power', tMs, powerW, component: 'gpu', deviceId: 'g', source: 's', estimated: false },
+  ];
+
+  it('a counter that freezes for >= 500 ms and then jumps to catch up is never counted twice', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 700, noNaN: true }), { minLength: 12, maxLength: 60 }),
+        fc.nat(),
+        fc.integer({ min: 5, max: 10 }),
+        (powers, k0, stall) => {
+          const n = powers.length;
+          const k = k0 % (n - stall - 1);
+          // The true counter is the trapezoid integral of the readings, 100 ms apart.
+          const cum = [0];
+          for (let i = 1; i < n; i++)
+            cum.push(
+              (cum[i - 1] as number) + (((powers[i - 1] as number) + (powers[i] as number)) / 2) * 0.1,
+            );
+          const samples = powers.flatMap((w, i) =>
+            at(i * 100, i > k && i <= k + stall ? (cum[k] as number) : (cum[i] as number), w),
+          );
+          const r = integrateEnergy(samples);
+          const truth = cum[n - 1] as number;
+          expect(Math.abs(r.energyJ.total - truth)).toBeLessThan(1e-6 * truth);
+          expect(r.devices[0]?.method).toBe('power');
+        },
+      ),
+    );
+  });
+
+  it('a consistent counter beside power readings is used, and gives the same joules', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 700, noNaN: true }), { minLength: 2, maxLength: 60 }),
+        (powers) => {
+          const cum = [0];
+          for (let i = 1; i < powers.length; i++)
+            cum.push(
+              (cum[i - 1] as number) + (((powers[i - 1] as number) + (powers[i] as number)) / 2) * 0.1,
+            );
+          const r = integrateEnergy(powers.flatMap((w, i) => at(i * 100, 1e6 + (cum[i] as number), w)));
+          expect(r.devices[0]?.method).toBe('counter');
+          expect(r.energyJ.total).toBeCloseTo(cum[cum.length - 1] as number, 6);
+        },
+      ),
+    );
+  });
+});
+
 describe('energy meter and operator', () => {
   it('mark() gives energy per epoch as samples stream in', () => {
     const m = createEnergyMeter({ gapThresholdMs: 2000 });
