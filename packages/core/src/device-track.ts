@@ -136,6 +136,7 @@ export class DeviceTrack {
     const fromJ = this.lastRawJ;
     this.lastRawJ = rawJ;
     if (prevMs === null || fromJ === null) {
+      this.holeNext.counter = false;
       this.counter.push(tMs, 0, false);
       return;
     }
