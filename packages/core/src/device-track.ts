@@ -294,7 +294,8 @@ export class DeviceTrack {
       }
     }
     if (lastPiece && b > a && this.lostAtMs === null) {
-      const tailRateW = lastPiece.series.lastRateW();
+      // A dropped counter's last steps are the ones that were not believed: never hold them.
+      const tailRateW = lastPiece.series === this.counter && this.latch ? null : lastPiece.series.lastRateW();
       const from = Math.max(lastPiece.span.endMs, a);
       const tailMs = b - lastPiece.span.endMs;
       if (tailRateW !== null && tailMs > 0) {
