@@ -95,6 +95,8 @@ export const DeviceReportSchema = z.object({
   uncoveredMs: nonNegative.default(0),
   /** When the device stopped delivering readings (same clock as gaps), for `lost`. */
   lostAtMs: z.number().optional(),
+  /** Readings of this device inside the window that were unusable (non-numeric, unknown error) and skipped. */
+  badReadingCount: z.number().int().nonnegative().optional(),
   /** Why it is not (fully) measured, or why the method changed (e.g. a frozen energy counter). */
   reason: z.string().optional(),
   /** Why this device was measured: `option`, the variable that selected it (`CUDA_VISIBLE_DEVICES`, …) or `all`. */
