@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { RunRecordSchema } from '@eff/core';
 import { describe, expect, it } from 'vitest';
 import { runEff } from '../../test/spawn-cli.js';
+import type { ProbeRow } from './probes.js';
 import type { MeasureResult } from './report.js';
 
 const MACHINE_BIN = fileURLToPath(new URL('../../test/fixtures/machine-bin', import.meta.url));
@@ -79,6 +80,18 @@ describe('eff measure --gpus', () => {
       /probe 'nvidia-smi' cannot run on this machine: .*(No devices were found|"7")/,
     );
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('eff probes --gpus', () => {
+  it('--json: the GPU probe lists only the GPUs it would measure', { timeout: 240_000 }, async () => {
+    const r = await runEff(['probes', '--json', '--gpus', '1'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as ProbeRow[];
+    const nvsmi = rows.find((row) => row.name === 'nvidia-smi');
+    expect(nvsmi).toMatchObject({ available: true, devices: ['gpu1'] });
+    const all = JSON.parse((await runEff(['probes', '--json'], env)).stdout) as ProbeRow[];
+    expect(all.find((row) => row.name === 'nvidia-smi')?.devices).toEqual(['gpu0', 'gpu1']);
   });
 });
 
