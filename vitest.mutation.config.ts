@@ -16,8 +16,10 @@ export default defineConfig({
       'packages/probes/src/tolerance.test.ts',
       'packages/probes/src/estimate.test.ts',
     ],
-    // Tests against the installed tools check for stray processes machine-wide (pgrep), which other work on this
-    // machine can trip; they exercise no parser, so mutants gain nothing from them.
-    testNamePattern: /^(?!.*\bthe real (rocm-smi|powerstat|powertop|nvidia-smi)\b)/,
+    // Left out: tests against the installed tools check for stray processes machine-wide (pgrep), which other work
+    // on this machine trips; and measure's probe-detection test, whose 100 ms run gets no nvidia-smi sample when
+    // Stryker's instrumented dry run loads the 2 cores (seen twice). Neither exercises a parser or an equation.
+    testNamePattern:
+      /^(?!.*(\bthe real (rocm-smi|powerstat|powertop|nvidia-smi)\b|without probes it uses what detectProbes finds))/,
   },
 });
