@@ -132,8 +132,8 @@ function gridFor(backend: 'wasm' | 'cpu', extra: Partial<GridConfigInput> = {}):
       { name: 'throwsMidEpoch' },
     ],
     maxEpochs: 2,
-    batchSize: 8,
-    mnist: { trainSize: 20, testSize: 10 },
+    batchSize: 4,
+    mnist: { trainSize: 10, testSize: 4 },
     intervalMs: 50,
     probes: ['estimate'],
     backend,
@@ -188,8 +188,8 @@ function bayesSteps(grid: GridConfig): Step[] {
   ];
 }
 
-// MNIST with trainSize 20, validationSplit 0.2, testSize 10: 16 + 4 + 10 images of 28×28×1.
-const MNIST_DATA = splitsMemory([16, 4, 10], 28 * 28);
+// MNIST with trainSize 10, validationSplit 0.2, testSize 4: 8 + 2 + 4 images of 28×28×1 (two batches of 4 per epoch).
+const MNIST_DATA = splitsMemory([8, 2, 4], 28 * 28);
 
 function expectNothingLeft(steps: Step[], result: Awaited<ReturnType<typeof trainAll>>, heapBytes: number) {
   expect(result.rows).toEqual(
@@ -207,7 +207,7 @@ function expectNothingLeft(steps: Step[], result: Awaited<ReturnType<typeof trai
 
 describe.each(['wasm', 'cpu'] as const)('runs of eff run on %s free what they allocate', (backend) => {
   it('leaves tensors and bytes where they were after every run, however it ended', {
-    timeout: 300_000,
+    timeout: 600_000,
   }, async () => {
     const grid = gridFor(backend);
     const steps = mcDropoutSteps(grid);
@@ -216,7 +216,7 @@ describe.each(['wasm', 'cpu'] as const)('runs of eff run on %s free what they al
     expectNothingLeft(steps, result, backend === 'wasm' ? 16 * 1024 * 1024 : 0);
   });
 
-  it('frees Bayes-by-Backprop variables too, also when the loss diverges', { timeout: 300_000 }, async () => {
+  it('frees Bayes-by-Backprop variables too, also when the loss diverges', { timeout: 600_000 }, async () => {
     const grid = gridFor(backend, { architectures: ['bcnn'], sizes: [1], bcnnKind: 'bayes-by-backprop' });
     const steps = bayesSteps(grid);
     expectNothingLeft(

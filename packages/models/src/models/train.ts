@@ -177,8 +177,12 @@ export async function evaluateAccuracy(
   const probs = stochastic
     ? predictMc(model, xs, { samples, batchSize })
     : (model.predict(xs, { batchSize }) as tf.Tensor);
-  const predicted = tf.tidy(() => tf.argMax(probs, -1));
-  probs.dispose();
+  let predicted: tf.Tensor;
+  try {
+    predicted = tf.argMax(probs, -1);
+  } finally {
+    probs.dispose();
+  }
   try {
     const got = await predicted.data();
     const truth = await labelIndices(labels, n);
@@ -198,8 +202,11 @@ async function labelIndices(
   if (labels instanceof tf.Tensor) {
     if (labels.rank === 2) {
       const idx = tf.argMax(labels, -1);
-      out = await idx.data();
-      idx.dispose();
+      try {
+        out = await idx.data();
+      } finally {
+        idx.dispose();
+      }
     } else if (labels.rank === 1) out = await labels.data();
     else
       throw new ModelConfigError(
