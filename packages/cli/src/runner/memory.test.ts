@@ -1,4 +1,7 @@
 // Must show (issue 17 item 1): runs of `eff run` leave no tensor, optimizer state or helper heap behind, however they end.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { criteria, type RunRecord } from '@eff/core';
 import { wasmHelperHeapBytes } from '@eff/models';
 import * as tf from '@tensorflow/tfjs';
@@ -224,5 +227,59 @@ describe.each(['wasm', 'cpu'] as const)('runs of eff run on %s free what they al
       await trainAll(grid, steps, MNIST_DATA),
       backend === 'wasm' ? 16 * 1024 * 1024 : 0,
     );
+  });
+});
+
+/** The six CIFAR-10 batch files in their binary format, one image of each class per file (60 images). */
+async function tinyCifarDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'eff-memory-cifar-'));
+  const recordBytes = 3073;
+  const files = [
+    'data_batch_1',
+    'data_batch_2',
+    'data_batch_3',
+    'data_batch_4',
+    'data_batch_5',
+    'test_batch',
+  ];
+  await Promise.all(
+    files.map((file, f) => {
+      const buf = Buffer.alloc(10 * recordBytes);
+      for (let c = 0; c < 10; c++) {
+        buf[c * recordBytes] = c;
+        for (let p = 1; p < recordBytes; p++)
+          buf[c * recordBytes + p] = (c * 25 + ((p * (f + 1)) % 13)) & 0xff;
+      }
+      return writeFile(join(dir, `${file}.bin`), buf);
+    }),
+  );
+  return dir;
+}
+
+describe('CIFAR-10 folds on wasm', () => {
+  it('hold one fold at a time: a run on another fold frees the previous fold before cutting its own', {
+    timeout: 600_000,
+  }, async () => {
+    const grid = gridFor('wasm', {
+      datasets: ['cifar10'],
+      architectures: ['lenet'],
+      sizes: [1],
+      criteria: [{ name: 'fixedEpochs', params: { epochs: 1 } }],
+      batchSize: 10,
+      cifar10: { dir: await tinyCifarDir(), folds: 2, perClassPerFold: 1 },
+    });
+    const [fold0, fold1] = expandGrid(grid);
+    if (!fold0 || !fold1) throw new Error('expected two folds in the plan');
+    const steps: Step[] = [
+      { run: fold0, expect: 'completed' },
+      { run: fold1, expect: 'completed' },
+      {
+        run: variant(fold0, 'again', { criterion: { name: 'earlyStopping', params: { patience: 1 } } }),
+        expect: 'completed',
+      },
+    ];
+    // Each fold: 10 test images, the other 50 split 40 for training and 10 for validation, 32×32×3.
+    const foldData = splitsMemory([40, 10, 10], 32 * 32 * 3);
+    expectNothingLeft(steps, await trainAll(grid, steps, foldData), 16 * 1024 * 1024);
   });
 });
