@@ -8,13 +8,13 @@ import { fitStoppingOnError, withTensorScope } from './run-scope.js';
 import { compileModel, evaluateAccuracy, predictMc } from './train.js';
 
 let xs: tf.Tensor4D;
-let ys: tf.Tensor2D;
+let ys: tf.Tensor;
 
 beforeAll(async () => {
   await useBackend('wasm', { threads: 1, log: () => {} });
   // 12 random 28×28 images (3 batches of 4) with labels 0..9, 0, 1.
   xs = tf.randomUniform([12, 28, 28, 1], 0, 1, 'float32', 3);
-  ys = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1], 'int32'), 10).toFloat();
+  ys = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1], 'int32'), 10).toFloat());
 });
 
 afterAll(() => tf.dispose([xs, ys]));
