@@ -10,6 +10,12 @@ export {
   type StoppingCriterion,
 } from './criteria.js';
 export {
+  type DefaultProbesOptions,
+  defaultProbes,
+  gpuProbeOptions,
+  normalizeGpuList,
+} from './default-probes.js';
+export {
   type AccuracyOn,
   type ArchitectureEfficiencyRow,
   type ArchitectureRatio,
@@ -56,11 +62,10 @@ export {
   microjoulesToJ,
   sumByComponent,
 } from './energy.js';
+export { type EpochMetrics, TFJS_ACCURACY_METRIC_NAMES } from './epoch-metrics.js';
 export {
-  defaultProbes,
   type EfficiencySession,
   type EpochEndResult,
-  type EpochMetrics,
   type Evaluation,
   type MeasureConfig,
   type MeasureEfficiencyOptions,

@@ -1,0 +1,95 @@
+// The probes that measure a run when the caller names none: every available hardware probe, GPU probes narrowed to the job's GPUs.
+import { detectProbes, inWorkerThread, type Probe, probeByName, probeNames } from '@eff/probes';
+import { MeasureError } from './measure-error.js';
+
+export interface DefaultProbesOptions {
+  /**
+   * The GPUs the job may use, as the vendor tool names them: indices (`'1'`), `GPU-…` UUIDs (a unique prefix is
+   * enough) or `MIG-…` ids. Passed as the `gpus` option to every GPU probe, where it wins over
+   * `CUDA_VISIBLE_DEVICES`, `ROCR_VISIBLE_DEVICES`, SLURM's variables and the rest (docs/probes.md). Default: the
+   * probes read those variables themselves.
+   */
+  gpus?: readonly string[];
+}
+
+/**
+ * Checks an explicit GPU list: at least one entry, each a non-empty string (numbers are taken as indices).
+ * Returns the entries trimmed, as strings.
+ * @throws MeasureError `E_MEASURE_OPTIONS` naming the bad entry.
+ */
+export function normalizeGpuList(gpus: unknown): string[] {
+  if (!Array.isArray(gpus)) {
+    throw new MeasureError(
+      'E_MEASURE_OPTIONS',
+      `gpus must be a list of GPU indices, GPU-… UUIDs or MIG-… ids, e.g. ['1'], found ${JSON.stringify(gpus)}`,
+      gpus,
+    );
+  }
+  if (gpus.length === 0) {
+    throw new MeasureError(
+      'E_MEASURE_OPTIONS',
+      'gpus is empty: name at least one GPU, or leave gpus out to measure the GPUs the environment gives the job',
+      gpus,
+    );
+  }
+  return gpus.map((g) => {
+    const entry = typeof g === 'number' && Number.isInteger(g) && g >= 0 ? String(g) : g;
+    if (typeof entry !== 'string' || entry.trim() === '') {
+      throw new MeasureError(
+        'E_MEASURE_OPTIONS',
+        `gpus: ${JSON.stringify(g)} is not a GPU index, GPU-… UUID or MIG-… id`,
+        gpus,
+      );
+    }
+    return entry.trim();
+  });
+}
+
+/** Names of the registered probes that measure GPUs (their factories take the `gpus` option). */
+export function gpuProbeNames(): string[] {
+  return probeNames().filter((name) => probeByName(name).components.includes('gpu'));
+}
+
+/**
+ * Factory options per probe name that hand an explicit GPU list to every GPU probe: `{ 'nvidia-smi': { gpus },
+ * nvml: { gpus }, 'rocm-smi': { gpus } }`. Empty when `gpus` is undefined (the probes then read the environment).
+ */
+export function gpuProbeOptions(gpus: readonly string[] | undefined): Record<string, { gpus: string[] }> {
+  if (gpus === undefined) return {};
+  const list = normalizeGpuList(gpus);
+  return Object.fromEntries(gpuProbeNames().map((name) => [name, { gpus: list }]));
+}
+
+/**
+ * Every available hardware probe, else the labelled estimate, each sampling in a worker thread
+ * (`inWorkerThread`): training holds the main thread for a batch at a time, and samples must be taken on time.
+ * With `gpus`, GPU probes measure only those GPUs, and no GPU probe able to read them is an error (a wrong
+ * selection must not quietly become a CPU-only measurement).
+ * @throws MeasureError `E_MEASURE_NO_PROBE` when nothing can run; `E_MEASURE_OPTIONS` for a bad or unmatched `gpus`
+ *   (the message carries each GPU probe's reason, e.g. which devices exist).
+ */
+export async function defaultProbes(options: DefaultProbesOptions = {}): Promise<Probe[]> {
+  const probeOptions = gpuProbeOptions(options.gpus);
+  const detected = await detectProbes(probeOptions);
+  if (options.gpus !== undefined) {
+    const gpuProbes = detected.filter((d) => d.name in probeOptions);
+    if (!gpuProbes.some((d) => d.available)) {
+      throw new MeasureError(
+        'E_MEASURE_OPTIONS',
+        `gpus ${options.gpus.join(',')}: no GPU probe can measure them (${gpuProbes.map((d) => `${d.name}: ${d.reason ?? 'unavailable'}`).join('; ')})`,
+        options.gpus,
+      );
+    }
+  }
+  const available = detected
+    .filter((d) => d.available)
+    .map((d) => inWorkerThread(d.name, probeOptions[d.name] ?? {}));
+  const hardware = available.filter((p) => !p.estimated);
+  if (hardware.length > 0) return hardware;
+  const estimate = available.filter((p) => p.estimated);
+  if (estimate.length > 0) return estimate.slice(0, 1);
+  throw new MeasureError(
+    'E_MEASURE_NO_PROBE',
+    `no probe can run on this machine (${detected.map((d) => `${d.name}: ${d.reason ?? 'unavailable'}`).join('; ')}); pass probes explicitly`,
+  );
+}
