@@ -38,5 +38,7 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
+  // A second run in parallel (another chunk) keeps its sandbox here; not part of this run's copy.
+  ignorePatterns: ['/.stryker-tmp-*'],
   cleanTempDir: 'always',
 };
