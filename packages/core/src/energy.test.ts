@@ -126,6 +126,117 @@ describe('integrateEnergy (hand-computed)', () => {
   });
 });
 
+describe('integrateEnergy: gap threshold and uncovered edges', () => {
+  it('a step of exactly gapThresholdMs is integrated; one a microsecond longer is a gap', () => {
+    const at = integrateEnergy([p(0, 10), p(5000, 10)], { gapThresholdMs: 5000 });
+    expect(at.energyJ.total).toBeCloseTo(50, 12);
+    expect(at.gaps).toEqual([]);
+    const over = integrateEnergy([p(0, 10), p(5000.001, 10)], { gapThresholdMs: 5000 });
+    expect(over.energyJ.total).toBe(0);
+    expect(over.gaps).toEqual([{ startMs: 0, endMs: 5000.001, durationMs: 5000.001, deviceId: 'gpu0' }]);
+  });
+
+  it("a device's uncovered start and end inside the window are gaps, not 0 J counted as measured", () => {
+    // gpu1 delivers only over [1000, 2000] of the window [0, 3000].
+    const samples = [p(0, 100), p(3000, 100), p(1000, 50, 'gpu', 'gpu1'), p(2000, 50, 'gpu', 'gpu1')];
+    const r = integrateEnergy(samples, { startMs: 0, endMs: 3000 });
+    expect(r.energyJ.gpu).toBeCloseTo(300 + 50, 12);
+    expect(r.gaps).toEqual([
+      { startMs: 0, endMs: 1000, durationMs: 1000, deviceId: 'gpu1' },
+      { startMs: 2000, endMs: 3000, durationMs: 1000, deviceId: 'gpu1' },
+    ]);
+    expect(r.devices.find((d) => d.deviceId === 'gpu1')?.uncoveredMs).toBe(2000);
+    // The whole-run default window starts at the first sample of any device: the late device has a gap too.
+    expect(integrateEnergy(samples).gaps.map((g) => g.durationMs)).toEqual([1000, 1000]);
+  });
+
+  it('edgeHoldMs holds the nearest reading over an edge at most that long (counted), longer edges stay gaps', () => {
+    const samples = [p(0, 100), p(3000, 100), p(1000, 50, 'gpu', 'gpu1'), p(2000, 50, 'gpu', 'gpu1')];
+    const held = integrateEnergy(samples, { startMs: 0, endMs: 3000, edgeHoldMs: 1000 });
+    expect(held.gaps).toEqual([]);
+    expect(held.energyJ.gpu).toBeCloseTo(300 + 150, 12);
+    const short = integrateEnergy(samples, { startMs: 0, endMs: 3000, edgeHoldMs: 999.999 });
+    expect(short.gaps.map((g) => g.durationMs)).toEqual([1000, 1000]);
+    expect(short.energyJ.gpu).toBeCloseTo(300 + 50, 12);
+  });
+
+  it('a mark after the last sample reports the missing tail as a gap', () => {
+    const m = createEnergyMeter();
+    m.mark(0);
+    m.push(p(0, 20));
+    m.push(p(1000, 20));
+    const iv = m.mark(1500);
+    expect(iv.energyJ.total).toBeCloseTo(20, 12);
+    expect(iv.gaps).toEqual([{ startMs: 1000, endMs: 1500, durationMs: 500, deviceId: 'gpu0' }]);
+  });
+});
+
+describe('energy counters beside power readings (one device, both kinds)', () => {
+  const both = (tMs: number, counterJ: number, powerW: number, rangeJ?: number): PowerSample[] => [
+    {
+      kind: 'energy',
+      tMs,
+      energyJ: counterJ,
+      component: 'gpu',
+      deviceId: 'gpu0',
+      source: 'rocm-smi',
+      estimated: false,
+      ...(rangeJ !== undefined ? { rangeJ } : {}),
+    },
+    { kind: 'power', tMs, powerW, component: 'gpu', deviceId: 'gpu0', source: 'rocm-smi', estimated: false },
+  ];
+
+  it('are accepted (no "mixes power and energy-counter samples" error); a believable counter is used', () => {
+    // The counter says 100 W, the power readings 90 W: the counter wins while believable.
+    const r = integrateEnergy([0, 1, 2, 3].flatMap((i) => both(i * 1000, 500 + 100 * i, 90)));
+    expect(r.energyJ.gpu).toBeCloseTo(300, 12);
+    expect(r.devices[0]?.method).toBe('counter');
+    expect(r.anomalies).toEqual([]);
+  });
+
+  it('a frozen counter latches to power for good, with an anomaly saying so', () => {
+    const raw = [500, 600, 600, 800]; // still for one second, then a jump
+    const r = integrateEnergy([0, 1, 2, 3].flatMap((i) => both(i * 1000, raw[i] as number, 100)));
+    expect(r.energyJ.gpu).toBeCloseTo(300, 12);
+    expect(r.devices[0]).toMatchObject({
+      method: 'power',
+      reason: expect.stringMatching(/frozen at 600 J while power read 100 W/),
+    });
+    expect(r.anomalies.map((a) => [a.kind, a.tMs])).toEqual([['counter-frozen', 1000]]);
+  });
+
+  it('a counter that updates every 200 ms, polled every 100 ms, is not frozen (stalls under 500 ms are normal)', () => {
+    // 100 W: the counter moves 20 J every other reading.
+    const r = integrateEnergy(
+      Array.from({ length: 21 }, (_, i) => both(i * 100, 20 * Math.floor(i / 2), 100)).flat(),
+    );
+    expect(r.devices[0]?.method).toBe('counter');
+    expect(r.energyJ.gpu).toBeCloseTo(200, 12);
+    // The same counter standing still for 500 ms is frozen.
+    const frozen = integrateEnergy(
+      Array.from({ length: 21 }, (_, i) => both(i * 100, i >= 10 && i <= 15 ? 100 : 10 * i, 100)).flat(),
+    );
+    expect(frozen.devices[0]?.method).toBe('power');
+    expect(frozen.anomalies.map((x) => [x.kind, x.tMs])).toEqual([['counter-frozen', 1000]]);
+    expect(frozen.energyJ.gpu).toBeCloseTo(200, 12);
+  });
+
+  it('a counter still while the power readings are 0 W is not frozen', () => {
+    const r = integrateEnergy([0, 1, 2].flatMap((i) => both(i * 1000, 42, 0)));
+    expect(r.devices[0]?.method).toBe('counter');
+    expect(r.energyJ.gpu).toBe(0);
+  });
+
+  it('configureDevice sets the power limit that rejects an implausible counter', () => {
+    const m = createEnergyMeter();
+    m.configureDevice({ deviceId: 'gpu0', component: 'gpu', source: 'rocm-smi' }, { powerLimitW: 100 });
+    for (const s of [...both(0, 0, 100), ...both(1000, 100, 100), ...both(2000, 400, 100)]) m.push(s);
+    const iv = m.energyBetween(0, 2000);
+    expect(iv.energyJ.gpu).toBeCloseTo(200, 12);
+    expect(iv.devices[0]?.reason).toMatch(/300 W\), more than 1.5 × its power limit of 100 W/);
+  });
+});
+
 describe('integrateEnergy (properties)', () => {
   it('constant P over T s gives P·T J within 1e-9 relative', () => {
     fc.assert(
@@ -183,6 +294,66 @@ describe('integrateEnergy (properties)', () => {
           const b = integrateEnergy(wraps).energyJ.total;
           expect(b).toBeCloseTo(a, 6);
           expect(b).toBeGreaterThanOrEqual(0);
+        },
+      ),
+    );
+  });
+});
+
+describe('counter checks (properties)', () => {
+  const at = (tMs: number, counterJ: number, powerW: number): PowerSample[] => [
+    {
+      kind: 'energy',
+      tMs,
+      energyJ: counterJ,
+      component: 'gpu',
+      deviceId: 'g',
+      source: 's',
+      estimated: false,
+    },
+    { kind: 'power', tMs, powerW, component: 'gpu', deviceId: 'g', source: 's', estimated: false },
+  ];
+
+  it('a counter that freezes for >= 500 ms and then jumps to catch up is never counted twice', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 700, noNaN: true }), { minLength: 12, maxLength: 60 }),
+        fc.nat(),
+        fc.integer({ min: 5, max: 10 }),
+        (powers, k0, stall) => {
+          const n = powers.length;
+          const k = k0 % (n - stall - 1);
+          // The true counter is the trapezoid integral of the readings, 100 ms apart.
+          const cum = [0];
+          for (let i = 1; i < n; i++)
+            cum.push(
+              (cum[i - 1] as number) + (((powers[i - 1] as number) + (powers[i] as number)) / 2) * 0.1,
+            );
+          const samples = powers.flatMap((w, i) =>
+            at(i * 100, i > k && i <= k + stall ? (cum[k] as number) : (cum[i] as number), w),
+          );
+          const r = integrateEnergy(samples);
+          const truth = cum[n - 1] as number;
+          expect(Math.abs(r.energyJ.total - truth)).toBeLessThan(1e-6 * truth);
+          expect(r.devices[0]?.method).toBe('power');
+        },
+      ),
+    );
+  });
+
+  it('a consistent counter beside power readings is used, and gives the same joules', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 700, noNaN: true }), { minLength: 2, maxLength: 60 }),
+        (powers) => {
+          const cum = [0];
+          for (let i = 1; i < powers.length; i++)
+            cum.push(
+              (cum[i - 1] as number) + (((powers[i - 1] as number) + (powers[i] as number)) / 2) * 0.1,
+            );
+          const r = integrateEnergy(powers.flatMap((w, i) => at(i * 100, 1e6 + (cum[i] as number), w)));
+          expect(r.devices[0]?.method).toBe('counter');
+          expect(r.energyJ.total).toBeCloseTo(cum[cum.length - 1] as number, 6);
         },
       ),
     );

@@ -1,6 +1,8 @@
 // Power samples and energy counters -> joules per device and component, split exactly at time marks; batch and streaming.
 import type { Component, EnergyCounterReading, PowerSample } from '@eff/probes';
 import { Observable, type OperatorFunction } from 'rxjs';
+import { type DeviceEnergy, DeviceTrack, type EnergyAnomaly } from './device-track.js';
+import { EnergyInputError } from './energy-input-error.js';
 import type { EnergyByComponent, Gap } from './schema.js';
 
 /** Default longest time between two samples of one device before the interval counts as a gap (ms). */
@@ -8,39 +10,8 @@ export const DEFAULT_GAP_THRESHOLD_MS = 5000;
 
 const COMPONENT_NAMES: readonly Component[] = ['gpu', 'cpu', 'ram', 'system'];
 
-/** Bad power/energy input: NaN, negative or infinite values, time going backwards, no samples at all. */
-export class EnergyInputError extends Error {
-  readonly code = 'E_ENERGY_INPUT';
-  constructor(
-    message: string,
-    /** The offending value, as found. */
-    readonly value: unknown,
-  ) {
-    super(message);
-    this.name = 'EnergyInputError';
-  }
-}
-
-/** Something in the data that is not an input error but makes the energy a lower bound (e.g. a counter went down). */
-export interface EnergyAnomaly {
-  deviceId: string;
-  component: Component;
-  tMs: number;
-  kind: 'counter-decrease';
-  message: string;
-}
-
-/** Energy of one device (one source, one component) inside an interval. */
-export interface DeviceEnergy {
-  deviceId: string;
-  component: Component;
-  source: string;
-  kind: 'power' | 'energy';
-  estimated: boolean;
-  energyJ: number;
-  /** Samples of this device with startMs < tMs <= endMs. */
-  sampleCount: number;
-}
+export type { DeviceEnergy, EnergyAnomaly, EnergyMethod } from './device-track.js';
+export { EnergyInputError } from './energy-input-error.js';
 
 /** Energy spent between two instants, with everything that makes it uncertain. */
 export interface EnergyInterval {
@@ -61,25 +32,25 @@ export interface EnergyInterval {
 }
 
 export interface EnergyOptions {
-  /** Longest time between two samples of one device that is still integrated across (ms). Default 5000. */
+  /** Longest time between two power readings of one device that is still integrated across (ms). Default 5000. */
   gapThresholdMs?: number;
+  /**
+   * Longest uncovered edge of an interval (before a device's first reading, after its last) held at the nearest
+   * reading's power and counted, instead of being reported as a gap (ms). Default 0: every uncovered edge is a gap.
+   * startMeter sets it per device to its probe's sampling interval (devices of one probe are read a moment apart).
+   */
+  edgeHoldMs?: number;
 }
 
-interface Track {
-  deviceId: string;
-  component: Component;
-  source: string;
-  kind: 'power' | 'energy';
-  estimated: boolean;
-  tMs: number[];
-  /** Cumulative energy at each sample time, J (0 at the first sample). */
-  cumJ: number[];
-  /** Power at each sample, W (power tracks only). */
-  powerW: number[];
-  /** Segment i (between sample i and i+1) carries no energy: a gap or a counter anomaly. */
-  hole: boolean[];
-  lastRawJ: number;
-  anomalies: EnergyAnomaly[];
+/** Which device a call is about: the same triple that keys samples. */
+export type DeviceRef = Pick<PowerSample, 'deviceId' | 'component' | 'source'>;
+
+/** What is known about a device beyond its readings (from the probe's `present` event, or the meter). */
+export interface DeviceSettings {
+  /** Power limit, W: an energy counter implying more than 1.5 × this is rejected. */
+  powerLimitW?: number;
+  /** See EnergyOptions.edgeHoldMs, for this device only. */
+  edgeHoldMs?: number;
 }
 
 function checkNumber(name: string, value: unknown, where: string, allowZero = true): number {
@@ -92,63 +63,80 @@ function checkNumber(name: string, value: unknown, where: string, allowZero = tr
   return value;
 }
 
-function trackKey(s: PowerSample): string {
+function trackKey(s: DeviceRef): string {
   return `${s.source}\u0000${s.component}\u0000${s.deviceId}`;
 }
 
-function upperBound(xs: readonly number[], t: number): number {
-  // First index with xs[i] > t.
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((xs[mid] as number) <= t) lo = mid + 1;
-    else hi = mid;
+/** Throws EnergyInputError unless `s` is a well-formed PowerSample. */
+function validateSample(s: PowerSample): void {
+  const where = `sample of ${String(s?.deviceId)} (${String(s?.component)}) at tMs=${String(s?.tMs)}`;
+  if (s === null || typeof s !== 'object')
+    throw new EnergyInputError(`expected a PowerSample, found ${String(s)}`, s);
+  if (typeof s.tMs !== 'number' || !Number.isFinite(s.tMs)) {
+    throw new EnergyInputError(`tMs must be a finite number, found ${String(s.tMs)} (${where})`, s.tMs);
   }
-  return lo;
-}
-
-function lowerBound(xs: readonly number[], t: number): number {
-  // First index with xs[i] >= t.
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((xs[mid] as number) < t) lo = mid + 1;
-    else hi = mid;
+  if (!COMPONENT_NAMES.includes(s.component)) {
+    throw new EnergyInputError(
+      `component must be one of ${COMPONENT_NAMES.join('/')}, found ${String(s.component)} (${where})`,
+      s.component,
+    );
   }
-  return lo;
+  if (s.kind !== 'power' && s.kind !== 'energy') {
+    throw new EnergyInputError(
+      `kind must be 'power' or 'energy', found ${String((s as { kind: unknown }).kind)}`,
+      s,
+    );
+  }
+  if (s.kind === 'power') checkNumber('powerW', s.powerW, where);
+  else checkNumber('energyJ', s.energyJ, where);
+  if (s.kind === 'energy' && s.rangeJ !== undefined) checkNumber('rangeJ', s.rangeJ, where, false);
 }
 
 /**
  * A stateful integrator fed one sample at a time. Energy between any two instants is exact for the model
  * "power varies linearly between two power readings" and "power is constant between two counter readings".
+ * A device may deliver both an energy counter and power readings: the counter is used while it is believable
+ * (see DeviceTrack), the power readings otherwise; the device's `method` says which.
  */
 export interface EnergyMeter {
   /** Adds one sample. Throws EnergyInputError on a bad value or a timestamp earlier than the device's previous one. */
   push(sample: PowerSample): void;
+  /** Sets what is known about a device (power limit, edge hold); may come before or after its first sample. */
+  configureDevice(device: DeviceRef, settings: DeviceSettings): void;
+  /**
+   * The device stopped delivering readings at tMs (fell off the bus, its probe failed): the time after its last
+   * reading is a gap, never held; a later sample resumes it, and the time in between stays a gap.
+   */
+  deviceLost(device: DeviceRef, tMs: number): void;
   /**
    * Energy spent in [startMs, endMs] from the samples pushed so far. paperSumW counts samples with
    * startMs < tMs <= endMs (so consecutive intervals add up), or startMs <= tMs with `includeStart`.
+   * Each device's uncovered edges are gaps unless at most its edgeHoldMs long (then held and counted). With
+   * `holdTailMs`, every device not lost instead holds its last rate after its last reading for at most that long
+   * (a best guess for decisions, not for records).
    */
-  energyBetween(startMs: number, endMs: number, opts?: { includeStart?: boolean }): EnergyInterval;
+  energyBetween(
+    startMs: number,
+    endMs: number,
+    opts?: { includeStart?: boolean; holdTailMs?: number },
+  ): EnergyInterval;
   /**
    * Energy since the previous mark (the first call only sets the origin and returns an empty interval).
    * Use it at epoch/batch ends; call it once samples at or after `tMs` have arrived (see coveredUntilMs),
    * otherwise the tail after the last sample is reported as missing rather than guessed.
    */
   mark(tMs: number): EnergyInterval;
-  /** Earliest "last sample time" over devices: energy up to this instant is known for every device; null before any sample. */
+  /** Earliest "last usable reading" over devices: energy up to this instant is known for every device; null before any sample. */
   coveredUntilMs(): number | null;
   /** Time of the first sample seen, null before any. */
   firstSampleMs(): number | null;
   /** Number of samples pushed. */
   readonly sampleCount: number;
-  /** Devices seen so far. */
-  devices(): Array<Pick<DeviceEnergy, 'deviceId' | 'component' | 'source' | 'kind' | 'estimated'>>;
+  /** Devices seen so far, with the method in use now. */
+  devices(): Array<Pick<DeviceEnergy, 'deviceId' | 'component' | 'source' | 'method' | 'estimated'>>;
 }
 
-/** Creates an energy meter (the streaming core of integrateEnergy). */
+/** Creates an energy meter (the streaming core of integrateEnergy). Throws EnergyInputError on bad options. */
 export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
   const gapThresholdMs = checkNumber(
     'gapThresholdMs',
@@ -156,153 +144,35 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
     'energy options',
     false,
   );
-  const tracks = new Map<string, Track>();
+  const defaultEdgeHoldMs = checkNumber('edgeHoldMs', options.edgeHoldMs ?? 0, 'energy options');
+  const tracks = new Map<string, DeviceTrack>();
+  const settings = new Map<string, DeviceSettings>();
   let count = 0;
   let lastMark: number | null = null;
   let first: number | null = null;
 
-  function push(s: PowerSample): void {
-    const where = `sample of ${String(s?.deviceId)} (${String(s?.component)}) at tMs=${String(s?.tMs)}`;
-    if (s === null || typeof s !== 'object')
-      throw new EnergyInputError(`expected a PowerSample, found ${String(s)}`, s);
-    if (typeof s.tMs !== 'number' || !Number.isFinite(s.tMs)) {
-      throw new EnergyInputError(`tMs must be a finite number, found ${String(s.tMs)} (${where})`, s.tMs);
-    }
-    if (!COMPONENT_NAMES.includes(s.component)) {
-      throw new EnergyInputError(
-        `component must be one of ${COMPONENT_NAMES.join('/')}, found ${String(s.component)} (${where})`,
-        s.component,
-      );
-    }
-    if (s.kind !== 'power' && s.kind !== 'energy') {
-      throw new EnergyInputError(
-        `kind must be 'power' or 'energy', found ${String((s as { kind: unknown }).kind)}`,
-        s,
-      );
-    }
-    const value =
-      s.kind === 'power' ? checkNumber('powerW', s.powerW, where) : checkNumber('energyJ', s.energyJ, where);
-    if (s.kind === 'energy' && s.rangeJ !== undefined) checkNumber('rangeJ', s.rangeJ, where, false);
-
-    const key = trackKey(s);
+  const trackOf = (d: DeviceRef): DeviceTrack => {
+    const key = trackKey(d);
     let tr = tracks.get(key);
     if (!tr) {
-      tr = {
-        deviceId: s.deviceId,
-        component: s.component,
-        source: s.source,
-        kind: s.kind,
-        estimated: s.estimated,
-        tMs: [s.tMs],
-        cumJ: [0],
-        powerW: s.kind === 'power' ? [value] : [],
-        hole: [],
-        lastRawJ: value,
-        anomalies: [],
-      };
+      const set = settings.get(key) ?? {};
+      tr = new DeviceTrack(
+        d.deviceId,
+        d.component,
+        d.source,
+        gapThresholdMs,
+        set.edgeHoldMs ?? defaultEdgeHoldMs,
+      );
+      tr.powerLimitW = set.powerLimitW;
       tracks.set(key, tr);
-      count++;
-      first = first === null ? s.tMs : Math.min(first, s.tMs);
-      return;
     }
-    if (tr.kind !== s.kind) {
-      throw new EnergyInputError(
-        `device ${s.deviceId} (${s.component}, ${s.source}) mixes power and energy-counter samples; found kind ${s.kind} after ${tr.kind}`,
-        s.kind,
-      );
-    }
-    const prevT = tr.tMs[tr.tMs.length - 1] as number;
-    if (s.tMs < prevT) {
-      throw new EnergyInputError(
-        `timestamps out of order for device ${s.deviceId} (${s.component}): tMs=${s.tMs} after ${prevT}; samples of one device must arrive in time order`,
-        s.tMs,
-      );
-    }
-    const dtMs = s.tMs - prevT;
-    const prevCum = tr.cumJ[tr.cumJ.length - 1] as number;
-    let deltaJ: number;
-    let hole = false;
-    if (s.kind === 'power') {
-      const prevP = tr.powerW[tr.powerW.length - 1] as number;
-      if (dtMs > gapThresholdMs) {
-        hole = true;
-        deltaJ = 0;
-      } else {
-        deltaJ = (((prevP + value) / 2) * dtMs) / 1000;
-      }
-      tr.powerW.push(value);
-    } else {
-      const c = s as EnergyCounterReading;
-      if (value >= tr.lastRawJ) {
-        deltaJ = value - tr.lastRawJ;
-      } else if (c.rangeJ !== undefined) {
-        // One wrap: the counter went past rangeJ and restarted at 0.
-        deltaJ = c.rangeJ - tr.lastRawJ + value;
-        if (deltaJ < 0) {
-          throw new EnergyInputError(
-            `energy counter of ${s.deviceId} was ${tr.lastRawJ} J, above its rangeJ ${c.rangeJ}; check the counter's range`,
-            c.rangeJ,
-          );
-        }
-      } else {
-        hole = true;
-        deltaJ = 0;
-        tr.anomalies.push({
-          deviceId: s.deviceId,
-          component: s.component,
-          tMs: s.tMs,
-          kind: 'counter-decrease',
-          message: `energy counter went down from ${tr.lastRawJ} J to ${value} J and its range is unknown; the interval since ${prevT} ms is left out`,
-        });
-      }
-      tr.lastRawJ = value;
-    }
-    tr.tMs.push(s.tMs);
-    tr.cumJ.push(prevCum + deltaJ);
-    tr.hole.push(hole);
-    tr.estimated ||= s.estimated;
-    count++;
-  }
-
-  /** Cumulative energy of a track at time t (clamped to the sampled range). */
-  function cumAt(tr: Track, t: number): number {
-    const n = tr.tMs.length;
-    if (t <= (tr.tMs[0] as number)) return 0;
-    if (t >= (tr.tMs[n - 1] as number)) return tr.cumJ[n - 1] as number;
-    const i = upperBound(tr.tMs, t) - 1; // tMs[i] <= t < tMs[i+1]
-    const t0 = tr.tMs[i] as number;
-    const t1 = tr.tMs[i + 1] as number;
-    const c0 = tr.cumJ[i] as number;
-    const c1 = tr.cumJ[i + 1] as number;
-    if (tr.hole[i] || t1 === t0) return c0;
-    const tau = t - t0;
-    if (tr.kind === 'energy') return c0 + ((c1 - c0) * tau) / (t1 - t0);
-    const p0 = tr.powerW[i] as number;
-    const p1 = tr.powerW[i + 1] as number;
-    return c0 + (p0 * tau + ((p1 - p0) * tau * tau) / (2 * (t1 - t0))) / 1000;
-  }
-
-  function gapsOf(tr: Track, a: number, b: number): Gap[] {
-    const out: Gap[] = [];
-    const add = (s: number, e: number) => {
-      const lo = Math.max(s, a);
-      const hi = Math.min(e, b);
-      if (hi > lo) out.push({ startMs: lo, endMs: hi, durationMs: hi - lo, deviceId: tr.deviceId });
-    };
-    const firstT = tr.tMs[0] as number;
-    const lastT = tr.tMs[tr.tMs.length - 1] as number;
-    if (firstT - a > gapThresholdMs) add(a, firstT);
-    for (let i = 0; i < tr.hole.length; i++) {
-      if (tr.hole[i]) add(tr.tMs[i] as number, tr.tMs[i + 1] as number);
-    }
-    if (b - lastT > gapThresholdMs) add(lastT, b);
-    return out;
-  }
+    return tr;
+  };
 
   function energyBetween(
     startMs: number,
     endMs: number,
-    opts: { includeStart?: boolean } = {},
+    opts: { includeStart?: boolean; holdTailMs?: number } = {},
   ): EnergyInterval {
     if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
       throw new EnergyInputError(
@@ -310,43 +180,53 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
         [startMs, endMs],
       );
     }
+    const tail =
+      opts.holdTailMs !== undefined
+        ? { kind: 'cap' as const, capMs: opts.holdTailMs }
+        : { kind: 'edge' as const };
     const devices: DeviceEnergy[] = [];
-    const gaps: Gap[] = [];
     const anomalies: EnergyAnomaly[] = [];
     let paperSumW = 0;
-    let estimated = false;
     for (const tr of tracks.values()) {
-      const energyJ = Math.max(0, cumAt(tr, endMs) - cumAt(tr, startMs));
-      const lo = opts.includeStart ? lowerBound(tr.tMs, startMs) : upperBound(tr.tMs, startMs);
-      const hi = upperBound(tr.tMs, endMs);
-      if (tr.kind === 'power') for (let i = lo; i < hi; i++) paperSumW += tr.powerW[i] as number;
-      devices.push({
-        deviceId: tr.deviceId,
-        component: tr.component,
-        source: tr.source,
-        kind: tr.kind,
-        estimated: tr.estimated,
-        energyJ,
-        sampleCount: hi - lo,
-      });
-      estimated ||= tr.estimated;
-      gaps.push(...gapsOf(tr, startMs, endMs));
-      anomalies.push(...tr.anomalies.filter((x) => x.tMs > startMs && x.tMs <= endMs));
+      if (tr.sampleCount === 0) continue;
+      const { paperSumW: sumW, ...d } = tr.energy(startMs, endMs, tail, opts.includeStart ?? false);
+      paperSumW += sumW;
+      devices.push(d);
+      anomalies.push(...tr.anomalies.filter((x) => x.tMs >= startMs && x.tMs <= endMs));
     }
     return {
       startMs,
       endMs,
       energyJ: sumByComponent(devices),
       devices,
-      gaps,
+      gaps: devices.flatMap((d) => d.gaps),
       anomalies,
       paperSumW,
-      estimated,
+      estimated: devices.some((d) => d.estimated),
     };
   }
 
   return {
-    push,
+    push(s) {
+      validateSample(s);
+      trackOf(s).push(s);
+      count++;
+      first = first === null ? s.tMs : Math.min(first, s.tMs);
+    },
+    configureDevice(d, set) {
+      if (set.powerLimitW !== undefined)
+        checkNumber('powerLimitW', set.powerLimitW, `device ${d.deviceId}`, false);
+      if (set.edgeHoldMs !== undefined) checkNumber('edgeHoldMs', set.edgeHoldMs, `device ${d.deviceId}`);
+      const key = trackKey(d);
+      const merged = { ...settings.get(key), ...set };
+      settings.set(key, merged);
+      const tr = trackOf(d);
+      if (merged.powerLimitW !== undefined) tr.powerLimitW = merged.powerLimitW;
+      if (merged.edgeHoldMs !== undefined) tr.edgeHoldMs = merged.edgeHoldMs;
+    },
+    deviceLost(d, tMs) {
+      trackOf(d).lose(tMs);
+    },
     energyBetween,
     mark(tMs) {
       const from = lastMark ?? tMs;
@@ -360,8 +240,8 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
     coveredUntilMs() {
       let m: number | null = null;
       for (const tr of tracks.values()) {
-        const last = tr.tMs[tr.tMs.length - 1] as number;
-        m = m === null ? last : Math.min(m, last);
+        const c = tr.coveredUntilMs();
+        if (c !== null) m = m === null ? c : Math.min(m, c);
       }
       return m;
     },
@@ -370,13 +250,15 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
       return count;
     },
     devices: () =>
-      [...tracks.values()].map((t) => ({
-        deviceId: t.deviceId,
-        component: t.component,
-        source: t.source,
-        kind: t.kind,
-        estimated: t.estimated,
-      })),
+      [...tracks.values()]
+        .filter((t) => t.sampleCount > 0)
+        .map((t) => ({
+          deviceId: t.deviceId,
+          component: t.component,
+          source: t.source,
+          method: t.method,
+          estimated: t.estimated,
+        })),
   };
 }
 
@@ -407,7 +289,9 @@ export interface EnergyIntegration extends EnergyInterval {
 
 /**
  * Batch form: integrates power readings (trapezoid rule) and energy counters (differences, wraps via rangeJ)
- * per device, then per component. Throws EnergyInputError on empty input or a bad sample.
+ * per device, then per component. A device whose readings start after `startMs` or end before `endMs` has a gap
+ * for that edge (its energy is not guessed), unless the edge is at most `edgeHoldMs` (default 0) long.
+ * Throws EnergyInputError on empty input or a bad sample.
  */
 export function integrateEnergy(
   samples: readonly PowerSample[],

@@ -155,6 +155,128 @@ describe('measureEfficiency: stopping criteria in a custom loop', () => {
   });
 });
 
+describe('measureEfficiency: a diverged run is a result', () => {
+  it('a non-finite training loss in a custom loop ends the run as diverged with every epoch kept', async () => {
+    const session = measureEfficiency({
+      config,
+      probes: [userProbe({ powerW: 50 })],
+      intervalMs: 10,
+      criterion: criteria.fixedEpochs(5),
+      maxEpochs: 5,
+    });
+    await session.start();
+    await sleep(30);
+    expect(
+      (await session.epochEnd({ trainAccuracy: 0.5, validationAccuracy: 0.4, trainLoss: 1.2 })).stop,
+    ).toBe(false);
+    await sleep(30);
+    const r2 = await session.epochEnd({
+      trainAccuracy: 0.333,
+      validationAccuracy: 0.3,
+      trainLoss: Number.POSITIVE_INFINITY,
+    });
+    const decision = { criterion: 'diverged', reason: 'training loss is Infinity after epoch 2', epoch: 2 };
+    expect(r2).toEqual({ stop: true, decision, epoch: 2 });
+    const r = await session.finish();
+    expect(RunRecordSchema.safeParse(r).success).toBe(true);
+    expect(r.status).toBe('diverged');
+    expect(r.error).toBeUndefined();
+    expect(r.final.stoppedBy).toEqual(decision);
+    expect(r.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    const e2 = r.epochs[1]!;
+    expect(e2.trainLoss).toBeNull();
+    expect(e2.nonFinite).toEqual({ trainLoss: 'Infinity' });
+    expect(r.epochs[0]?.nonFinite).toBeUndefined();
+    expect(e2.trainAccuracy).toBe(0.333);
+    // The offending epoch keeps its energy (50 W × its duration) and its Eq. 2 value.
+    expect(e2.energyJ.total).toBeCloseTo((50 * e2.durationMs) / 1000, 6);
+    expect(e2.efficiency).toBeCloseTo(0.3 / e2.cumulativeEnergyJ.total, 12);
+    expect(r.final.epochs).toBe(2);
+    expect(r.final.accuracy).toBe(0.3);
+    expect(r.final.accuracyOn).toBe('validation');
+    expect(r.final.energyJ.total).toBeCloseTo((50 * r.final.durationMs) / 1000, 6);
+    expect(r.final.efficiency).toBeCloseTo(0.3 / r.final.energyJ.total, 12);
+    expect(r.final.degraded).toBe(false);
+  });
+
+  it('a NaN accuracy: the outcome is the last epoch with a finite accuracy, the energy is the whole run', async () => {
+    const session = measureEfficiency({
+      config,
+      probes: [userProbe({ powerW: 20 })],
+      intervalMs: 10,
+      criterion: criteria.earlyStopping({ patience: 3 }),
+      maxEpochs: 10,
+    });
+    await session.start();
+    for (const validationAccuracy of [0.6, 0.7]) {
+      await sleep(30);
+      await session.epochEnd({ trainAccuracy: 0.9, validationAccuracy, validationLoss: 0.5 });
+    }
+    await sleep(30);
+    // The validation accuracy is NaN, the training accuracy is still a number: the run must not switch to it.
+    const r3 = await session.epochEnd({
+      trainAccuracy: 0.95,
+      validationAccuracy: Number.NaN,
+      validationLoss: Number.NEGATIVE_INFINITY,
+    });
+    expect(r3.stop).toBe(true);
+    expect(r3.decision?.reason).toBe(
+      'validation accuracy is NaN, validation loss is -Infinity after epoch 3',
+    );
+    const r = await session.finish();
+    expect(r.status).toBe('diverged');
+    expect(r.epochs).toHaveLength(3);
+    const [, e2, e3] = r.epochs;
+    expect(e3?.nonFinite).toEqual({ validationAccuracy: 'NaN', validationLoss: '-Infinity' });
+    expect(e3?.validationAccuracy).toBeNull();
+    expect(e3?.efficiencyAccuracy).toBe('validation');
+    expect(e3?.efficiency).toBe(0);
+    expect(e3?.energyJ.total).toBeCloseTo((20 * (e3?.durationMs ?? 0)) / 1000, 6);
+    expect(r.final.accuracy).toBe(0.7);
+    expect(r.final.accuracyOn).toBe('validation');
+    expect(r.final.trainAccuracy).toBe(0.9);
+    expect(r.final.efficiency).toBe(e2?.efficiency);
+    expect(r.final.efficiency).toBeCloseTo(0.7 / (e2?.cumulativeEnergyJ.total ?? 0), 12);
+    expect(r.final.energyJ.total).toBe(e3?.cumulativeEnergyJ.total);
+    expect(r.final.epochs).toBe(3);
+  });
+
+  it('a run whose first epoch has no finite accuracy at all is still diverged (accuracy 0), not failed', async () => {
+    const session = measureEfficiency({
+      config,
+      probes: [userProbe({ powerW: 20 })],
+      intervalMs: 10,
+      criterion: criteria.fixedEpochs(3),
+      maxEpochs: 3,
+    });
+    await session.start();
+    await sleep(20);
+    await session.epochEnd({ trainAccuracy: Number.NaN, trainLoss: Number.NaN });
+    const r = await session.finish();
+    expect(r.status).toBe('diverged');
+    expect(r.epochs).toHaveLength(1);
+    expect(r.epochs[0]?.nonFinite).toEqual({ trainAccuracy: 'NaN', trainLoss: 'NaN' });
+    expect(r.final).toMatchObject({ accuracy: 0, efficiency: 0, epochs: 1 });
+    expect(r.final.energyJ.total).toBeGreaterThan(0);
+  });
+
+  it('fail() after a divergence is still a failure (an error is not a result)', async () => {
+    const session = measureEfficiency({
+      config,
+      probes: [userProbe({ powerW: 20 })],
+      intervalMs: 10,
+      criterion: criteria.fixedEpochs(3),
+      maxEpochs: 3,
+    });
+    await session.start();
+    await session.epochEnd({ trainAccuracy: 0.5, trainLoss: Number.NaN });
+    const r = await session.fail(new Error('disk full'));
+    expect(r.status).toBe('failed');
+    expect(r.epochs).toHaveLength(1);
+    expect(r.final.stoppedBy.criterion).toBe('error');
+  });
+});
+
 describe('measureEfficiency: energy budget', () => {
   /** 100 W; batches of ~20 ms (~2 J); 20 batches per epoch; budget 10 J. */
   async function budgetRun(checkEvery: 'batch' | 'epoch') {
@@ -389,6 +511,59 @@ describe('measureEfficiency around a real tfjs model.fit (cpu backend)', () => {
     expect(r.final.accuracyOn).toBe('test');
     xs.dispose();
     ys.dispose();
+    m.dispose();
+  });
+
+  it('a loss that becomes Infinity: stopTraining ends fit normally, the record is diverged with epoch 1 kept', async () => {
+    // Plain SGD at a huge learning rate on inputs up to 100: the loss after epoch 1 is not finite (as in the
+    // non-finite-loss field case); seeded weights and no shuffling make it the same every time.
+    const x = tf.randomUniform([64, 8], 0, 100, 'float32', 3);
+    const y = tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: 64 }, (_, i) => i % 3),
+          'int32',
+        ),
+        3,
+      )
+      .toFloat();
+    const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+    const m = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [8], units: 3, activation: 'relu', kernelInitializer: init(7) }),
+        tf.layers.dense({ units: 3, kernelInitializer: init(107) }),
+      ],
+    });
+    m.compile({ optimizer: tf.train.sgd(1e6), loss: 'meanSquaredError', metrics: ['accuracy'] });
+    const session = measureEfficiency({
+      config,
+      probes: [userProbe({ powerW: 40 })],
+      intervalMs: 10,
+      criterion: criteria.fixedEpochs(3),
+      maxEpochs: 3,
+    });
+    const history = await m.fit(x, y, {
+      epochs: 3,
+      batchSize: 16,
+      validationSplit: 0.25,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [session.callback(m) as unknown as tf.CustomCallbackArgs],
+    });
+    expect(Number.isFinite(history.history.loss?.[0] as number)).toBe(false);
+    expect(history.epoch).toEqual([0]);
+    expect(m.stopTraining).toBe(true);
+    const r = await session.finish();
+    expect(r.status).toBe('diverged');
+    expect(r.final.stoppedBy).toMatchObject({ criterion: 'diverged', epoch: 1 });
+    expect(r.final.stoppedBy.reason).toMatch(/^training loss is (Infinity|NaN)\b.* after epoch 1$/);
+    const e1 = r.epochs[0]!;
+    expect(r.epochs).toHaveLength(1);
+    expect(e1.trainLoss).toBeNull();
+    expect(e1.nonFinite?.trainLoss).toBe(String(history.history.loss?.[0]));
+    expect(e1.trainAccuracy).toBeCloseTo(history.history.acc?.[0] as number, 9);
+    expect(e1.energyJ.total).toBeCloseTo((40 * e1.durationMs) / 1000, 6);
+    tf.dispose([x, y]);
     m.dispose();
   });
 

@@ -1,9 +1,18 @@
 // measureEfficiency: runs probes around a training loop (tfjs model.fit or a custom loop), applies the stopping criterion, and writes the RunRecord.
-import { detectProbes, inWorkerThread, nowMs, type Probe } from '@eff/probes';
+import { nowMs, type Probe } from '@eff/probes';
 import { type Observable, ReplaySubject } from 'rxjs';
 import type { z } from 'zod';
 import { type CriterionRun, type StoppingCriterion, withMaxEpochs } from './criteria.js';
+import { defaultProbes, normalizeGpuList } from './default-probes.js';
 import type { AccuracyOn } from './efficiency.js';
+import {
+  divergenceReason,
+  type EpochMetrics,
+  EpochMetricsInputError,
+  readTfjsEpochLogs,
+  screenEpochMetrics,
+} from './epoch-metrics.js';
+import { MeasureError } from './measure-error.js';
 import { type Meter, type MeterReading, startMeter } from './meter.js';
 import { configHash } from './results.js';
 import {
@@ -17,17 +26,7 @@ import {
   type StopDecision,
 } from './schema.js';
 
-/** Wrong use of a measurement session: bad options, calls out of order, an epoch without any accuracy. */
-export class MeasureError extends Error {
-  constructor(
-    readonly code: 'E_MEASURE_OPTIONS' | 'E_MEASURE_ORDER' | 'E_MEASURE_INPUT' | 'E_MEASURE_NO_PROBE',
-    message: string,
-    readonly value?: unknown,
-  ) {
-    super(message);
-    this.name = 'MeasureError';
-  }
-}
+export { MeasureError } from './measure-error.js';
 
 type RunConfigInput = z.input<typeof RunConfigSchema>;
 
@@ -47,6 +46,14 @@ export interface MeasureEfficiencyOptions {
   config: MeasureConfig;
   /** Probes to start; default every available hardware probe from detectProbes(), else the labelled estimate. */
   probes?: readonly Probe[];
+  /**
+   * The GPUs the training may use, as the vendor tools name them: indices (`'1'`), `GPU-…` UUIDs or `MIG-…` ids.
+   * The default probes' GPU probes measure only these; this wins over `CUDA_VISIBLE_DEVICES`,
+   * `ROCR_VISIBLE_DEVICES`, SLURM's variables and the rest. A GPU that does not exist makes start() reject
+   * (`E_MEASURE_OPTIONS`, naming it and the GPUs that exist) before training. With `probes`, pass `gpus` to the
+   * probe factories instead (giving both is an error). Default: the probes follow the environment.
+   */
+  gpus?: readonly string[];
   /** Sampling interval asked of every probe, ms. Default 1000. */
   intervalMs?: number;
   criterion: StoppingCriterion;
@@ -68,18 +75,13 @@ export interface MeasureEfficiencyOptions {
   coverTimeoutMs?: number;
 }
 
-/** Metrics of one epoch for custom loops; accuracies in [0, 1], null or absent when not measured. */
-export interface EpochMetrics {
-  trainAccuracy?: number | null;
-  validationAccuracy?: number | null;
-  testAccuracy?: number | null;
-  trainLoss?: number | null;
-  validationLoss?: number | null;
-  testLoss?: number | null;
-}
+export type { EpochMetrics } from './epoch-metrics.js';
 
 export interface EpochEndResult {
-  /** True when training must stop now (criterion, per-batch stop earlier in the epoch, or the epoch cap). */
+  /**
+   * True when training must stop now (criterion, per-batch stop earlier in the epoch, the epoch cap, or a non-finite
+   * loss or accuracy: then `decision.criterion` is `diverged`).
+   */
   stop: boolean;
   decision: StopDecision | null;
   /** 1-based number of the epoch that just ended. */
@@ -111,29 +113,23 @@ export interface EfficiencySession {
   start(): Promise<void>;
   /** Callback for `model.fit(x, y, { callbacks: [session.callback(model)] })`. */
   callback(model: StoppableModel): TfjsCallback;
-  /** Custom loops: call after every epoch; returns whether to stop. */
+  /**
+   * Custom loops: call after every epoch; returns whether to stop. A NaN or ±Infinity loss or accuracy ends the run
+   * as diverged (stop is true; the epoch is kept, the value recorded as null plus its text in `nonFinite`).
+   * Rejects with a MeasureError `E_MEASURE_INPUT` for a value that is not a number or an accuracy outside [0, 1].
+   */
   epochEnd(metrics: EpochMetrics): Promise<EpochEndResult>;
   /** Custom loops: call after every batch; returns true when training must stop now (per-batch energy budget). */
   batchEnd(): Promise<boolean>;
-  /** Stops the probes and returns the validated record of a completed run. */
+  /**
+   * Stops the probes and returns the validated record: `completed`, or `diverged` when a non-finite loss or accuracy
+   * ended the run (every epoch kept; `final.stoppedBy.criterion` is `diverged`).
+   */
   finish(): Promise<RunRecord>;
   /** Stops the probes and returns the validated record of a failed run (epochs so far, the error). */
   fail(error: unknown): Promise<RunRecord>;
   /** Stops the probes; no record. */
   abort(): Promise<void>;
-}
-
-const ACCURACY_KEYS = {
-  train: ['acc', 'accuracy'],
-  validation: ['val_acc', 'val_accuracy'],
-} as const;
-
-function logNumber(logs: Logs, keys: readonly string[]): number | null {
-  for (const k of keys) {
-    const v = logs?.[k];
-    if (typeof v === 'number') return v;
-  }
-  return null;
 }
 
 function errorText(err: unknown): string {
@@ -144,33 +140,14 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
-/**
- * Every available hardware probe, else the labelled estimate, each sampling in a worker thread
- * (`inWorkerThread`): training holds the main thread for a batch at a time, and samples must be taken on time.
- */
-export async function defaultProbes(): Promise<Probe[]> {
-  const detected = await detectProbes();
-  const available = detected.filter((d) => d.available).map((d) => inWorkerThread(d.name));
-  const hardware = available.filter((p) => !p.estimated);
-  if (hardware.length > 0) return hardware;
-  const estimate = available.filter((p) => p.estimated);
-  if (estimate.length > 0) return estimate.slice(0, 1);
-  throw new MeasureError(
-    'E_MEASURE_NO_PROBE',
-    `no probe can run on this machine (${detected.map((d) => `${d.name}: ${d.reason ?? 'unavailable'}`).join('; ')}); pass probes explicitly`,
-  );
-}
-
-function checkMetric(name: string, v: unknown, epoch: number, isAccuracy: boolean): number | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'number' || !Number.isFinite(v) || (isAccuracy && (v < 0 || v > 1))) {
-    throw new MeasureError(
-      'E_MEASURE_INPUT',
-      `${name} after epoch ${epoch} must be ${isAccuracy ? 'an accuracy in [0, 1]' : 'a finite number'}, found ${String(v)}`,
-      v,
-    );
+function screen(metrics: EpochMetrics, epoch: number, otherNonFinite: Record<string, string>) {
+  try {
+    return screenEpochMetrics(metrics, epoch, otherNonFinite);
+  } catch (err) {
+    if (err instanceof EpochMetricsInputError)
+      throw new MeasureError('E_MEASURE_INPUT', err.message, err.value);
+    throw err;
   }
-  return v;
 }
 
 /**
@@ -193,6 +170,14 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       'E_MEASURE_OPTIONS',
       `baselineMs must be >= 0, found ${String(baselineMs)}`,
       baselineMs,
+    );
+  }
+  const gpus = options.gpus === undefined ? undefined : normalizeGpuList(options.gpus);
+  if (gpus && options.probes) {
+    throw new MeasureError(
+      'E_MEASURE_OPTIONS',
+      'gpus applies to the default probes; with explicit probes, pass gpus to their factories (e.g. nvidiaSmiProbe({ gpus }))',
+      options.gpus,
     );
   }
   const { criterion } = options;
@@ -245,7 +230,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
   let meter: Meter | null = null;
   let baseline: { startMs: number; endMs: number; reading: MeterReading } | null = null;
   const startup = (async () => {
-    const probes = options.probes ? [...options.probes] : await defaultProbes();
+    const probes = options.probes ? [...options.probes] : await defaultProbes(gpus ? { gpus } : {});
     meter = startMeter(probes, {
       intervalMs,
       ...(options.gapThresholdMs !== undefined ? { gapThresholdMs: options.gapThresholdMs } : {}),
@@ -268,6 +253,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
   let batchInEpoch = 0;
   let decision: StopDecision | null = null;
   let decidedInBatch = false;
+  let previousAccuracyOn: AccuracyOn | null = null;
   let ended = false;
   let degraded = false;
   const records: EpochRecord[] = [];
@@ -313,14 +299,23 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     return { m: await startup, t0: trainStartMs };
   }
 
+  /**
+   * The accuracy Eq. 2 uses for an epoch. An epoch cut short by a per-batch stop may lack the accuracy asked for;
+   * a diverged epoch may lack any (accuracy null: its non-finite values are recorded instead).
+   */
   function pickAccuracy(
     e: Pick<EpochRecord, 'trainAccuracy' | 'validationAccuracy' | 'testAccuracy'>,
     epoch: number,
-    cutShort: boolean,
-  ): { on: AccuracyOn; accuracy: number } {
+    allow: { cutShort: boolean; diverged: boolean },
+  ): { on: AccuracyOn; accuracy: number | null } {
     const value = (on: AccuracyOn) =>
       on === 'test' ? e.testAccuracy : on === 'validation' ? e.validationAccuracy : e.trainAccuracy;
-    if (options.accuracyOn && !cutShort && value(options.accuracyOn) === null) {
+    const lenient = allow.cutShort || allow.diverged;
+    // A diverged epoch keeps the kind of accuracy the run used so far: its outcome must not switch from validation
+    // to training accuracy because the validation accuracy became NaN.
+    const keep = options.accuracyOn ?? previousAccuracyOn;
+    if (allow.diverged && keep) return { on: keep, accuracy: value(keep) };
+    if (options.accuracyOn && !lenient && value(options.accuracyOn) === null) {
       throw new MeasureError(
         'E_MEASURE_INPUT',
         `accuracyOn is '${options.accuracyOn}' but epoch ${epoch} has no ${options.accuracyOn} accuracy; ${options.accuracyOn === 'test' ? 'pass evaluate or testAccuracy' : options.accuracyOn === 'validation' ? 'fit with validationData/validationSplit' : "compile with metrics: ['accuracy']"}`,
@@ -330,13 +325,17 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       const v = value(on);
       if (v !== null) return { on, accuracy: v };
     }
+    if (allow.diverged) return { on: accuracyOrder[0] as AccuracyOn, accuracy: null };
     throw new MeasureError(
       'E_MEASURE_INPUT',
       `epoch ${epoch} has no accuracy at all (train, validation, test); compile the model with metrics: ['accuracy'], or pass evaluate / the accuracies to epochEnd`,
     );
   }
 
-  async function endEpoch(metrics: EpochMetrics): Promise<EpochEndResult> {
+  async function endEpoch(
+    metrics: EpochMetrics,
+    otherNonFinite: Record<string, string> = {},
+  ): Promise<EpochEndResult> {
     assertOpen('epochEnd');
     const { m, t0 } = await ensureStarted();
     const epoch = epochCount + 1;
@@ -346,23 +345,30 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       got.testAccuracy = ev?.testAccuracy;
       if (ev?.testLoss !== undefined) got.testLoss = ev.testLoss;
     }
+    const { values, nonFinite } = screen(got, epoch, otherNonFinite);
+    const diverged = Object.keys(nonFinite).length > 0;
     const accuracies = {
-      trainAccuracy: checkMetric('trainAccuracy', got.trainAccuracy, epoch, true),
-      validationAccuracy: checkMetric('validationAccuracy', got.validationAccuracy, epoch, true),
-      testAccuracy: checkMetric('testAccuracy', got.testAccuracy, epoch, true),
+      trainAccuracy: values.trainAccuracy,
+      validationAccuracy: values.validationAccuracy,
+      testAccuracy: values.testAccuracy,
     };
     const losses = {
-      trainLoss: checkMetric('trainLoss', got.trainLoss, epoch, false),
-      validationLoss: checkMetric('validationLoss', got.validationLoss, epoch, false),
-      testLoss: checkMetric('testLoss', got.testLoss, epoch, false),
+      trainLoss: values.trainLoss,
+      validationLoss: values.validationLoss,
+      testLoss: values.testLoss,
     };
-    const chosen = pickAccuracy(accuracies, epoch, decidedInBatch);
+    const chosen = pickAccuracy(accuracies, epoch, { cutShort: decidedInBatch, diverged });
+    previousAccuracyOn = chosen.on;
     const endMs = nowMs();
     const startMs = lastMarkMs;
     lastMarkMs = endMs;
     epochCount = epoch;
     batchInEpoch = 0;
-    if (!decision) {
+    if (diverged && (!decision || decision.epoch === epoch)) {
+      // A diverged model will not recover: stop here, whatever the criterion would say (also over a per-batch stop
+      // decided in this same epoch, which is the less important fact).
+      decision = { criterion: 'diverged', reason: divergenceReason(nonFinite, epoch), epoch };
+    } else if (!decision) {
       decision = run.afterEpoch({
         epoch,
         ...accuracies,
@@ -384,12 +390,13 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
           epoch,
           ...accuracies,
           ...losses,
+          ...(diverged ? { nonFinite } : {}),
           durationMs: endMs - startMs,
           elapsedMs: endMs - t0,
           energyJ: iv.energyJ,
           cumulativeEnergyJ: cum.energyJ,
           cumulativePaperSumW: cum.paperSumW,
-          efficiency: cumulativeJ > 0 ? chosen.accuracy / cumulativeJ : 0,
+          efficiency: cumulativeJ > 0 && chosen.accuracy !== null ? chosen.accuracy / cumulativeJ : 0,
           efficiencyAccuracy: chosen.on,
         };
         records.push(record);
@@ -433,21 +440,24 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     return out;
   }
 
-  async function buildRecord(status: 'completed' | 'failed', error: string | undefined): Promise<RunRecord> {
+  async function buildRecord(
+    status: 'completed' | 'diverged' | 'failed',
+    error: string | undefined,
+  ): Promise<RunRecord> {
     let m: Meter | null = null;
     try {
       m = await startup;
     } catch (err) {
-      if (status === 'completed') return buildRecord('failed', `probes did not start: ${errorText(err)}`);
+      if (status !== 'failed') return buildRecord('failed', `probes did not start: ${errorText(err)}`);
       error = `${error}; probes did not start: ${errorText(err)}`;
     }
     await chain;
-    if (chainError && status === 'completed') {
+    if (chainError && status !== 'failed') {
       status = 'failed';
       error = `measuring the epochs failed: ${errorText(chainError)}`;
     }
     const last = records[records.length - 1];
-    if (!last && status === 'completed') {
+    if (!last && status !== 'failed') {
       status = 'failed';
       error =
         'no epoch ended: call epochEnd() after every epoch, or pass session.callback(model) to model.fit';
@@ -463,8 +473,10 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       last?.cumulativeEnergyJ ??
       (m && trainStartMs !== null ? m.energyBetween(t0, endMs).energyJ : { total: 0 });
     const durationMs = last ? last.elapsedMs : Math.max(0, endMs - t0);
-    const chosen = last
-      ? { on: last.efficiencyAccuracy, accuracy: last[`${last.efficiencyAccuracy}Accuracy`] ?? 0 }
+    // A diverged epoch may have no finite accuracy: the run's outcome is then the model of the epoch before.
+    const outcome = records.findLast((e) => e[`${e.efficiencyAccuracy}Accuracy`] !== null);
+    const chosen = outcome
+      ? { on: outcome.efficiencyAccuracy, accuracy: outcome[`${outcome.efficiencyAccuracy}Accuracy`] ?? 0 }
       : { on: accuracyOrder[0] as AccuracyOn, accuracy: 0 };
     const aboveIdle = energyAboveIdle(energyJ, durationMs);
     const b = baseline as { startMs: number; endMs: number; reading: MeterReading } | null;
@@ -505,11 +517,16 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
         epochs: records.length,
         accuracy: chosen.accuracy,
         accuracyOn: chosen.on,
-        trainAccuracy: last?.trainAccuracy ?? null,
+        trainAccuracy: outcome?.trainAccuracy ?? null,
         energyJ,
         ...(aboveIdle ? { energyAboveIdleJ: aboveIdle } : {}),
         ...(last?.cumulativePaperSumW !== undefined ? { paperSumW: last.cumulativePaperSumW } : {}),
-        efficiency: energyJ.total > 0 ? chosen.accuracy / energyJ.total : 0,
+        efficiency:
+          outcome === last
+            ? energyJ.total > 0
+              ? chosen.accuracy / energyJ.total
+              : 0
+            : (outcome?.efficiency ?? 0),
         durationMs,
         stoppedBy,
         degraded: anyDegraded || !(energyJ.total > 0),
@@ -549,12 +566,9 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
           batchInEpoch = 0;
         },
         async onEpochEnd(_epoch, logs) {
-          const r = await endEpoch({
-            trainAccuracy: logNumber(logs, ACCURACY_KEYS.train),
-            validationAccuracy: logNumber(logs, ACCURACY_KEYS.validation),
-            trainLoss: logNumber(logs, ['loss']),
-            validationLoss: logNumber(logs, ['val_loss']),
-          });
+          const read = readTfjsEpochLogs(logs);
+          const r = await endEpoch(read.metrics, read.otherNonFinite);
+          // Setting stopTraining (not throwing) lets fit end normally, also for a diverged run.
           if (r.stop) stopModel();
         },
         async onTrainEnd() {},
@@ -567,7 +581,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       }
       return cb;
     },
-    epochEnd: endEpoch,
+    epochEnd: (metrics) => endEpoch(metrics),
     async batchEnd() {
       assertOpen('batchEnd');
       const { m, t0 } = await ensureStarted();
@@ -575,7 +589,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     },
     async finish() {
       endOnce('finish');
-      return buildRecord('completed', undefined);
+      return buildRecord(decision?.criterion === 'diverged' ? 'diverged' : 'completed', undefined);
     },
     async fail(err) {
       endOnce('fail');

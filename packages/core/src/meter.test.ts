@@ -69,12 +69,15 @@ describe('startMeter', () => {
     ]);
   });
 
-  it('estimateEnergyUntil holds the last power up to now instead of missing the tail', async () => {
-    const m = startMeter([userProbe({ powerW: 30 })], { intervalMs: 200 });
+  it('estimateEnergyUntil holds the last power up to now where energyBetween reports the tail as missing', async () => {
+    // Stalls after its first readings: a tail longer than one interval is a gap for records, held for decisions.
+    const m = startMeter([userProbe({ powerW: 30, stallAfterMs: 60 })], { intervalMs: 50 });
     const t0 = (await m.waitFirstSamples()) as number;
-    await sleep(100); // between two samples: the tail after the last one is not yet measured
+    await sleep(300);
     const t = nowMs();
-    expect(m.energyBetween(t0, t).energyJ.total).toBeLessThan(30 * ((t - t0) / 1000) * 0.9);
+    const reading = m.energyBetween(t0, t);
+    expect(reading.energyJ.total).toBeLessThan(30 * ((t - t0) / 1000) * 0.5);
+    expect(reading.degraded).toBe(true);
     expect(m.estimateEnergyUntil(t0, t).total).toBeCloseTo(30 * ((t - t0) / 1000), 6);
     await m.stop();
   });
@@ -99,6 +102,10 @@ describe('startMeter', () => {
     expect(gap?.endMs).toBe(t1);
     // It ran ~250 ms of the ~700 ms: the rest is a gap, not silently missing energy.
     expect(gap?.durationMs).toBeGreaterThan(300);
+    // The crashed probe's device is reported lost from the crash on, with the error as its reason.
+    expect(gpu?.deviceReports[0]).toMatchObject({ deviceId: 'gpu0', status: 'lost', method: 'power' });
+    expect(gpu?.deviceReports[0]?.lostAtMs).toBeGreaterThanOrEqual(gap?.startMs as number);
+    expect(gpu?.deviceReports[0]?.reason).toMatch(/GPU is lost/);
     const gpuSeconds = ((gap?.startMs as number) - t0) / 1000;
     expect(r.energyJ.gpu).toBeCloseTo(120 * gpuSeconds, 6);
     expect(cpu?.degraded).toBe(false);

@@ -1,9 +1,12 @@
-// Runs probes for one measurement: every probe feeds one energy meter; per-probe counts, errors, gaps and coverage.
-import type { Component, PowerSample, Probe, ProbeEvent } from '@eff/probes';
+// Runs probes for one measurement: every probe feeds one energy meter; per-probe and per-device reports and coverage.
+import type { Probe, ProbeEvent } from '@eff/probes';
 import { isPowerSample, nowMs } from '@eff/probes';
-import type { Subscription } from 'rxjs';
-import { createEnergyMeter, DEFAULT_GAP_THRESHOLD_MS, type DeviceEnergy, sumByComponent } from './energy.js';
+import { createEnergyMeter, DEFAULT_GAP_THRESHOLD_MS, type EnergyMeter } from './energy.js';
+import type { MeteredDevice } from './metered-device.js';
+import { deviceKey, type MeasuredProbe, ProbeSession } from './probe-session.js';
 import type { EnergyByComponent, Gap, ProbeReport } from './schema.js';
+
+export type { MeasuredProbe } from './probe-session.js';
 
 /** Bad meter options or use (no probes, a non-positive interval, reading before the meter started). */
 export class MeterError extends Error {
@@ -18,17 +21,16 @@ export class MeterError extends Error {
 }
 
 export interface MeterOptions {
-  /** Sampling interval asked of every probe, in ms. */
+  /** Sampling interval asked of every probe, in ms; raised to a probe's `minIntervalMs` (with a note in its report). */
   intervalMs: number;
   /** Longest time between two samples of one device still integrated across (ms). Default 5000. */
   gapThresholdMs?: number;
-  /** Default bound of waitCovered / waitFirstSamples, in ms. Default max(3000, 5 × intervalMs). */
+  /**
+   * Default bound of waitCovered and waitFirstSamples, in ms. Default: max(3000, 5 × the slowest probe's interval)
+   * for waitCovered, max(10000, 5 × …) for waitFirstSamples (a tool such as nvidia-smi or rocm-smi takes seconds
+   * to deliver its first reading on a busy machine, and a command started before it has an uncovered start).
+   */
   coverTimeoutMs?: number;
-}
-
-/** One probe's part of a reading: its report restricted to the interval, plus the energy it measured there. */
-export interface MeasuredProbe extends ProbeReport {
-  energyJ: EnergyByComponent;
 }
 
 /** Energy spent between two instants over all probes, with everything that makes it uncertain. */
@@ -63,14 +65,20 @@ export interface Meter {
    * device's last power held until tMs (at most gapThresholdMs). For stop decisions; records use energyBetween.
    */
   estimateEnergyUntil(startMs: number, tMs: number): EnergyByComponent;
-  /** Earliest last-sample time over the devices of probes still running; null while some running probe has none. */
+  /**
+   * Earliest last-sample time over the live devices (not unsupported, not lost) of probes still running; null while
+   * some running probe has delivered nothing to wait on; +Infinity when nothing is left to wait for.
+   */
   coveredUntilMs(): number | null;
   /**
    * Resolves true once every running probe's devices have a sample at or after tMs, false after timeoutMs
    * (then energyBetween reports the missing tail as a gap). Probes that failed are not waited for.
    */
   waitCovered(tMs: number, timeoutMs?: number): Promise<boolean>;
-  /** Resolves with the instant every running probe has delivered a sample (or null after timeoutMs). */
+  /**
+   * Resolves with the instant every claimed, live device of every running probe has delivered a sample (the latest
+   * first sample), or null after timeoutMs (a silent device then shows as `no-samples`, a gap).
+   */
   waitFirstSamples(timeoutMs?: number): Promise<number | null>;
   /** One report per probe over [startMs, endMs] (default: from the start to now / the stop). */
   reports(startMs?: number, endMs?: number): ProbeReport[];
@@ -78,74 +86,12 @@ export interface Meter {
   stop(): Promise<ProbeReport[]>;
 }
 
-interface DeviceState {
-  key: string;
-  deviceId: string;
-  component: Component;
-  firstTMs: number;
-  lastTMs: number;
-  /** Current power estimate of the device (last reading, or last counter slope), W. */
-  rateW: number;
-  lastRawJ: number | null;
-}
-
-interface ProbeState {
-  probe: Probe;
-  sub: Subscription | null;
-  running: boolean;
-  sampleCount: number;
-  errors: string[];
-  extraErrors: number;
-  estimated: boolean;
-  devices: Map<string, DeviceState>;
-  /** Sample times, to count samples inside an interval. */
-  sampleTimes: number[];
-  endedAtMs: number | null;
-}
-
-const MAX_ERRORS_KEPT = 20;
-
-function deviceKey(s: Pick<PowerSample, 'source' | 'component' | 'deviceId'>): string {
-  return `${s.source}\u0000${s.component}\u0000${s.deviceId}`;
-}
-
-function countIn(times: readonly number[], a: number, b: number): number {
-  // Samples with a <= t <= b (a linear pass: this runs per epoch or per report, not per batch).
-  let n = 0;
-  for (const t of times) if (t >= a && t <= b) n++;
-  return n;
-}
-
-/** Merges overlapping gaps of the same device. */
-function mergeGaps(gaps: readonly Gap[]): Gap[] {
-  const byDevice = new Map<string, Gap[]>();
-  for (const g of gaps) {
-    const k = g.deviceId ?? '';
-    const list = byDevice.get(k) ?? [];
-    list.push(g);
-    byDevice.set(k, list);
-  }
-  const out: Gap[] = [];
-  for (const list of byDevice.values()) {
-    list.sort((x, y) => x.startMs - y.startMs);
-    let cur: Gap | null = null;
-    for (const g of list) {
-      if (cur && g.startMs <= cur.endMs) {
-        cur.endMs = Math.max(cur.endMs, g.endMs);
-        cur.durationMs = cur.endMs - cur.startMs;
-      } else {
-        if (cur) out.push(cur);
-        cur = { ...g };
-      }
-    }
-    if (cur) out.push(cur);
-  }
-  return out.sort((x, y) => x.startMs - y.startMs);
-}
-
 /**
- * Subscribes every probe at `intervalMs` and integrates their samples. A probe that errors is recorded
- * (error text, degraded, a gap from its last sample on) while the others keep going: never a silently low energy.
+ * Subscribes every probe at the larger of `intervalMs` and its own minimum, and integrates what they deliver. Each
+ * device is tracked on its own (see ProbeSession, MeteredDevice, DeviceTrack): a device that is unsupported, lost or
+ * silent is reported as such while the others keep being measured; a probe that errors is recorded (error text, its
+ * devices lost from then on, a gap) while the others keep going: never a silently low energy.
+ * Throws MeterError on an empty probe list or a bad interval.
  */
 export function startMeter(probes: readonly Probe[], options: MeterOptions): Meter {
   if (!Array.isArray(probes) || probes.length === 0) {
@@ -158,278 +104,231 @@ export function startMeter(probes: readonly Probe[], options: MeterOptions): Met
   if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs <= 0) {
     throw new MeterError(`intervalMs must be a number > 0, found ${String(intervalMs)}`, intervalMs);
   }
-  const gapThresholdMs = options.gapThresholdMs ?? DEFAULT_GAP_THRESHOLD_MS;
-  const coverTimeoutMs = options.coverTimeoutMs ?? Math.max(3000, 5 * intervalMs);
-  const meter = createEnergyMeter({ gapThresholdMs });
-  const states: ProbeState[] = probes.map((probe) => ({
-    probe,
-    sub: null,
-    running: true,
-    sampleCount: 0,
-    errors: [],
-    extraErrors: 0,
-    estimated: probe.estimated,
-    devices: new Map(),
-    sampleTimes: [],
-    endedAtMs: null,
-  }));
-  const owner = new Map<string, ProbeState>();
-  const waiters = new Set<() => void>();
-  let stoppedAtMs: number | null = null;
-  /** Default report window after stop: from the last first sample to the coverage reached at stop. */
-  let stopWindow: [number, number] | null = null;
-  const startedAtMs = nowMs();
+  return new ProbeMeter(probes, options);
+}
 
-  const notify = () => {
-    for (const w of [...waiters]) w();
-  };
-  const addError = (st: ProbeState, message: string) => {
-    if (st.errors.length < MAX_ERRORS_KEPT) st.errors.push(message);
-    else st.extraErrors++;
-  };
-  const endProbe = (st: ProbeState, message: string) => {
-    if (!st.running) return;
-    st.running = false;
-    st.endedAtMs = nowMs();
-    addError(st, message);
-    notify();
-  };
+/** Resolves waiters whose condition became true; each wait is bounded by a timeout. */
+class Waiters {
+  private readonly pending = new Set<() => void>();
 
-  const onSample = (st: ProbeState, e: ProbeEvent) => {
-    if (!isPowerSample(e)) return; // device events: handled by the device model (issue 12), not yet
-    const s: PowerSample = e;
-    const key = deviceKey(s);
-    const taken = owner.get(key);
-    if (taken && taken !== st) {
-      addError(
-        st,
-        `device ${s.deviceId} (${s.component}, source ${s.source}) is already read by probe ${taken.probe.name}; sample ignored`,
-      );
-      return;
-    }
-    try {
-      meter.push(s);
-    } catch (err) {
-      addError(st, `${st.probe.name}: rejected a sample: ${(err as Error).message}`);
-      return;
-    }
-    owner.set(key, st);
-    st.sampleCount++;
-    st.sampleTimes.push(s.tMs);
-    st.estimated ||= s.estimated;
-    const d = st.devices.get(key);
-    const raw = s.kind === 'energy' ? s.energyJ : null;
-    if (!d) {
-      st.devices.set(key, {
-        key,
-        deviceId: s.deviceId,
-        component: s.component,
-        firstTMs: s.tMs,
-        lastTMs: s.tMs,
-        rateW: s.kind === 'power' ? s.powerW : 0,
-        lastRawJ: raw,
-      });
-    } else {
-      if (s.kind === 'power') d.rateW = s.powerW;
-      else if (d.lastRawJ !== null && s.tMs > d.lastTMs && s.energyJ >= d.lastRawJ) {
-        d.rateW = ((s.energyJ - d.lastRawJ) * 1000) / (s.tMs - d.lastTMs);
-      }
-      d.lastTMs = s.tMs;
-      d.lastRawJ = raw;
-    }
-    notify();
-  };
-
-  for (const st of states) {
-    try {
-      st.sub = st.probe.samples({ intervalMs }).subscribe({
-        next: (s) => onSample(st, s),
-        error: (err: unknown) =>
-          endProbe(
-            st,
-            `${st.probe.name} failed at ${new Date(nowMs()).toISOString()}: ${err instanceof Error ? err.message : String(err)}`,
-          ),
-        complete: () =>
-          endProbe(
-            st,
-            `${st.probe.name}: sample stream ended before the meter was stopped; later energy is missing`,
-          ),
-      });
-    } catch (err) {
-      endProbe(st, `${st.probe.name} could not start: ${(err as Error).message}`);
-    }
+  notify(): void {
+    for (const w of [...this.pending]) w();
   }
 
-  // Unsubscribing kills each probe's child; do it even if the process exits without stop() (a crash).
-  const onExit = () => {
-    for (const st of states) st.sub?.unsubscribe();
-  };
-  process.once('exit', onExit);
-
-  const coveredUntilMs = (): number | null => {
-    let m: number | null = null;
-    for (const st of states) {
-      if (!st.running) continue;
-      if (st.devices.size === 0) return null;
-      for (const d of st.devices.values()) m = m === null ? d.lastTMs : Math.min(m, d.lastTMs);
-    }
-    return m ?? Number.POSITIVE_INFINITY;
-  };
-
-  const waitFor = <T>(check: () => T | undefined, timeoutMs: number, onTimeout: T): Promise<T> =>
-    new Promise((resolve) => {
+  /** Resolves with `check()` once it is defined (checked now and at every notify), or `onTimeout` after timeoutMs. */
+  waitFor<T>(check: () => T | undefined, timeoutMs: number, onTimeout: T): Promise<T> {
+    return new Promise((resolve) => {
       const first = check();
       if (first !== undefined) return resolve(first);
       let timer: NodeJS.Timeout | undefined;
       const waiter = () => {
         const v = check();
         if (v === undefined) return;
-        waiters.delete(waiter);
+        this.pending.delete(waiter);
         if (timer) clearTimeout(timer);
         resolve(v);
       };
-      waiters.add(waiter);
+      this.pending.add(waiter);
       timer = setTimeout(() => {
-        waiters.delete(waiter);
+        this.pending.delete(waiter);
         resolve(onTimeout);
       }, timeoutMs);
     });
+  }
+}
 
-  function probeGaps(st: ProbeState, a: number, b: number, devGaps: readonly Gap[]): Gap[] {
-    const out: Gap[] = [];
-    const add = (s: number, e: number, deviceId?: string) => {
-      const lo = Math.max(s, a);
-      const hi = Math.min(e, b);
-      if (hi > lo)
-        out.push({ startMs: lo, endMs: hi, durationMs: hi - lo, ...(deviceId ? { deviceId } : {}) });
-    };
-    if (st.devices.size === 0) {
-      // Nothing ever arrived from this probe: the whole interval is missing for it.
-      add(a, b);
-      return out;
+/** The running measurement behind startMeter: routes each probe's events to its session and the energy meter. */
+class ProbeMeter implements Meter {
+  readonly intervalMs: number;
+  readonly startedAtMs = nowMs();
+  private readonly gapThresholdMs: number;
+  private readonly coverTimeoutMs: number;
+  private readonly firstSampleTimeoutMs: number;
+  private readonly sessions: ProbeSession[];
+  private readonly energy: EnergyMeter;
+  /** Which probe reads each device (a device read by two probes would be counted twice). */
+  private readonly owner = new Map<string, ProbeSession>();
+  private readonly waiters = new Waiters();
+  private stoppedAtMs: number | null = null;
+  /** Default report window after stop: from the last first sample to the coverage reached at stop. */
+  private stopWindow: [number, number] | null = null;
+  /** Unsubscribing kills each probe's child; done even if the process exits without stop() (a crash). */
+  private readonly onExit = () => {
+    for (const st of this.sessions) st.sub?.unsubscribe();
+  };
+
+  constructor(probes: readonly Probe[], options: MeterOptions) {
+    this.intervalMs = options.intervalMs;
+    this.gapThresholdMs = options.gapThresholdMs ?? DEFAULT_GAP_THRESHOLD_MS;
+    this.sessions = probes.map((probe) => new ProbeSession(probe, options.intervalMs));
+    const slowestMs = Math.max(...this.sessions.map((s) => s.intervalMs));
+    this.coverTimeoutMs = options.coverTimeoutMs ?? Math.max(3000, 5 * slowestMs);
+    this.firstSampleTimeoutMs = options.coverTimeoutMs ?? Math.max(10_000, 5 * slowestMs);
+    this.energy = createEnergyMeter({ gapThresholdMs: this.gapThresholdMs });
+    for (const st of this.sessions) this.subscribe(st);
+    process.once('exit', this.onExit);
+  }
+
+  private subscribe(st: ProbeSession): void {
+    try {
+      st.sub = st.probe.samples({ intervalMs: st.intervalMs }).subscribe({
+        next: (e) => this.onEvent(st, e),
+        error: (err: unknown) =>
+          this.endProbe(
+            st,
+            `${st.name} failed at ${new Date(nowMs()).toISOString()}: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        complete: () =>
+          this.endProbe(
+            st,
+            `${st.name}: sample stream ended before the meter was stopped; later energy is missing`,
+          ),
+      });
+    } catch (err) {
+      this.endProbe(st, `${st.name} could not start: ${(err as Error).message}`);
     }
-    for (const d of st.devices.values()) {
-      if (d.firstTMs > a) add(a, d.firstTMs, d.deviceId);
-      if (d.lastTMs < b) add(d.lastTMs, b, d.deviceId);
+  }
+
+  /** The session's device for this event, or null when another probe already reads that device. */
+  private claim(st: ProbeSession, e: ProbeEvent): MeteredDevice | null {
+    const key = deviceKey(e);
+    const taken = this.owner.get(key);
+    if (taken && taken !== st) {
+      st.addError(
+        `device ${e.deviceId} (${e.component}, source ${e.source}) is already read by probe ${taken.name}; ${isPowerSample(e) ? 'sample' : 'event'} ignored`,
+      );
+      return null;
     }
-    out.push(...devGaps);
-    return mergeGaps(out);
+    this.owner.set(key, st);
+    // Devices of one probe are read one after another: an edge shorter than its interval is skew, not a gap.
+    return st.device(e, () => this.energy.configureDevice(e, { edgeHoldMs: st.intervalMs }));
+  }
+
+  private onEvent(st: ProbeSession, e: ProbeEvent): void {
+    const dev = this.claim(st, e);
+    if (!dev) return;
+    if (isPowerSample(e)) {
+      try {
+        this.energy.push(e);
+      } catch (err) {
+        st.addError(`${st.name}: rejected a sample: ${(err as Error).message}`);
+        return;
+      }
+      st.recordSample(dev, e.tMs, e.estimated);
+    } else {
+      if (dev.onEvent(e)) this.energy.deviceLost(dev, e.tMs);
+      if (e.state === 'present' && e.powerLimitW !== undefined && e.powerLimitW > 0) {
+        this.energy.configureDevice(e, { powerLimitW: e.powerLimitW });
+      }
+    }
+    this.waiters.notify();
+  }
+
+  /** A probe's stream ended (error or completion): its devices stop delivering from now on. */
+  private endProbe(st: ProbeSession, message: string): void {
+    if (!st.running) return;
+    st.running = false;
+    st.endedAtMs = nowMs();
+    st.addError(message);
+    for (const dev of st.devices.values()) {
+      if (dev.lose(st.endedAtMs, message)) this.energy.deviceLost(dev, dev.lastSampleMs ?? st.endedAtMs);
+    }
+    this.waiters.notify();
+  }
+
+  coveredUntilMs(): number | null {
+    let m = Number.POSITIVE_INFINITY;
+    for (const st of this.sessions) {
+      if (!st.running) continue;
+      const c = st.coveredUntilMs();
+      if (c === null) return null;
+      m = Math.min(m, c);
+    }
+    return m;
+  }
+
+  /** The latest first reading over live devices: from then on every device that delivers has delivered. */
+  private lastFirstSampleMs(): number {
+    let t = this.startedAtMs;
+    for (const st of this.sessions) {
+      for (const d of st.devices.values())
+        if (d.live && d.firstSampleMs !== null) t = Math.max(t, d.firstSampleMs);
+    }
+    return t;
   }
 
   /** [instant every device had started, instant every running device had reached], or up to now. */
-  function defaultWindow(): [number, number] {
-    if (stopWindow) return stopWindow;
-    let a = startedAtMs;
-    for (const st of states) for (const d of st.devices.values()) a = Math.max(a, d.firstTMs);
-    const c = coveredUntilMs();
-    const now = stoppedAtMs ?? nowMs();
+  private defaultWindow(): [number, number] {
+    if (this.stopWindow) return this.stopWindow;
+    const a = this.lastFirstSampleMs();
+    const c = this.coveredUntilMs();
+    const now = this.stoppedAtMs ?? nowMs();
     const b = c === null || !Number.isFinite(c) ? now : Math.min(c, now);
     return [Math.min(a, b), b];
   }
 
-  function energyBetween(startMs: number, endMs: number): MeterReading {
-    const iv = meter.energyBetween(startMs, endMs);
-    const byProbe = new Map<ProbeState, DeviceEnergy[]>();
-    for (const d of iv.devices) {
-      const st = owner.get(deviceKey(d));
-      if (!st) continue;
-      const list = byProbe.get(st) ?? [];
-      list.push(d);
-      byProbe.set(st, list);
-    }
-    const measured: MeasuredProbe[] = states.map((st) => {
-      const ids = new Set([...st.devices.values()].map((d) => d.deviceId));
-      const gaps = probeGaps(
-        st,
-        startMs,
-        endMs,
-        iv.gaps.filter((g) => g.deviceId !== undefined && ids.has(g.deviceId)),
-      );
-      const errors = [...st.errors, ...(st.extraErrors ? [`... and ${st.extraErrors} more errors`] : [])];
-      return {
-        name: st.probe.name,
-        components: [...st.probe.components],
-        estimated: st.estimated,
-        sampleCount: countIn(st.sampleTimes, startMs, endMs),
-        devices: [...ids],
-        gaps,
-        errors,
-        degraded: errors.length > 0 || gaps.length > 0,
-        deviceReports: [],
-        notes: [],
-        energyJ: sumByComponent(byProbe.get(st) ?? []),
-      };
-    });
-    const gaps = measured.flatMap((p) => p.gaps);
+  energyBetween(startMs: number, endMs: number): MeterReading {
+    const iv = this.energy.energyBetween(startMs, endMs);
+    const byKey = new Map(iv.devices.map((d) => [deviceKey(d), d]));
+    const measured = this.sessions.map((st) => st.report(startMs, endMs, byKey));
     return {
       startMs,
       endMs,
       energyJ: iv.energyJ,
       probes: measured,
-      gaps,
+      gaps: measured.flatMap((p) => p.gaps),
       paperSumW: iv.paperSumW,
       estimated: iv.estimated || measured.some((p) => p.estimated && p.sampleCount > 0),
       degraded: measured.some((p) => p.degraded),
     };
   }
 
-  return {
-    intervalMs,
-    startedAtMs,
-    energyBetween,
-    estimateEnergyUntil(startMs, tMs) {
-      const iv = meter.energyBetween(startMs, Math.max(startMs, tMs));
-      const devices = iv.devices.map((d) => {
-        const st = owner.get(deviceKey(d));
-        const dev = st?.devices.get(deviceKey(d));
-        if (!st?.running || !dev || dev.lastTMs >= tMs) return d;
-        const heldMs = Math.min(tMs - Math.max(dev.lastTMs, startMs), gapThresholdMs);
-        return { ...d, energyJ: d.energyJ + (dev.rateW * heldMs) / 1000 };
-      });
-      return sumByComponent(devices);
-    },
-    coveredUntilMs,
-    waitCovered(tMs, timeoutMs = coverTimeoutMs) {
-      return waitFor(
-        () => {
-          const c = coveredUntilMs();
-          return c !== null && c >= tMs ? true : undefined;
-        },
-        timeoutMs,
-        false,
-      );
-    },
-    waitFirstSamples(timeoutMs = coverTimeoutMs) {
-      return waitFor(
-        () => {
-          if (states.some((st) => st.running && st.devices.size === 0)) return undefined;
-          let t = startedAtMs;
-          for (const st of states) for (const d of st.devices.values()) t = Math.max(t, d.firstTMs);
-          return t;
-        },
-        timeoutMs,
-        null,
-      );
-    },
-    reports(startMs, endMs) {
-      const [a, b] = startMs !== undefined && endMs !== undefined ? [startMs, endMs] : defaultWindow();
-      return energyBetween(startMs ?? a, Math.max(endMs ?? b, startMs ?? a)).probes.map(
-        ({ energyJ: _energy, ...report }) => report,
-      );
-    },
-    async stop() {
-      if (stoppedAtMs === null) {
-        stoppedAtMs = nowMs();
-        stopWindow = defaultWindow();
-        for (const st of states) {
-          st.sub?.unsubscribe();
-          st.running = false;
-        }
-        process.off('exit', onExit);
-        notify();
+  estimateEnergyUntil(startMs: number, tMs: number): EnergyByComponent {
+    return this.energy.energyBetween(startMs, Math.max(startMs, tMs), { holdTailMs: this.gapThresholdMs })
+      .energyJ;
+  }
+
+  waitCovered(tMs: number, timeoutMs = this.coverTimeoutMs): Promise<boolean> {
+    return this.waiters.waitFor(
+      () => {
+        const c = this.coveredUntilMs();
+        return c !== null && c >= tMs ? true : undefined;
+      },
+      timeoutMs,
+      false,
+    );
+  }
+
+  waitFirstSamples(timeoutMs = this.firstSampleTimeoutMs): Promise<number | null> {
+    return this.waiters.waitFor(
+      () =>
+        this.sessions.some((st) => st.running && st.awaitingFirstSamples())
+          ? undefined
+          : this.lastFirstSampleMs(),
+      timeoutMs,
+      null,
+    );
+  }
+
+  reports(startMs?: number, endMs?: number): ProbeReport[] {
+    const [a, b] = startMs !== undefined && endMs !== undefined ? [startMs, endMs] : this.defaultWindow();
+    return this.energyBetween(startMs ?? a, Math.max(endMs ?? b, startMs ?? a)).probes.map(
+      ({ energyJ: _energy, ...report }) => report,
+    );
+  }
+
+  async stop(): Promise<ProbeReport[]> {
+    if (this.stoppedAtMs === null) {
+      this.stoppedAtMs = nowMs();
+      this.stopWindow = this.defaultWindow();
+      for (const st of this.sessions) {
+        st.sub?.unsubscribe();
+        st.running = false;
       }
-      const [a, b] = stopWindow ?? defaultWindow();
-      return this.reports(a, b);
-    },
-  };
+      process.off('exit', this.onExit);
+      this.waiters.notify();
+    }
+    const [a, b] = this.stopWindow ?? this.defaultWindow();
+    return this.reports(a, b);
+  }
 }

@@ -95,6 +95,8 @@ export const DeviceReportSchema = z.object({
   uncoveredMs: nonNegative.default(0),
   /** When the device stopped delivering readings (same clock as gaps), for `lost`. */
   lostAtMs: z.number().optional(),
+  /** Readings of this device inside the window that were unusable (non-numeric, unknown error) and skipped. */
+  badReadingCount: z.number().int().nonnegative().optional(),
   /** Why it is not (fully) measured, or why the method changed (e.g. a frozen energy counter). */
   reason: z.string().optional(),
   /** Why this device was measured: `option`, the variable that selected it (`CUDA_VISIBLE_DEVICES`, …) or `all`. */
@@ -128,9 +130,16 @@ export const EpochRecordSchema = z.object({
   trainAccuracy: accuracy.nullable(),
   validationAccuracy: accuracy.nullable(),
   testAccuracy: accuracy.nullable(),
+  /** Losses as reported; null when not measured or not finite (see `nonFinite`). */
   trainLoss: z.number().nullable(),
   validationLoss: z.number().nullable(),
   testLoss: z.number().nullable(),
+  /**
+   * Values that were not finite in this epoch (the run diverged here): the field name (`trainLoss`,
+   * `validationAccuracy`, …, or another tfjs log key such as `dense_2_loss`) → the value as text (`NaN`, `Infinity`,
+   * `-Infinity`). The field itself holds null. Absent when every value was finite.
+   */
+  nonFinite: z.record(z.string(), z.string()).optional(),
   /** Duration of this epoch and time since the run started. */
   durationMs: nonNegative,
   elapsedMs: nonNegative,
@@ -138,15 +147,15 @@ export const EpochRecordSchema = z.object({
   cumulativeEnergyJ: EnergyByComponentSchema,
   /** The authors' measure: plain sum of watt readings up to this epoch (not energy). */
   cumulativePaperSumW: z.number().nonnegative().optional(),
-  /** Eq. 2: accuracy after this epoch / cumulative total energy in J. */
+  /** Eq. 2: accuracy after this epoch / cumulative total energy in J; 0 when the epoch has no finite accuracy. */
   efficiency: z.number().nonnegative(),
-  /** Which accuracy Eq. 2 used. */
+  /** Which accuracy Eq. 2 used (for an epoch without a finite accuracy: the one it would have used). */
   efficiencyAccuracy: z.enum(['test', 'validation', 'train']),
 });
 export type EpochRecord = z.infer<typeof EpochRecordSchema>;
 
 export const StopDecisionSchema = z.object({
-  /** Name of the criterion that stopped the run (or `maxEpochs`, `error`, `user`). */
+  /** Name of the criterion that stopped the run (or `maxEpochs`, `diverged`, `error`, `user`). */
   criterion: z.string(),
   reason: z.string(),
   epoch: z.number().int().nonnegative(),
@@ -179,6 +188,11 @@ export const RunRecordSchema = z.object({
     })
     .optional(),
   epochs: z.array(EpochRecordSchema),
+  /**
+   * The run's outcome. `accuracy`, `accuracyOn`, `trainAccuracy` and `efficiency` come from the last epoch with a
+   * finite accuracy (for a completed run, the last epoch; for a diverged run whose last epoch's accuracy was not
+   * finite, the epoch before; 0 when there is none); `energyJ` and `durationMs` cover every epoch kept.
+   */
   final: z.object({
     epochs: z.number().int().nonnegative(),
     accuracy: accuracy,
@@ -188,7 +202,7 @@ export const RunRecordSchema = z.object({
     /** Energy with idle power subtracted, when a baseline was measured. */
     energyAboveIdleJ: EnergyByComponentSchema.optional(),
     paperSumW: z.number().nonnegative().optional(),
-    /** Eq. 1: accuracy / total energy in J. */
+    /** Eq. 1: accuracy / total energy in J (the Eq. 2 value of the epoch `accuracy` comes from). */
     efficiency: z.number().nonnegative(),
     durationMs: nonNegative,
     stoppedBy: StopDecisionSchema,

@@ -33,6 +33,41 @@ function cpuTimes(): { totalMs: number; idleMs: number } {
   return { totalMs, idleMs };
 }
 
+/**
+ * Busy fraction of all cores between two os.cpus() totals, in [0, 1]: 1 − idle time / total time elapsed.
+ * When no tick elapsed (readings < 10 ms apart) the previous fraction `lastLoad` is returned again.
+ */
+export function busyFraction(
+  previous: { totalMs: number; idleMs: number },
+  now: { totalMs: number; idleMs: number },
+  lastLoad: number,
+): number {
+  const totalMs = now.totalMs - previous.totalMs;
+  if (!(totalMs > 0)) return lastLoad;
+  return Math.min(1, Math.max(0, 1 - (now.idleMs - previous.idleMs) / totalMs));
+}
+
+/** Inputs of the estimate's power model: load in [0, 1], TDP in W, installed memory in bytes, W per GiB. */
+export interface EstimateInputs {
+  loadFraction: number;
+  tdpW: number;
+  memTotalBytes: number;
+  ramWPerGB: number;
+}
+
+/**
+ * The labelled estimate's power model, in W: CPU `tdpW × (0.1 + 0.9 × load)`, RAM `GiB installed × ramWPerGB`.
+ * A linear variant of CodeCarbon's TDP × (0.1 + 0.9·load³): same 10 % idle floor and TDP at full load, but
+ * linear in load so a half-busy CPU is not credited with only ~21 % of its TDP; it errs high, which suits a
+ * labelled upper-side fallback.
+ */
+export function estimatedPowerW(x: EstimateInputs): { cpuW: number; ramW: number } {
+  return {
+    cpuW: x.tdpW * (0.1 + 0.9 * x.loadFraction),
+    ramW: (x.memTotalBytes / BYTES_PER_GB) * x.ramWPerGB,
+  };
+}
+
 export function estimateProbe(options: EstimateProbeOptions = {}): Probe {
   const tdpW = options.tdpW ?? 85;
   const ramWPerGB = options.ramWPerGB ?? 0.375;
@@ -46,13 +81,8 @@ export function estimateProbe(options: EstimateProbeOptions = {}): Probe {
   // Each subscription keeps its own previous reading: load is the busy fraction since then.
   const readOnce = async (state: LoadState): Promise<PowerReading[]> => {
     const now = cpuTimes();
-    const totalMs = now.totalMs - state.previous.totalMs;
-    // No tick elapsed since the last reading (sub-10 ms interval): report the last busy fraction again.
-    const loadFraction =
-      totalMs > 0
-        ? Math.min(1, Math.max(0, 1 - (now.idleMs - state.previous.idleMs) / totalMs))
-        : state.lastLoad;
-    if (totalMs > 0) state.previous = now;
+    const loadFraction = busyFraction(state.previous, now, state.lastLoad);
+    if (now.totalMs - state.previous.totalMs > 0) state.previous = now;
     state.lastLoad = loadFraction;
     const memTotalBytes = totalmem();
     if (!Number.isFinite(loadFraction) || !(memTotalBytes > 0)) {
@@ -61,11 +91,7 @@ export function estimateProbe(options: EstimateProbeOptions = {}): Probe {
         `estimate: the OS gave a CPU load of ${loadFraction} and ${memTotalBytes} B of memory; expected numbers`,
       );
     }
-    // A linear variant of CodeCarbon's load model TDP × (0.1 + 0.9·load³): same 10% idle floor and TDP at full
-    // load, but linear in load so a half-busy CPU is not credited with only ~21% of its TDP; it errs high, which
-    // suits a labelled upper-side fallback.
-    const cpuW = tdpW * (0.1 + 0.9 * loadFraction);
-    const ramW = (memTotalBytes / BYTES_PER_GB) * ramWPerGB;
+    const { cpuW, ramW } = estimatedPowerW({ loadFraction, tdpW, memTotalBytes, ramWPerGB });
     const tMs = nowMs();
     const base = { kind: 'power', tMs, source: 'estimate', estimated: true } as const;
     return [

@@ -11,7 +11,7 @@ export interface SamplerStart {
   maxConsecutiveBadLines?: number;
 }
 
-/** What this worker posts: samples, skipped lines, then at most one of error / complete. */
+/** What this worker posts: samples and device events (`sample`), skipped lines, then at most one of error / complete. */
 export type SamplerMessage =
   | { type: 'sample'; sample: unknown }
   | { type: 'bad'; report: unknown }

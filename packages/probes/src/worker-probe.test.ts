@@ -1,11 +1,14 @@
 // inWorkerThread: the same probes sampling in a worker thread, on schedule while the main thread is busy.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { childrenOf, gone } from '../test/processes.js';
 import { ProbeError, ProbeExitedError, ProbeParseError } from './errors.js';
 import { estimateProbe } from './estimate.js';
-import { nowMs, type Probe } from './sample.js';
+import { rocmSmiProbe } from './rocm-smi.js';
+import { nowMs, type Probe, type ProbeEvent } from './sample.js';
 import { inWorkerThread } from './worker-probe.js';
 
 const fakeBin = join(import.meta.dirname, '..', 'test', 'fixtures', 'bin', 'nvidia-smi');
@@ -18,7 +21,10 @@ async function readingsWhileBlocked(probe: Probe): Promise<number> {
     if (s.component === 'cpu') taken.push(s.tMs);
   });
   try {
-    await new Promise((r) => setTimeout(r, 400));
+    // Hold the thread only once sampling runs: a worker's start (tsx compiling the probe) takes seconds on a loaded
+    // machine, and that start-up is not what this measures.
+    const until = Date.now() + 20_000;
+    while (taken.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     const t0 = nowMs();
     while (nowMs() - t0 < 1000) {
       // busy, like a training step
@@ -41,7 +47,12 @@ describe('inWorkerThread', () => {
     const probe = inWorkerThread('nvidia-smi');
     expect(probe.name).toBe('nvidia-smi');
     expect(probe.estimated).toBe(false);
-    expect(await probe.check()).toEqual({ available: true, devices: ['gpu0', 'gpu1'] });
+    expect(await probe.check()).toEqual({
+      available: true,
+      devices: ['gpu0', 'gpu1'],
+      unmeasurable: [],
+      selectedBy: 'all',
+    });
     const before = new Set(childrenOf(process.pid));
     let tools: number[] = [];
     const got = await lastValueFrom(
@@ -50,11 +61,16 @@ describe('inWorkerThread', () => {
         tap(() => {
           if (tools.length === 0) tools = childrenOf(process.pid).filter((pid) => !before.has(pid));
         }),
-        take(4),
+        take(6),
         toArray(),
       ),
     );
-    expect(got.map((s) => [s.deviceId, s.kind === 'power' ? s.powerW : -1])).toEqual([
+    // nvidia-smi announces its GPUs (DeviceEvents, carried across the thread unchanged), then reads them
+    expect(
+      got.map((s) => [s.deviceId, s.kind === 'power' ? s.powerW : s.kind === 'device' ? s.state : -1]),
+    ).toEqual([
+      ['gpu0', 'present'],
+      ['gpu1', 'present'],
       ['gpu0', 71.23],
       ['gpu1', 254.8],
       ['gpu0', 71.23],
@@ -96,6 +112,59 @@ describe('inWorkerThread', () => {
       expect(bad.length).toBeGreaterThanOrEqual(1);
     } finally {
       delete process.env.FAKE_NVSMI_MODE;
+    }
+  });
+
+  it("carries device events across the thread boundary unchanged, and the probe's minIntervalMs", async () => {
+    // Fake rocm-smi (same folder as the fake nvidia-smi): card1 has no power sensor, card0 reads 120 W.
+    const replies = join(mkdtempSync(join(tmpdir(), 'eff-worker-')), 'replies.json');
+    writeFileSync(
+      replies,
+      JSON.stringify([
+        {
+          card0: {
+            'Average Graphics Package Power (W)': '120.0',
+            'Accumulated Energy (uJ)': '5000000.0',
+            'Max Graphics Package Power (W)': '300.0',
+            'Unique ID': '0xabc',
+          },
+          card1: { 'Average Graphics Package Power (W)': 'N/A' },
+        },
+      ]),
+    );
+    process.env.FAKE_ROCM_REPLIES = replies;
+    try {
+      const probe = inWorkerThread('rocm-smi');
+      expect(probe.minIntervalMs).toBe(rocmSmiProbe().minIntervalMs);
+      expect(probe.minIntervalMs).toBe(1000);
+      const got = await lastValueFrom(probe.samples().pipe(take(4), toArray()));
+      writeFileSync(`${replies}.poll`, '0'); // the in-thread run below starts from the first reply again
+      const local = await lastValueFrom(rocmSmiProbe().samples().pipe(take(4), toArray()));
+      const withoutTime = (events: ProbeEvent[]) => events.map(({ tMs, ...rest }) => rest);
+      expect(withoutTime(got)).toEqual(withoutTime(local));
+      expect(got[0]).toEqual({
+        kind: 'device',
+        tMs: got[0]!.tMs,
+        deviceId: 'card0',
+        component: 'gpu',
+        source: 'rocm-smi',
+        state: 'present',
+        uuid: 'GPU-0000000000000abc',
+        powerLimitW: 300,
+        selectedBy: 'all',
+      });
+      expect(got[1]).toMatchObject({ kind: 'device', deviceId: 'card1', state: 'unsupported' });
+      expect((got[1] as { reason?: string }).reason).toMatch(/N\/A/);
+      expect(
+        got
+          .slice(2)
+          .map((e) => [e.kind, e.kind === 'energy' ? e.energyJ : e.kind === 'power' ? e.powerW : 0]),
+      ).toEqual([
+        ['energy', 5],
+        ['power', 120],
+      ]);
+    } finally {
+      delete process.env.FAKE_ROCM_REPLIES;
     }
   });
 

@@ -11,7 +11,7 @@ import {
   ProbeUnavailableError,
 } from './errors.js';
 import { probeByName } from './registry.js';
-import type { PowerSample, Probe, ProbeOptions } from './sample.js';
+import type { Probe, ProbeEvent, ProbeOptions } from './sample.js';
 import type { SamplerMessage, SamplerStart, SerializedError } from './sampler-worker.js';
 import type { BadLineReport } from './tolerance.js';
 
@@ -53,8 +53,8 @@ function revive(e: SerializedError): Error {
 }
 
 /**
- * The probe registered as `name`, sampling in a worker thread: the same name, components, check() and samples,
- * but each reading is taken and time-stamped on the worker's schedule, so a training step that holds the main
+ * The probe registered as `name`, sampling in a worker thread: the same name, components, minIntervalMs, check(),
+ * samples and DeviceEvents (structured-cloned, so unchanged), but each reading is taken and time-stamped on the worker's schedule, so a training step that holds the main
  * thread for a whole batch delays when samples arrive, not when they were taken. `factoryOptions` must be
  * cloneable (no callbacks). Unsubscribing stops the probe in the worker (killing its tool) and ends the thread.
  */
@@ -64,9 +64,10 @@ export function inWorkerThread(name: string, factoryOptions: Record<string, unkn
     name: local.name,
     components: local.components,
     estimated: local.estimated,
+    ...(local.minIntervalMs !== undefined ? { minIntervalMs: local.minIntervalMs } : {}),
     check: () => local.check(),
     samples: (options: ProbeOptions = {}) =>
-      new Observable<PowerSample>((subscriber) => {
+      new Observable<ProbeEvent>((subscriber) => {
         const start: SamplerStart = {
           name,
           factoryOptions,
@@ -80,7 +81,7 @@ export function inWorkerThread(name: string, factoryOptions: Record<string, unkn
         worker.unref();
         let ended = false;
         worker.on('message', (m: SamplerMessage) => {
-          if (m.type === 'sample') subscriber.next(m.sample as PowerSample);
+          if (m.type === 'sample') subscriber.next(m.sample as ProbeEvent);
           else if (m.type === 'bad') options.onBadLine?.(m.report as BadLineReport);
           else if (m.type === 'error') {
             ended = true;

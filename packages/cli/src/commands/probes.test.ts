@@ -7,7 +7,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runEff } from '../../test/spawn-cli.js';
-import type { ProbeRow } from '../measure/probes.js';
+import { formatProbeTable, type ProbeRow } from '../measure/probes.js';
 
 const PROBE_FAKES = fileURLToPath(new URL('../../../probes/test/fixtures/bin/', import.meta.url));
 
@@ -35,7 +35,7 @@ describe('eff probes', () => {
     expect(Object.keys(byName).sort()).toEqual(
       ['estimate', 'nvidia-smi', 'nvml', 'powerstat', 'powertop', 'rapl', 'rocm-smi'].sort(),
     );
-    expect(byName['nvidia-smi']).toEqual({
+    expect(byName['nvidia-smi']).toMatchObject({
       name: 'nvidia-smi',
       components: ['gpu'],
       estimated: false,
@@ -43,6 +43,9 @@ describe('eff probes', () => {
       reason: null,
       devices: ['gpu0', 'gpu1'],
     });
+    // Nothing narrows the choice here: every GPU (when the probe says where its choice came from).
+    expect([undefined, 'all']).toContain(byName['nvidia-smi']?.selectedBy);
+    expect(byName['nvidia-smi']?.unmeasurable).toBeUndefined();
     expect(byName['rocm-smi']?.devices).toEqual(['card0', 'card1']);
     expect(byName.powerstat?.devices).toEqual(['dram', 'pkg-0']);
     expect(byName.powerstat?.components).toEqual(['cpu', 'ram']);
@@ -78,4 +81,35 @@ describe('eff probes', () => {
       expect(rows.filter((x) => x.available).map((x) => x.name)).toEqual(['estimate']);
     },
   );
+});
+
+describe('eff probes table: device selection and devices that cannot be measured', () => {
+  it('shows where the choice came from and each unmeasurable device with its reason', () => {
+    const rows: ProbeRow[] = [
+      {
+        name: 'nvidia-smi',
+        components: ['gpu'],
+        estimated: false,
+        available: true,
+        reason: null,
+        devices: ['gpu1'],
+        selectedBy: 'CUDA_VISIBLE_DEVICES',
+        unmeasurable: [{ deviceId: 'gpu2', reason: 'power is [N/A]: no power sensor' }],
+      },
+      {
+        name: 'rocm-smi',
+        components: ['gpu'],
+        estimated: false,
+        available: false,
+        reason: 'no AMD GPU can be measured',
+        devices: [],
+        unmeasurable: [{ deviceId: 'card0', reason: 'power is N/A' }],
+      },
+    ];
+    const lines = formatProbeTable(rows).split('\n');
+    expect(lines[1]).toMatch(
+      /^nvidia-smi\s+gpu\s+yes\s+devices: gpu1 \(selected by CUDA_VISIBLE_DEVICES\); not measurable: gpu2: power is \[N\/A\]: no power sensor$/,
+    );
+    expect(lines[2]).toMatch(/^rocm-smi\s+gpu\s+no\s+no AMD GPU can be measured; card0: power is N\/A$/);
+  });
 });

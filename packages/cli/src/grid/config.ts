@@ -60,6 +60,20 @@ export const GridConfigSchema = z
     bcnnKind: z.enum(BCNN_KINDS).default('mc-dropout'),
     /** Probe names to measure with (default: whatever `eff probes` detects, else the labelled estimate). */
     probes: z.array(z.string().min(1)).optional(),
+    /**
+     * The GPUs the training may use, as the vendor tools name them: indices, `GPU-…` UUIDs or `MIG-…` ids. GPU
+     * probes measure only these; wins over CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES and SLURM's allocation
+     * (`--gpus` wins over it). Default: the environment's selection. Not part of a run's hash.
+     */
+    gpus: z
+      .array(
+        z.union([
+          z.string().trim().min(1, 'a GPU is an index, a GPU-… UUID or a MIG-… id'),
+          z.number().int().nonnegative().transform(String),
+        ]),
+      )
+      .min(1, 'name at least one GPU, or leave gpus out to follow the environment')
+      .optional(),
     /** Probe sampling interval in ms. */
     intervalMs: z.number().int().positive().default(100),
     /** tfjs backend: `auto` picks tensorflow (tfjs-node[-gpu]) > wasm > cpu. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
+import { expandGrid } from './expand.js';
 import { loadGridConfigFile, presetConfig } from './load.js';
 import { PRESET_NAMES } from './presets.js';
 
@@ -84,6 +85,29 @@ describe('config files', () => {
     );
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toMatch(/threads:/);
+  });
+  it('takes gpus as indices, UUIDs or MIG ids (as strings), not in the run hash; rejects an empty list or entry', async () => {
+    const base = 'datasets: [mnist]\narchitectures: [lenet]\nsizes: [1]\ncriteria:\n  - name: fixedEpochs\n';
+    const g = await loadGridConfigFile(
+      await tempFile('g.yaml', `${base}gpus: [1, GPU-5c1b, 'MIG-GPU-5c1b/1/0']\n`),
+    );
+    expect(g.gpus).toEqual(['1', 'GPU-5c1b', 'MIG-GPU-5c1b/1/0']);
+    const without = await loadGridConfigFile(await tempFile('d.yaml', base));
+    expect(without.gpus).toBeUndefined();
+    // Which GPUs are measured does not change what is trained: resuming with another selection skips finished runs.
+    expect(expandGrid(g).map((r) => r.runId)).toEqual(expandGrid(without).map((r) => r.runId));
+    for (const [bad, field] of [
+      ['gpus: []', /gpus: name at least one GPU/],
+      ["gpus: ['']", /gpus\[0\]:/],
+      ['gpus: [-1]', /gpus\[0\]:/],
+      ['gpus: 1', /gpus:/],
+    ] as const) {
+      const err = await loadGridConfigFile(await tempFile('bad.yaml', `${base}${bad}\n`)).catch(
+        (e: unknown) => e,
+      );
+      expect(err, bad).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message, bad).toMatch(field);
+    }
   });
   it('reports unparsable YAML and a missing file', async () => {
     const path = await tempFile('broken.yaml', 'datasets: [mnist\n');

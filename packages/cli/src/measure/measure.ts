@@ -10,6 +10,8 @@ export interface MeasureOptions {
   probeNames: string[];
   intervalMs: number;
   json: boolean;
+  /** Explicit GPU selection (`--gpus`): wins over the environment's; a GPU that does not exist is a UsageError. */
+  gpus?: string[];
 }
 
 export async function measureCommandRun(
@@ -18,7 +20,7 @@ export async function measureCommandRun(
   args: string[],
   options: MeasureOptions,
 ): Promise<number> {
-  const probes = await selectProbes(options.probeNames);
+  const probes = await selectProbes(options.probeNames, options.gpus ? { gpus: options.gpus } : {});
   const meter = startMeter(probes, { intervalMs: options.intervalMs });
   let outcome: ChildOutcome;
   try {

@@ -1,5 +1,5 @@
 // What `eff measure` prints: the JSON object (keys documented in docs/cli.md) and the human summary.
-import type { EnergyByComponent, ProbeReport } from '@eff/core';
+import type { DeviceReport, EnergyByComponent, ProbeReport } from '@eff/core';
 import { formatDuration, formatEnergy } from '../runner/progress.js';
 
 export const MEASURE_JSON_VERSION = 1;
@@ -43,6 +43,31 @@ export function averagePower(energyJ: EnergyByComponent, durationMs: number): Me
   return out;
 }
 
+/**
+ * One line per device of a probe: status, method, energy, samples, uncovered time (the energy missing from it),
+ * when it was lost (seconds after `startMs`) and why. Empty when the probe reported no devices.
+ */
+export function formatDeviceLines(devices: readonly DeviceReport[], startMs: number): string[] {
+  const selectedBy = [...new Set(devices.map((d) => d.selectedBy).filter((s) => s !== undefined))];
+  return devices.map((d) => {
+    const facts = [
+      `${d.sampleCount} samples`,
+      d.uncoveredMs > 0 ? `${(d.uncoveredMs / 1000).toFixed(2)} s uncovered` : '',
+      d.lostAtMs !== undefined ? `lost at ${((d.lostAtMs - startMs) / 1000).toFixed(2)} s` : '',
+      selectedBy.length > 1 && d.selectedBy ? `selected by ${d.selectedBy}` : '',
+    ].filter(Boolean);
+    const energy = d.status === 'unsupported' ? '-' : formatEnergy(d.energyJ);
+    return `    ${d.deviceId.padEnd(11)}  ${d.status.padEnd(11)}  ${(d.method ?? '-').padEnd(8)}  ${energy.padStart(10)}  ${facts.join(', ')}${d.reason ? `: ${d.reason}` : ''}`;
+  });
+}
+
+/** Where a probe's device choice came from, for the device table's header. */
+function selectionText(selectedBy: string): string {
+  if (selectedBy === 'all') return '(every device: nothing narrows the choice)';
+  if (selectedBy === 'option') return '(devices chosen with --gpus)';
+  return `(devices selected by ${selectedBy})`;
+}
+
 /** A small table for humans, written to stderr so the command's own stdout stays untouched. */
 export function formatMeasureResult(r: MeasureResult): string {
   const lines: string[] = [];
@@ -72,6 +97,15 @@ export function formatMeasureResult(r: MeasureResult): string {
     lines.push(
       `  ${p.name.padEnd(13)}  ${p.components.join('+').padEnd(15)}  ${String(p.sampleCount).padStart(7)}  ${`${p.gaps.length}${gapMs ? ` (${formatDuration(gapMs)})` : ''}`.padEnd(4)}  ${status}`,
     );
+    const devices = p.deviceReports ?? [];
+    if (devices.length > 0) {
+      const selectedBy = [...new Set(devices.map((d) => d.selectedBy).filter(Boolean))];
+      lines.push(
+        `    device       status       method        energy  ${selectedBy.length === 1 ? selectionText(selectedBy[0] as string) : ''}`.trimEnd(),
+      );
+      lines.push(...formatDeviceLines(devices, Date.parse(r.startedAt)));
+    }
+    for (const note of p.notes ?? []) lines.push(`    note: ${note}`);
   }
   if (r.estimated)
     lines.push('  note: some energy is ESTIMATED (utilisation × TDP), not measured by hardware.');

@@ -21,6 +21,19 @@ export interface RunSummaryLine {
   durationMs: number;
   estimated: boolean;
   degraded: boolean;
+  /** Set when a non-finite loss or accuracy ended the run: why (`training loss is Infinity after epoch 1`). */
+  diverged?: string;
+  /** Devices not fully measured, e.g. `nvidia-smi gpu1 lost, 2.10 s uncovered` (from the probes' device reports). */
+  devices?: string[];
+}
+
+/** How many runs ended which way; `skipped` were already in the results file. */
+export interface GridCounts {
+  completed: number;
+  diverged: number;
+  failed: number;
+  skipped: number;
+  interrupted: boolean;
 }
 
 /** Everything the runner tells the user while a grid runs. */
@@ -31,7 +44,7 @@ export interface GridProgress {
   runEnd(info: { label: string; summary: RunSummaryLine }): void;
   runFailed(info: { label: string; error: string }): void;
   message(text: string): void;
-  gridEnd(info: { completed: number; failed: number; skipped: number; interrupted: boolean }): void;
+  gridEnd(info: GridCounts): void;
 }
 
 export function formatEnergy(energyJ: number): string {
@@ -50,8 +63,21 @@ export function formatDuration(ms: number): string {
 
 const pct = (x: number | null) => (x === null ? '  -  ' : `${(x * 100).toFixed(1)}%`);
 
+function gridEndText(i: GridCounts): string {
+  return `grid ${i.interrupted ? 'interrupted' : 'finished'}: ${i.completed} completed, ${i.diverged} diverged, ${i.failed} failed, ${i.skipped} skipped (already done)`;
+}
+
+/** "done" or, for a run ended by a non-finite loss or accuracy, "DIVERGED (why)". */
+function runEndWord(s: RunSummaryLine): string {
+  return s.diverged ? `DIVERGED (${s.diverged})` : 'done';
+}
+
 function summaryText(s: RunSummaryLine): string {
-  const flags = [s.estimated ? 'estimated' : '', s.degraded ? 'DEGRADED (energy is a lower bound)' : '']
+  const flags = [
+    s.estimated ? 'estimated' : '',
+    s.degraded ? 'DEGRADED (energy is a lower bound)' : '',
+    ...(s.devices ?? []),
+  ]
     .filter(Boolean)
     .join(', ');
   return `${s.epochs} epochs, acc ${pct(s.accuracy)}, ${formatEnergy(s.energyJ)}, eff ${s.efficiency.toExponential(3)} /J, stopped by ${s.stoppedBy}, ${formatDuration(s.durationMs)}${flags ? ` [${flags}]` : ''}`;
@@ -74,13 +100,10 @@ export function lineProgress(io: CliIo): GridProgress {
       out(
         `  ${current} epoch ${p.epoch}/${p.maxEpochs}: acc ${pct(p.accuracy)}, energy ${formatEnergy(p.cumulativeEnergyJ)}, ${formatDuration(p.elapsedMs)}`,
       ),
-    runEnd: (i) => out(`run done: ${i.label}: ${summaryText(i.summary)}`),
+    runEnd: (i) => out(`run ${runEndWord(i.summary)}: ${i.label}: ${summaryText(i.summary)}`),
     runFailed: (i) => out(`run FAILED: ${i.label}: ${i.error}`),
     message: (text) => out(text),
-    gridEnd: (i) =>
-      out(
-        `grid ${i.interrupted ? 'interrupted' : 'finished'}: ${i.completed} completed, ${i.failed} failed, ${i.skipped} skipped (already done)`,
-      ),
+    gridEnd: (i) => out(gridEndText(i)),
   };
 }
 
@@ -120,7 +143,9 @@ export function barProgress(io: CliIo): GridProgress {
         detail: `epochs  ${current}  acc ${pct(p.accuracy)}  ${formatEnergy(p.cumulativeEnergyJ)}`,
       }),
     runEnd: (i) => {
-      multi.log(`done  ${i.label}: ${summaryText(i.summary)}\n`);
+      multi.log(
+        `${i.summary.diverged ? runEndWord(i.summary) : 'done '} ${i.label}: ${summaryText(i.summary)}\n`,
+      );
       grid?.increment(1);
     },
     runFailed: (i) => {
@@ -130,9 +155,7 @@ export function barProgress(io: CliIo): GridProgress {
     message: (text) => multi.log(`${text}\n`),
     gridEnd: (i) => {
       multi.stop();
-      io.stderr.write(
-        `grid ${i.interrupted ? 'interrupted' : 'finished'}: ${i.completed} completed, ${i.failed} failed, ${i.skipped} skipped (already done)\n`,
-      );
+      io.stderr.write(`${gridEndText(i)}\n`);
     },
   };
 }

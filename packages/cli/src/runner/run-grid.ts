@@ -1,7 +1,7 @@
 // Runs a grid one training run at a time, appending each finished run to results.jsonl; a rerun skips finished runs.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { RunRecord } from '@eff/core';
+import type { ProbeReport, RunRecord } from '@eff/core';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
@@ -13,12 +13,29 @@ import { appendRunRecord, completedRunIds, RESULTS_FILE, repairResultsFile } fro
 
 export interface GridOutcome {
   completed: number;
+  /** Runs ended by a non-finite loss or accuracy: a result (kept, not retried), not a failure. */
+  diverged: number;
   failed: number;
   skipped: number;
   interrupted: boolean;
   resultsFile: string;
   /** Records written by this invocation, in order. */
   records: RunRecord[];
+}
+
+/**
+ * Devices a run did not fully measure, one phrase each (`nvidia-smi gpu0 unsupported`, `rocm-smi card1 lost, 2.10 s
+ * uncovered`), from the probes' per-device reports; empty when every device was measured throughout.
+ */
+export function deviceShortfalls(probes: readonly ProbeReport[]): string[] {
+  return probes.flatMap((p) =>
+    (p.deviceReports ?? [])
+      .filter((d) => d.status !== 'measured' || d.uncoveredMs > 0)
+      .map(
+        (d) =>
+          `${p.name} ${d.deviceId} ${d.status}${d.uncoveredMs > 0 ? `, ${(d.uncoveredMs / 1000).toFixed(2)} s uncovered` : ''}`,
+      ),
+  );
 }
 
 export interface RunGridOptions {
@@ -53,6 +70,7 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   const todo = plan.filter((r) => !done.has(r.runId));
   const outcome: GridOutcome = {
     completed: 0,
+    diverged: 0,
     failed: 0,
     skipped: plan.length - todo.length,
     interrupted: false,
@@ -80,8 +98,8 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
         });
         await appendRunRecord(resultsFile, record);
         outcome.records.push(record);
-        if (record.status === 'completed') {
-          outcome.completed += 1;
+        if (record.status === 'completed' || record.status === 'diverged') {
+          outcome[record.status] += 1;
           progress.runEnd({
             label: run.label,
             summary: {
@@ -93,6 +111,8 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
               durationMs: record.final.durationMs,
               estimated: record.final.estimated,
               degraded: record.final.degraded,
+              ...(record.status === 'diverged' ? { diverged: record.final.stoppedBy.reason } : {}),
+              devices: deviceShortfalls(record.probes),
             },
           });
         } else {
@@ -114,11 +134,13 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
 
 export async function runGridCommand(
   io: CliIo,
-  opts: { config?: string; preset?: string; out: string; dryRun?: boolean },
+  opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[] },
 ): Promise<number> {
-  const grid = opts.preset
+  const loaded = opts.preset
     ? presetConfig(opts.preset)
     : await loadGridConfigFile(resolve(io.cwd, opts.config!));
+  // --gpus wins over the config's gpus (as both win over the environment).
+  const grid = opts.gpus ? { ...loaded, gpus: opts.gpus } : loaded;
   const outDir = resolve(io.cwd, opts.out);
   if (opts.dryRun) {
     const { plan, done } = await planGrid(grid, join(outDir, RESULTS_FILE));

@@ -14,10 +14,13 @@ export async function readRunRecords(file: string): Promise<RunRecord[]> {
   return (await readJsonlKeepingTail(file)).records;
 }
 
-/** runIds of runs that completed; failed runs are not in it, so a rerun retries them. */
+/**
+ * runIds of runs with a final outcome: completed or diverged (a seeded run that diverged diverges again, and that
+ * it diverges is the result). Failed runs are not in it, so a rerun retries them.
+ */
 export async function completedRunIds(file: string): Promise<Set<string>> {
   const records = await readRunRecords(file);
-  return new Set(records.filter((r) => r.status === 'completed').map((r) => r.runId));
+  return new Set(records.filter((r) => r.status !== 'failed').map((r) => r.runId));
 }
 
 /**

@@ -3,6 +3,7 @@ import { type RunRecord, RunRecordSchema } from '@eff/core';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../io.js';
 import { lineProgress } from './progress.js';
+import { deviceShortfalls } from './run-grid.js';
 import { formatSummaryTable, summaryRows } from './summary.js';
 
 function record(
@@ -83,5 +84,60 @@ describe('line progress (non-TTY)', () => {
     expect(lines[2]).toContain('mnist LeNet-1 3 epochs epoch 1/6: acc 81.2%, energy 92.4 J, 7s');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting there are none
     expect(err).not.toMatch(/[\u001b\r]/);
+  });
+});
+
+describe('devices not fully measured, in the run line', () => {
+  it('names unsupported and lost devices and the time each leaves uncovered; healthy devices are not listed', () => {
+    const device = (deviceId: string, status: 'measured' | 'unsupported' | 'lost', uncoveredMs: number) => ({
+      deviceId,
+      component: 'gpu' as const,
+      status,
+      energyJ: 0,
+      sampleCount: 0,
+      uncoveredMs,
+    });
+    const probe = {
+      name: 'nvidia-smi',
+      components: ['gpu' as const],
+      estimated: false,
+      sampleCount: 10,
+      devices: [],
+      gaps: [],
+      errors: [],
+      degraded: true,
+      notes: [],
+      deviceReports: [
+        device('gpu0', 'unsupported', 0),
+        device('gpu1', 'measured', 0),
+        device('gpu2', 'lost', 2100),
+      ],
+    };
+    const found = deviceShortfalls([probe]);
+    expect(found).toEqual(['nvidia-smi gpu0 unsupported', 'nvidia-smi gpu2 lost, 2.10 s uncovered']);
+    let err = '';
+    const io: CliIo = {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => (err += t), isTTY: false },
+      env: {},
+      cwd: '/',
+    };
+    lineProgress(io).runEnd({
+      label: 'mnist LeNet-1',
+      summary: {
+        epochs: 2,
+        accuracy: 0.5,
+        energyJ: 10,
+        efficiency: 0.05,
+        stoppedBy: 'fixedEpochs',
+        durationMs: 2000,
+        estimated: false,
+        degraded: true,
+        devices: found,
+      },
+    });
+    expect(err).toMatch(
+      /run done: mnist LeNet-1: .* \[DEGRADED \(energy is a lower bound\), nvidia-smi gpu0 unsupported, nvidia-smi gpu2 lost, 2\.10 s uncovered\]$/m,
+    );
   });
 });

@@ -14,7 +14,7 @@ export interface SummaryRow {
 
 export function summaryRows(records: readonly RunRecord[]): SummaryRow[] {
   return records
-    .filter((r) => r.status === 'completed')
+    .filter((r) => r.status === 'completed' || r.status === 'diverged')
     .map((r) => ({
       model: r.config.model ?? `${r.config.architecture}-${r.config.size}`,
       criterion: r.config.criterion.label ?? r.config.criterion.name,

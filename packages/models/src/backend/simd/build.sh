@@ -2,7 +2,11 @@
 # Rebuilds simd-kernels.wasm.ts from kernels.c, twice: for tfjs's own (unshared) heap, and for the shared heaps of
 # the helper threads (helper-threads.ts). Needs clang and wasm-ld (Debian: apt-get install clang lld).
 # The generated file is committed, so installing and using eff never needs a C compiler.
+# Usage: build.sh [output.ts] (default: simd-kernels.wasm.ts beside this script; scripts/check-simd.sh builds
+# into a temporary file and compares). Reproducible: Debian bookworm's clang 14.0.6 + lld 14 rebuild the
+# committed bytes exactly (no timestamps or paths end up in a stripped wasm module).
 set -eu
+target=$(realpath -m "${1:-$(dirname "$0")/simd-kernels.wasm.ts}")
 cd "$(dirname "$0")"
 CLANG=${CLANG:-$(command -v clang || command -v clang-14)}
 OBJDUMP=${OBJDUMP:-$(command -v llvm-objdump || command -v llvm-objdump-14)}
@@ -32,6 +36,6 @@ done
   echo "  '$(base64 -w0 "$out/kernels.wasm")';"
   echo "export const simdKernelsSharedWasmBase64 ="
   echo "  '$(base64 -w0 "$out/kernels-shared.wasm")';"
-} > simd-kernels.wasm.ts
+} > "$target"
 rm -r "$out"
-echo "wrote $(pwd)/simd-kernels.wasm.ts"
+echo "wrote $target"
