@@ -149,7 +149,7 @@ describe('inWorkerThread', () => {
         component: 'gpu',
         source: 'rocm-smi',
         state: 'present',
-        uuid: '0xabc',
+        uuid: 'GPU-0000000000000abc',
         powerLimitW: 300,
         selectedBy: 'all',
       });
