@@ -197,9 +197,12 @@ function hasValue(r: RocmSmiReading): boolean {
   return r.powerW !== undefined || r.energyJ !== undefined;
 }
 
+function problemsOf(r: RocmSmiReading): string {
+  return r.problems.length > 0 ? r.problems.join('; ') : 'rocm-smi prints no power and no energy for it';
+}
+
 function whyUnmeasurable(r: RocmSmiReading): string {
-  const what =
-    r.problems.length > 0 ? r.problems.join('; ') : 'rocm-smi prints no power and no energy for it';
+  const what = problemsOf(r);
   if (r.problems.some((p) => p.includes('Secondary die'))) {
     return `${what}; its power is counted in the primary die's reading (the card above or below)`;
   }
@@ -247,7 +250,7 @@ class RocmCards {
           "missing from rocm-smi's output (the card fell off the bus or the driver reset it)",
         );
       } else if (!hasValue(r)) {
-        event = this.tracker.bad(card, tMs, whyUnmeasurable(r));
+        event = this.tracker.bad(card, tMs, `${problemsOf(r)}; this poll's reading of the card is skipped`);
       } else {
         this.tracker.read(card);
         out.push(...samplesOf(r, tMs));
