@@ -2,11 +2,12 @@
 import type { ChildProcess } from 'node:child_process';
 import {
   catchError,
-  exhaustMap,
+  defer,
   firstValueFrom,
   mergeMap,
   Observable,
   of,
+  repeat,
   switchMap,
   throwError,
   timer,
@@ -42,7 +43,7 @@ export const ROCM_SMI_DEFAULT_INTERVAL_MS = 1000;
 /**
  * One poll is one Python start of rocm_smi.py: measured on the CI VM (2 cores, shared) with Debian's rocm-smi 5.2.3,
  * 20 runs of `rocm-smi --showpower --showenergycounter --json`, median 0.60 s, max 0.75 s (docs/probes.md). A
- * shorter interval cannot be delivered (ticks during a poll are skipped), so the minimum is the max plus ~30 %.
+ * shorter interval cannot be delivered (the next poll waits for the previous one), so the minimum is the max plus ~30 %.
  */
 export const ROCM_SMI_MIN_INTERVAL_MS = 1000;
 /** Default limit of one poll (a hung driver call); longer -> killed, ProbeStalledError. */
@@ -321,8 +322,8 @@ class RocmCards {
 }
 
 /**
- * A probe reading every AMD card rocm-smi lists, one rocm-smi process per poll (one at a time: a tick during a poll
- * is skipped, not queued). Each poll emits, per card, the energy counter (`kind: 'energy'`, J) and the power
+ * A probe reading every AMD card rocm-smi lists, one rocm-smi process per poll (one at a time; a poll starts one
+ * interval after the previous one started, or as soon as it ended when it took longer). Each poll emits, per card, the energy counter (`kind: 'energy'`, J) and the power
  * reading (`kind: 'power'`, W) when printed; DeviceEvents say which cards are measured (`present`, with
  * `powerLimitW` and the unique id as `uuid` from the first poll), which cannot be (`unsupported`), and which read
  * badly or vanished later (`bad-reading`, `lost`). The stream errors only when no card can be measured, rocm-smi
@@ -374,9 +375,16 @@ export function rocmSmiProbe(options: RocmSmiProbeOptions = {}): Probe {
         : ROCM_SMI_MIN_INTERVAL_MS;
       return new Observable<ProbeEvent>((subscriber) => {
         const cards = new RocmCards(options);
-        return timer(0, intervalMs)
+        let pollStartMs = 0;
+        const poll = defer(() => {
+          pollStartMs = performance.now();
+          return cards.discovered ? run(args) : firstRun();
+        });
+        // One rocm-smi at a time; the next starts one interval after the previous started, or at once when that
+        // poll took longer (on a loaded machine a poll can take seconds: waiting for the next tick would double it).
+        return poll
           .pipe(
-            exhaustMap(() => (cards.discovered ? run(args) : firstRun())),
+            repeat({ delay: () => timer(Math.max(0, intervalMs - (performance.now() - pollStartMs))) }),
             parseTolerantly(
               'rocm-smi',
               (result: RunResult) => cards.eventsOf(readingsOf(result)),
