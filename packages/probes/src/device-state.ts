@@ -10,6 +10,8 @@ export interface TrackedDevice {
   label: string;
   uuid?: string;
   powerLimitW?: number;
+  /** The device's component when it differs from the tracker's (RAPL: package is `cpu`, dram is `ram`). */
+  component?: Component;
 }
 
 /**
@@ -198,7 +200,7 @@ export class DeviceTracker {
       kind: 'device',
       tMs,
       deviceId: s.device.deviceId,
-      component: this.component,
+      component: s.device.component ?? this.component,
       source: this.source,
       state,
       ...(reason !== undefined ? { reason } : {}),
