@@ -13,6 +13,8 @@ export interface TrackedDevice {
   /** What the user should know about why or how this device is read (a MIG instance read through its GPU), sent
    * as the `present` event's reason. */
   note?: string;
+  /** The device's component when it differs from the tracker's (RAPL: package is `cpu`, dram is `ram`). */
+  component?: Component;
 }
 
 /**
@@ -214,7 +216,7 @@ export class DeviceTracker {
       kind: 'device',
       tMs,
       deviceId: s.device.deviceId,
-      component: this.component,
+      component: s.device.component ?? this.component,
       source: this.source,
       state,
       ...(reason !== undefined ? { reason } : {}),
