@@ -67,7 +67,7 @@ describe('eff measure --gpus', () => {
 
 describe('eff run --gpus', () => {
   it('when no GPU probe can read the selection: exit 2 before training, nothing recorded', {
-    timeout: 60_000,
+    timeout: 240_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-run-gpus-'));
     const config = join(dir, 'g.yaml');

@@ -22,7 +22,7 @@ const joules = (powerW: number, durationMs: number) => (powerW * durationMs) / 1
 
 describe('eff measure --gpus', () => {
   it('measures only the GPU named, over CUDA_VISIBLE_DEVICES, and reports it per device (JSON)', {
-    timeout: 120_000,
+    timeout: 180_000,
   }, async () => {
     const r = await runEff(['measure', '--gpus', '1', '--json', '--', `${BIN}sleep-exit`, '1', '0'], {
       ...env,
@@ -45,7 +45,7 @@ describe('eff measure --gpus', () => {
   });
 
   it('without --gpus, one line per GPU with its own energy in the human summary', {
-    timeout: 120_000,
+    timeout: 180_000,
   }, async () => {
     const r = await runEff(['measure', '--probe', 'nvidia-smi', '--', `${BIN}sleep-exit`, '1', '0'], env);
     expect(r.code, r.stderr).toBe(0);
@@ -64,7 +64,7 @@ describe('eff measure --gpus', () => {
   });
 
   it('a GPU that does not exist: exit 2 naming it, before the command starts', {
-    timeout: 120_000,
+    timeout: 180_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-gpus-missing-'));
     const marker = join(dir, 'started');
@@ -97,7 +97,7 @@ describe('eff probes --gpus', () => {
 
 describe('eff run --gpus', () => {
   it('--gpus wins over the config gpus; the record shows the device measured', {
-    timeout: 180_000,
+    timeout: 400_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-run-gpus-'));
     const config = join(dir, 'g.yaml');
