@@ -3,9 +3,11 @@
 export { FusedAdamOptimizer, fusedAdam } from './backend/adam.js';
 export { DropoutRateError, dropoutMask } from './backend/dropout-mask.js';
 export {
+  releaseWasmHelperHeaps,
   setWasmThreads,
   WasmHelperThreadError,
   WasmThreadsError,
+  wasmHelperHeapBytes,
   wasmThreads,
 } from './backend/simd/helper-threads.js';
 export {
@@ -39,6 +41,7 @@ export { type BcnnArgs, type BcnnKind, bcnn } from './models/bcnn.js';
 export { ModelConfigError, ModelFileError } from './models/errors.js';
 export { loadModel, type SavedModelFiles, saveModel } from './models/io.js';
 export { type LeNetActivation, type LeNetArgs, type LeNetInit, lenet } from './models/lenet.js';
+export { type FitCallback, fitStoppingOnError, withTensorScope } from './models/run-scope.js';
 export {
   type CompileArgs,
   compileModel,

@@ -5,13 +5,16 @@ import {
   bcnn,
   compileModel,
   evaluateAccuracy,
+  fitStoppingOnError,
   type KFold,
   kFold,
   lenet,
   loadCifar10Dataset,
   loadMnist,
+  releaseWasmHelperHeaps,
   type Splits,
   useBackend,
+  withTensorScope,
 } from '@eff/models';
 import type { Probe } from '@eff/probes';
 import { InterruptedError } from '../errors.js';
@@ -78,6 +81,12 @@ class SplitCache {
     this.splits = null;
     this.key = null;
   }
+
+  /** At the end of the grid: frees the split's tensors and lets go of the raw CIFAR-10 images (~740 MB). */
+  close(): void {
+    this.dispose();
+    this.cifar = null;
+  }
 }
 
 export async function openTrainingSession(
@@ -96,70 +105,99 @@ export async function openTrainingSession(
   const cache = new SplitCache(grid);
   return {
     async train(run, options) {
+      // Data first: it outlives the run (the next run on the same split reuses it), so it must not be in its scope.
       const splits = await cache.get(run);
-      const c = run.config;
-      const inputShape = splits.train.xs.shape.slice(1) as [number, number, number];
-      const model =
-        c.architecture === 'lenet'
-          ? lenet({ width: c.size, inputShape, seed: c.seed })
-          : bcnn({ width: c.size, inputShape, kind: grid.bcnnKind, seed: c.seed });
-      compileModel(model, {
-        learningRate: c.learningRate ?? grid.learningRate,
-        ...(grid.bcnnKind === 'bayes-by-backprop' && c.architecture === 'bcnn'
-          ? { trainSize: splits.train.count }
-          : {}),
-      });
-      const session = measureEfficiency({
-        runId: run.runId,
-        config: c,
-        probes,
-        intervalMs: grid.intervalMs,
-        criterion: criteria.fromConfig(c.criterion),
-        maxEpochs: c.maxEpochs,
-        environment,
-        evaluate: async () => ({
-          testAccuracy: await evaluateAccuracy(model, splits.test.xs, splits.test.labels, { batchSize: 512 }),
-        }),
-      });
-      const sub = session.epochs$.subscribe((e) =>
-        options.onEpoch?.({
-          epoch: e.epoch,
-          maxEpochs: c.maxEpochs,
-          accuracy: e.testAccuracy ?? e.validationAccuracy ?? e.trainAccuracy,
-          cumulativeEnergyJ: e.cumulativeEnergyJ.total,
-          elapsedMs: e.elapsedMs,
-        }),
-      );
-      const interrupt = {
-        onBatchEnd: async () => {
-          if (options.signal?.aborted) model.stopTraining = true;
-        },
-      };
       try {
-        await session.start();
-        await model.fit(splits.train.xs, splits.train.ys, {
-          epochs: c.maxEpochs,
-          batchSize: c.batchSize ?? grid.batchSize,
-          validationData: [splits.validation.xs, splits.validation.ys],
-          shuffle: true,
-          verbose: 0,
-          callbacks: [session.callback(model), interrupt],
-        });
-        if (options.signal?.aborted) {
-          await session.abort();
-          throw new InterruptedError('run interrupted');
-        }
-        return await session.finish();
-      } catch (err) {
-        if (err instanceof InterruptedError) throw err;
-        return await session.fail(err);
+        return await withTensorScope(() => trainRun(grid, run, splits, options, { probes, environment }));
       } finally {
-        sub.unsubscribe();
-        model.dispose();
+        // A large model grows the helper threads' heaps; a smaller next run should not keep paying for it.
+        const { failures } = await releaseWasmHelperHeaps();
+        for (const failure of failures)
+          ctx.progress.message(`a helper thread for eff's wasm kernels failed to restart (${failure})`);
       }
     },
     async close() {
-      cache.dispose();
+      cache.close();
     },
   };
+}
+
+/**
+ * One run on `splits`: everything it allocates — the model and the optimizer it owns, the tensors tfjs makes while
+ * fitting and evaluating — is freed before it returns or throws, whichever way it ended (completed, stopped by its
+ * criterion, diverged, failed, interrupted). Resolves to the run's record; throws InterruptedError when aborted.
+ */
+async function trainRun(
+  grid: GridConfig,
+  run: PlannedRun,
+  splits: Splits,
+  options: TrainOptions,
+  measured: { probes: Probe[]; environment: Environment },
+): Promise<RunRecord> {
+  const c = run.config;
+  const inputShape = splits.train.xs.shape.slice(1) as [number, number, number];
+  const model =
+    c.architecture === 'lenet'
+      ? lenet({ width: c.size, inputShape, seed: c.seed })
+      : bcnn({ width: c.size, inputShape, kind: grid.bcnnKind, seed: c.seed });
+  try {
+    compileModel(model, {
+      learningRate: c.learningRate ?? grid.learningRate,
+      ...(grid.bcnnKind === 'bayes-by-backprop' && c.architecture === 'bcnn'
+        ? { trainSize: splits.train.count }
+        : {}),
+    });
+    const session = measureEfficiency({
+      runId: run.runId,
+      config: c,
+      probes: measured.probes,
+      intervalMs: grid.intervalMs,
+      criterion: criteria.fromConfig(c.criterion),
+      maxEpochs: c.maxEpochs,
+      environment: measured.environment,
+      evaluate: async () => ({
+        testAccuracy: await evaluateAccuracy(model, splits.test.xs, splits.test.labels, { batchSize: 512 }),
+      }),
+    });
+    const sub = session.epochs$.subscribe((e) =>
+      options.onEpoch?.({
+        epoch: e.epoch,
+        maxEpochs: c.maxEpochs,
+        accuracy: e.testAccuracy ?? e.validationAccuracy ?? e.trainAccuracy,
+        cumulativeEnergyJ: e.cumulativeEnergyJ.total,
+        elapsedMs: e.elapsedMs,
+      }),
+    );
+    const interrupt = {
+      onBatchEnd: async () => {
+        if (options.signal?.aborted) model.stopTraining = true;
+      },
+    };
+    try {
+      await session.start();
+      // A callback's error (the criterion, the energy check, a non-finite loss) ends fit through tfjs's own
+      // clean-up before it is rethrown here, so the epoch's tensors go with the run.
+      await fitStoppingOnError(model, splits.train.xs, splits.train.ys, {
+        epochs: c.maxEpochs,
+        batchSize: c.batchSize ?? grid.batchSize,
+        validationData: [splits.validation.xs, splits.validation.ys],
+        shuffle: true,
+        verbose: 0,
+        callbacks: [session.callback(model), interrupt],
+      });
+      if (options.signal?.aborted) {
+        await session.abort();
+        throw new InterruptedError('run interrupted');
+      }
+      return await session.finish();
+    } catch (err) {
+      if (err instanceof InterruptedError) throw err;
+      return await session.fail(err);
+    } finally {
+      sub.unsubscribe();
+    }
+  } finally {
+    // The model owns its weights and (compileModel) its optimizer's state: Adam's moments and β powers.
+    model.dispose();
+  }
 }

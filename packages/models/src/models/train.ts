@@ -40,10 +40,21 @@ export function isBayesByBackprop(model: tf.LayersModel): boolean {
   return model.layers.some((layer) => isVariationalLayer(layer));
 }
 
+/** tfjs-layers' (protected) record of whether `model.dispose()` also disposes the compiled optimizer. */
+interface OptimizerOwnership {
+  optimizer_?: tf.Optimizer;
+  isOptimizerOwned: boolean;
+}
+
 /**
  * Compiles with categorical cross-entropy and the accuracy metric (Adam 1e-3 by default).
  * For Bayes-by-Backprop models the compiled loss is the cross-entropy times `trainSize`; the layers add β·KL,
  * so the loss tfjs minimises and reports is NLL·N + β·KL per batch.
+ *
+ * The model owns the optimizer made here: `model.dispose()` frees it with the weights, i.e. Adam's two moments
+ * per weight and its two β-power scalars (8 bytes per parameter + 8). tfjs only does that for optimizers it made
+ * from a name, so without this every run left them behind. Compiling again frees the previous one.
+ * Throws `ModelConfigError` for a bad learning rate, optimizer or `trainSize` (before anything is allocated).
  */
 export function compileModel(model: tf.LayersModel, args: CompileArgs = {}): void {
   const learningRate = args.learningRate ?? 1e-3;
@@ -51,35 +62,46 @@ export function compileModel(model: tf.LayersModel, args: CompileArgs = {}): voi
     throw new ModelConfigError('learningRate', 'a finite number > 0', learningRate);
   }
   const name = args.optimizer ?? 'adam';
-  let optimizer: tf.Optimizer;
-  // tfjs's Adam with each variable's update fused into one kernel on wasm (backend/adam.ts); same results.
-  if (name === 'adam') optimizer = fusedAdam(learningRate);
-  else if (name === 'sgd') optimizer = tf.train.sgd(learningRate);
-  else if (name === 'rmsprop') optimizer = tf.train.rmsprop(learningRate);
-  else throw new ModelConfigError('optimizer', "'adam', 'sgd' or 'rmsprop'", name);
-
-  if (!isBayesByBackprop(model)) {
-    if (args.trainSize !== undefined) {
-      throw new ModelConfigError(
-        'trainSize',
-        'no value: it only scales the loss of Bayes-by-Backprop models',
-        args.trainSize,
-      );
-    }
-    model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    return;
+  if (name !== 'adam' && name !== 'sgd' && name !== 'rmsprop') {
+    throw new ModelConfigError('optimizer', "'adam', 'sgd' or 'rmsprop'", name);
   }
+  const bayesByBackprop = isBayesByBackprop(model);
   const trainSize = args.trainSize;
-  if (trainSize === undefined || !Number.isInteger(trainSize) || trainSize < 1) {
+  if (!bayesByBackprop && trainSize !== undefined) {
+    throw new ModelConfigError(
+      'trainSize',
+      'no value: it only scales the loss of Bayes-by-Backprop models',
+      trainSize,
+    );
+  }
+  if (bayesByBackprop && (trainSize === undefined || !Number.isInteger(trainSize) || trainSize < 1)) {
     throw new ModelConfigError(
       'trainSize',
       'the number of training examples N (an integer >= 1): a Bayes-by-Backprop loss is NLL·N + β·KL',
       trainSize,
     );
   }
-  const scaledNll = (yTrue: tf.Tensor, yPred: tf.Tensor) =>
-    tf.tidy(() => tf.mul(tf.metrics.categoricalCrossentropy(yTrue, yPred), trainSize));
-  model.compile({ optimizer, loss: scaledNll, metrics: ['accuracy'] });
+  // tfjs's Adam with each variable's update fused into one kernel on wasm (backend/adam.ts); same results.
+  const optimizer =
+    name === 'adam'
+      ? fusedAdam(learningRate)
+      : name === 'sgd'
+        ? tf.train.sgd(learningRate)
+        : tf.train.rmsprop(learningRate);
+  const loss = bayesByBackprop
+    ? (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+        tf.tidy(() => tf.mul(tf.metrics.categoricalCrossentropy(yTrue, yPred), trainSize as number))
+    : 'categoricalCrossentropy';
+  const ownership = model as unknown as OptimizerOwnership;
+  const previous = ownership.isOptimizerOwned ? ownership.optimizer_ : undefined;
+  try {
+    model.compile({ optimizer, loss, metrics: ['accuracy'] });
+  } catch (err) {
+    optimizer.dispose();
+    throw err;
+  }
+  previous?.dispose();
+  ownership.isOptimizerOwned = true;
 }
 
 /** Options of `predictMc` and `evaluateAccuracy`. */
@@ -155,8 +177,12 @@ export async function evaluateAccuracy(
   const probs = stochastic
     ? predictMc(model, xs, { samples, batchSize })
     : (model.predict(xs, { batchSize }) as tf.Tensor);
-  const predicted = tf.tidy(() => tf.argMax(probs, -1));
-  probs.dispose();
+  let predicted: tf.Tensor;
+  try {
+    predicted = tf.argMax(probs, -1);
+  } finally {
+    probs.dispose();
+  }
   try {
     const got = await predicted.data();
     const truth = await labelIndices(labels, n);
@@ -176,8 +202,11 @@ async function labelIndices(
   if (labels instanceof tf.Tensor) {
     if (labels.rank === 2) {
       const idx = tf.argMax(labels, -1);
-      out = await idx.data();
-      idx.dispose();
+      try {
+        out = await idx.data();
+      } finally {
+        idx.dispose();
+      }
     } else if (labels.rank === 1) out = await labels.data();
     else
       throw new ModelConfigError(

@@ -98,8 +98,11 @@ export class WasmThreadsError extends Error {
 let compiled: WebAssembly.Module | undefined;
 let kernelNames: string[] | undefined;
 
+/** A helper's heap when it starts: 16 MiB, enough for LeNet-sized calls on MNIST. */
+const INITIAL_HEAP_PAGES = 256;
+
 class Helper {
-  readonly memory = new WebAssembly.Memory({ initial: 256, maximum: 16384, shared: true });
+  readonly memory = new WebAssembly.Memory({ initial: INITIAL_HEAP_PAGES, maximum: 16384, shared: true });
   readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
   /** The kernel's arguments for the region's first image, then each argument's bytes per image. */
   readonly args = new Float64Array(new SharedArrayBuffer(2 * MAX_ARGS * 8));
@@ -228,6 +231,56 @@ export async function setWasmThreads(threads: number): Promise<{ failures: strin
   helpers = helpers.filter((h) => !failed.includes(h));
   active -= failed.length;
   return {
+    failures: results.flatMap((r) =>
+      r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
+    ),
+  };
+}
+
+/** Bytes of every helper's heap (running or parked): each starts at 16 MiB and grows with the largest call. */
+export function wasmHelperHeapBytes(): number {
+  return helpers.reduce((sum, h) => sum + h.memory.buffer.byteLength, 0);
+}
+
+/**
+ * Gives back what the helpers' heaps grew by for large calls. A WebAssembly.Memory cannot shrink, so each helper
+ * whose heap outgrew its initial 16 MiB is stopped and, if in use, replaced by a fresh one; resolves once the
+ * replacements have started, with the bytes given back and why any replacement failed to start (kernels then run
+ * without it, as after `setWasmThreads`). Call it between runs: eff's kernels are synchronous, so no helper is
+ * working while async code runs. Helpers that never grew are kept, so the call costs nothing on small models.
+ */
+export async function releaseWasmHelperHeaps(): Promise<{ releasedBytes: number; failures: string[] }> {
+  const initialBytes = INITIAL_HEAP_PAGES * PAGE_BYTES;
+  let releasedBytes = 0;
+  const fresh: Helper[] = [];
+  const kept: Helper[] = [];
+  helpers.forEach((helper, i) => {
+    const bytes = helper.memory.buffer.byteLength;
+    if (bytes <= initialBytes) {
+      kept.push(helper);
+      return;
+    }
+    void helper.worker.terminate();
+    if (i >= active) {
+      // A parked helper is dropped; a later setWasmThreads spawns one again if it is wanted.
+      releasedBytes += bytes;
+      return;
+    }
+    releasedBytes += bytes - initialBytes;
+    const replacement = spawnHelper();
+    fresh.push(replacement);
+    kept.push(replacement);
+  });
+  // Replacements sit where the helpers they replace were, so the first `active` are still the ones in use.
+  helpers = kept;
+  const results = await Promise.allSettled(fresh.map((h) => h.started));
+  const failed = fresh.filter((_, i) => results[i]?.status === 'rejected');
+  if (failed.length > 0) {
+    helpers = helpers.filter((h) => !failed.includes(h));
+    active -= failed.length;
+  }
+  return {
+    releasedBytes,
     failures: results.flatMap((r) =>
       r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
     ),
