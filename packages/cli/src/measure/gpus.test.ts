@@ -122,7 +122,7 @@ describe('a GPU without a power sensor beside a healthy one', () => {
     const r = await runEff(['probes'], { ...env, FAKE_NVSMI_MACHINE: NO_SENSOR_MACHINE });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
-      /^nvidia-smi\s+gpu\s+yes\s+devices: gpu1 \(selected by all\); not measurable: gpu0: .*\[N\/A\]: no power sensor/m,
+      /^nvidia-smi\s+gpu\s+yes\s+devices: gpu1 \(all: nothing narrows the choice\); not measurable: gpu0: .*\[N\/A\]: no power sensor/m,
     );
   });
 
