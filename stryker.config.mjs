@@ -1,4 +1,5 @@
 // Mutation testing of @eff/core and the probes' parsers (`pnpm mutation`; slow on 2 cores, not part of CI).
+// docs/testing.md has the commands for running it in chunks, the scores and every surviving mutant.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -18,10 +19,10 @@ export default {
     '!packages/core/src/measure.ts',
     '!packages/core/src/meter.ts',
     // The parsers only: the rest of each probe file spawns tools and is covered by the fault-injection tests.
-    'packages/probes/src/nvidia-smi.ts:31-57',
-    'packages/probes/src/rocm-smi.ts:35-108',
-    'packages/probes/src/powerstat.ts:30-111',
-    'packages/probes/src/powertop.ts:30-86',
+    'packages/probes/src/nvidia-smi.ts:80-133',
+    'packages/probes/src/rocm-smi.ts:79-167',
+    'packages/probes/src/powerstat.ts:40-116',
+    'packages/probes/src/powertop.ts:57-86',
     'packages/probes/src/tolerance.ts',
     // The load -> watts model of the labelled estimate (every joule on a machine without a meter).
     'packages/probes/src/estimate.ts',
@@ -37,5 +38,7 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
+  // A second run in parallel (another chunk) keeps its sandbox here; not part of this run's copy.
+  ignorePatterns: ['/.stryker-tmp-*'],
   cleanTempDir: 'always',
 };

@@ -79,14 +79,15 @@ describe('bootstrap interval ends', () => {
   });
 
   it('agrees with normal theory on a large sample: half-width ≈ 1.96 σ/√n, not 1.645 σ/√n', () => {
-    // 200 evenly spread values: the bootstrap distribution of the mean is close to normal with sd σ/√n.
-    const xs = Array.from({ length: 200 }, (_, i) => (i + 0.5) / 200);
+    // 100 evenly spread values: the bootstrap distribution of the mean is close to normal with sd σ/√n.
+    // (Kept small: under Stryker's instrumentation every resample draw costs ~50× more.)
+    const xs = Array.from({ length: 100 }, (_, i) => (i + 0.5) / 100);
     const m = xs.reduce((a, b) => a + b, 0) / xs.length;
     const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / xs.length / xs.length);
-    const ci = bootstrapArchitectureEfficiency(xs, { seed: 2026, resamples: 10000 });
+    const ci = bootstrapArchitectureEfficiency(xs, { seed: 2026, resamples: 4000 });
     const halfWidth = (ci.high - ci.low) / 2;
-    // Monte-Carlo error of a 10k-resample percentile is ~2 %; 1.645/1.96 = 0.84 is far outside ±5 %.
-    expect(halfWidth / (1.96 * sd)).toBeGreaterThan(0.95);
-    expect(halfWidth / (1.96 * sd)).toBeLessThan(1.05);
+    // Monte-Carlo error of a 4000-resample percentile is ~3 %; 1.645/1.96 = 0.84 is far outside ±8 %.
+    expect(halfWidth / (1.96 * sd)).toBeGreaterThan(0.92);
+    expect(halfWidth / (1.96 * sd)).toBeLessThan(1.08);
   });
 });

@@ -96,10 +96,16 @@ export {
   appendJsonl,
   configHash,
   epochsToCsv,
+  findTornTail,
   parseJsonl,
   ResultsFormatError,
   readJsonl,
+  readJsonlKeepingTail,
+  repairTornTail,
   runsToCsv,
   stableStringify,
+  type TornTail,
+  type TornTailRepair,
+  tornTailPath,
 } from './results.js';
 export * from './schema.js';

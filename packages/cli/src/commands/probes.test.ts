@@ -42,6 +42,7 @@ describe('eff probes', () => {
       available: true,
       reason: null,
       devices: ['gpu0', 'gpu1'],
+      selectedBy: 'all',
     });
     // Nothing narrows the choice here: every GPU (when the probe says where its choice came from).
     expect([undefined, 'all']).toContain(byName['nvidia-smi']?.selectedBy);

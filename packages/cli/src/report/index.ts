@@ -15,6 +15,8 @@ export interface ReportOptions extends AnalysisOptions {
   outDir?: string;
   /** Skip PNG rasterising (SVG and specs are still written). */
   png?: boolean;
+  /** Told about input that was read with a caveat (a results file whose last line a crash cut). */
+  onWarning?: (message: string) => void;
 }
 
 export interface ReportResult {
@@ -28,7 +30,7 @@ export interface ReportResult {
 }
 
 export async function generateReport(resultsDir: string, options: ReportOptions = {}): Promise<ReportResult> {
-  const { runs, files } = loadRuns(resultsDir);
+  const { runs, files } = loadRuns(resultsDir, options.onWarning);
   const analysis = analyze(runs, options);
   const outDir = options.outDir ?? join(resultsDir, 'report');
   const tablesDir = join(outDir, 'tables');

@@ -1,7 +1,7 @@
 // Reads the JSON Lines results of a results directory into validated RunRecords, naming file and line on error.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RunRecord, RunRecordSchema } from '@eff/core';
+import { findTornTail, type RunRecord, RunRecordSchema } from '@eff/core';
 import { EffCliError } from '../errors.js';
 
 /** The report's input cannot be used: `file` and `line` (1-based) say where, when known. */
@@ -24,9 +24,14 @@ export interface LoadedRun {
 
 /**
  * Every `*.jsonl` file directly in `resultsDir` (results.jsonl first), parsed and validated.
- * Blank lines are allowed; anything else that is not a RunRecord is an error (nothing is dropped silently).
+ * Blank lines are allowed; anything else that is not a RunRecord is an error (nothing is dropped silently),
+ * except a last line cut by a crash (no newline, not JSON): it is left out, the file is not changed, and
+ * `onWarning` is told (the next `eff run` moves it aside and redoes its run).
  */
-export function loadRuns(resultsDir: string): { runs: LoadedRun[]; files: string[] } {
+export function loadRuns(
+  resultsDir: string,
+  onWarning: (message: string) => void = () => {},
+): { runs: LoadedRun[]; files: string[] } {
   if (!existsSync(resultsDir) || !statSync(resultsDir).isDirectory()) {
     throw new ReportInputError(
       `results directory ${resultsDir} does not exist or is not a directory; give the --out directory of eff run.`,
@@ -44,7 +49,15 @@ export function loadRuns(resultsDir: string): { runs: LoadedRun[]; files: string
   const runs: LoadedRun[] = [];
   const files = names.map((n) => join(resultsDir, n));
   for (const file of files) {
-    const lines = readFileSync(file, 'utf8').split('\n');
+    const content = readFileSync(file);
+    const torn = findTornTail(content);
+    if (torn) {
+      onWarning(
+        `${file}:${torn.line}: the last line was cut by a crash (${torn.bytes} bytes, not JSON); reporting the ` +
+          `complete runs before it. The next eff run --out ${resultsDir} moves it aside and redoes its run.`,
+      );
+    }
+    const lines = (torn ? content.subarray(0, torn.byteOffset) : content).toString('utf8').split('\n');
     lines.forEach((text, i) => {
       if (text.trim() === '') return;
       let json: unknown;
@@ -52,7 +65,7 @@ export function loadRuns(resultsDir: string): { runs: LoadedRun[]; files: string
         json = JSON.parse(text);
       } catch (err) {
         throw new ReportInputError(
-          `${file}:${i + 1}: expected one JSON object per line, found text that is not JSON (${(err as Error).message}); fix or remove that line.`,
+          `${file}:${i + 1}: expected one JSON object per line, found text that is not JSON (${(err as Error).message}); if a crash cut it before later runs were appended, move that line out of the file (eff run redoes its run).`,
           file,
           i + 1,
         );

@@ -9,7 +9,7 @@ import { loadGridConfigFile, presetConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
 import { interruptOnSignals } from './interrupt.js';
 import { type GridProgress, progressFor } from './progress.js';
-import { appendRunRecord, completedRunIds, RESULTS_FILE } from './store.js';
+import { appendRunRecord, completedRunIds, RESULTS_FILE, repairResultsFile } from './store.js';
 
 export interface GridOutcome {
   completed: number;
@@ -62,6 +62,8 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   const progress = options.progress ?? progressFor(io);
   await mkdir(options.outDir, { recursive: true });
   const resultsFile = join(options.outDir, RESULTS_FILE);
+  const repaired = await repairResultsFile(resultsFile);
+  if (repaired) io.stderr.write(`${repaired}\n`);
   const { plan, done } = await planGrid(grid, resultsFile);
   // The resolved grid (defaults applied) is kept beside the results, so a results directory explains itself.
   await writeFile(join(options.outDir, `grid-${grid.name}.json`), `${JSON.stringify(grid, null, 2)}\n`);
