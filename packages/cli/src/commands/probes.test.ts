@@ -60,6 +60,7 @@ describe('eff probes', () => {
 
   it.skipIf(!bareMachine)(
     'on this bare VM with the real Debian tools: only the estimate, and a reason for every other probe',
+    { timeout: 240_000 }, // two eff probes runs, each starting every vendor tool: about a minute on a loaded VM
     async () => {
       const r = await runEff(['probes']);
       expect(r.code, r.stderr).toBe(0);
