@@ -46,6 +46,36 @@ describe('estimateProbe', () => {
     expect(cpu?.powerW).toBeLessThanOrEqual(200);
   });
 
+  it('describes itself as an estimate of cpu and ram, with its name on every sample', async () => {
+    const probe = estimateProbe();
+    expect(probe.name).toBe('estimate');
+    expect(probe.components).toEqual(['cpu', 'ram']);
+    const [cpu, ram] = (await firstValueFrom(
+      probe.samples({ intervalMs: 20 }).pipe(take(2), toArray()),
+    )) as PowerReading[];
+    expect(cpu).toMatchObject({ deviceId: 'cpu', component: 'cpu', kind: 'power', source: 'estimate' });
+    expect(ram).toMatchObject({ deviceId: 'ram', component: 'ram', kind: 'power', source: 'estimate' });
+    expect(cpu?.tMs).toBe(ram?.tMs);
+    expect(Number.isFinite(cpu?.tMs)).toBe(true);
+  });
+
+  it('reads at the interval asked for (sampleOptions over the option, the option over 1 s)', async () => {
+    const t0 = Date.now();
+    await firstValueFrom(estimateProbe({ intervalMs: 30 }).samples().pipe(take(6), toArray()));
+    // three readings (two samples each): two intervals of 30 ms, far below the 1 s default
+    expect(Date.now() - t0).toBeLessThan(900);
+    const t1 = Date.now();
+    await firstValueFrom(estimateProbe().samples({ intervalMs: 30 }).pipe(take(6), toArray()));
+    expect(Date.now() - t1).toBeLessThan(900);
+  });
+
+  it('accepts ramWPerGB 0, rejects a negative one, naming the value and the code', () => {
+    expect(() => estimateProbe({ ramWPerGB: 0 })).not.toThrow();
+    expect(() => estimateProbe({ ramWPerGB: -0.5 })).toThrow('estimate: ramWPerGB must be >= 0, got -0.5');
+    expect(() => estimateProbe({ tdpW: -1 })).toThrow(expect.objectContaining({ code: 'E_PROBE_CONFIG' }));
+    expect(() => estimateProbe({ tdpW: Number.NaN })).toThrow(/tdpW must be > 0, got NaN/);
+  });
+
   it('rejects a non-positive TDP naming the value', () => {
     expect(() => estimateProbe({ tdpW: 0 })).toThrow(/tdpW must be > 0, got 0/);
   });
