@@ -13,6 +13,10 @@ export default {
     'packages/core/src/**/*.ts',
     '!packages/core/src/**/*.test.ts',
     '!packages/core/src/index.ts',
+    // measure.ts and meter.ts are being rewritten (issue 12), and their tests run in real time and fail under
+    // Stryker's instrumentation on 2 loaded cores; see docs/testing.md.
+    '!packages/core/src/measure.ts',
+    '!packages/core/src/meter.ts',
     // The parsers only: the rest of each probe file spawns tools and is covered by the fault-injection tests.
     'packages/probes/src/nvidia-smi.ts:31-57',
     'packages/probes/src/rocm-smi.ts:35-108',

@@ -176,3 +176,37 @@ describe('overheadOf', () => {
     expect(() => overheadOf([1, 2], [1])).toThrow(/2 and 1/);
   });
 });
+
+// Oracle for the headline statistic, on data where the candidates disagree: median of per-repetition ratios
+// 1.5; ratio of medians 1.0; reps paired by list position 0.75; mean of per-repetition ratios 1.33.
+describe('the headline ratio is the median of ratios paired by repetition number', () => {
+  const reps = [
+    rep('lenet-1', 'wasm', 1, 100),
+    rep('lenet-1', 'wasm', 2, 300),
+    rep('lenet-1', 'wasm', 3, 200),
+    // listed out of repetition order (a resumed or re-sorted run): position 1 is rep 2, and so on
+    rep('lenet-1', 'pytorch', 2, 200),
+    rep('lenet-1', 'pytorch', 3, 400),
+    rep('lenet-1', 'pytorch', 1, 50),
+  ];
+
+  it('pairs rep i with rep i: ratios 2, 1.5, 0.5 -> median 1.5, range 0.5-2', () => {
+    const r = ratioOf(reps, 'lenet-1', 'wasm', 'pytorch')!;
+    expect(r.pairedMedian).toBeCloseTo(1.5, 12);
+    expect(r.pairedMin).toBeCloseTo(0.5, 12);
+    expect(r.pairedMax).toBeCloseTo(2, 12);
+    // kept beside it, and different here: median 200 / median 200
+    expect(r.ofMedians).toBeCloseTo(1, 12);
+  });
+
+  it('the table prints the paired median with its range, not the ratio of medians', () => {
+    const t = throughputTable(reps, ['lenet-1'], ['wasm', 'pytorch'], [['wasm', 'pytorch']]);
+    expect(renderText(t).split('\n')[2]).toMatch(/1\.5× \(0\.50×–2\.0×\)$/);
+  });
+
+  it('a repetition missing on one side is left out of the pairs, not paired with another', () => {
+    const r = ratioOf([...reps, rep('lenet-1', 'wasm', 4, 5000)], 'lenet-1', 'wasm', 'pytorch')!;
+    expect(r.pairedMedian).toBeCloseTo(1.5, 12);
+    expect(r.pairedMax).toBeCloseTo(2, 12);
+  });
+});

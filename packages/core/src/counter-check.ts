@@ -18,6 +18,12 @@ export const POWER_LIMIT_MARGIN = 1.5;
 /** A counter that does not move while the power readings average at least this much is frozen, W. */
 export const FROZEN_MIN_POWER_W = 1;
 
+/**
+ * A counter must stand still at least this long before it is judged frozen, ms: some counters (NVML's) update
+ * less often than a fast poll, so one or two equal readings in a row are normal.
+ */
+export const FROZEN_MIN_SPAN_MS = 500;
+
 /** Shortest span over which a counter's implied power is judged, ms: two readings 1 ms apart say little. */
 const MIN_RATE_SPAN_MS = 20;
 

@@ -1,5 +1,5 @@
 // The probes that measure a run when the caller names none: every available hardware probe, GPU probes narrowed to the job's GPUs.
-import { detectProbes, inWorkerThread, type Probe, probeByName, probeNames } from '@eff/probes';
+import { inWorkerThread, type Probe, type ProbeCheck, probeByName, probeNames } from '@eff/probes';
 import { MeasureError } from './measure-error.js';
 
 export interface DefaultProbesOptions {
@@ -60,24 +60,75 @@ export function gpuProbeOptions(gpus: readonly string[] | undefined): Record<str
   return Object.fromEntries(gpuProbeNames().map((name) => [name, { gpus: list }]));
 }
 
+/** One probe's check, with whether it is a GPU probe whose device selection (option or environment) failed. */
+interface DetectedProbe extends ProbeCheck {
+  name: string;
+  gpu: boolean;
+  /**
+   * The job's GPU selection names devices this probe does not have: its check threw GpuSelectionError
+   * (`E_GPU_SELECTION`), or it came back unavailable with a `selectedBy` other than `all` and no device at all.
+   */
+  selectionError: boolean;
+}
+
+/** Every registered probe's check(), in parallel (as detectProbes, keeping what a failed check was). */
+async function detect(probeOptions: Record<string, Record<string, unknown>>): Promise<DetectedProbe[]> {
+  const gpuNames = new Set(gpuProbeNames());
+  return Promise.all(
+    probeNames().map(async (name): Promise<DetectedProbe> => {
+      const gpu = gpuNames.has(name);
+      try {
+        const check = await probeByName(name, probeOptions[name] ?? {}).check();
+        const selectionError =
+          gpu &&
+          !check.available &&
+          check.selectedBy !== undefined &&
+          check.selectedBy !== 'all' &&
+          !check.devices?.length &&
+          !check.unmeasurable?.length;
+        return { name, gpu, ...check, selectionError };
+      } catch (err) {
+        return {
+          name,
+          gpu,
+          available: false,
+          reason: `${name}: check failed: ${(err as Error).message}`,
+          selectionError: (err as { code?: unknown }).code === 'E_GPU_SELECTION',
+        };
+      }
+    }),
+  );
+}
+
 /**
  * Every available hardware probe, else the labelled estimate, each sampling in a worker thread
  * (`inWorkerThread`): training holds the main thread for a batch at a time, and samples must be taken on time.
- * With `gpus`, GPU probes measure only those GPUs, and no GPU probe able to read them is an error (a wrong
- * selection must not quietly become a CPU-only measurement).
- * @throws MeasureError `E_MEASURE_NO_PROBE` when nothing can run; `E_MEASURE_OPTIONS` for a bad or unmatched `gpus`
- *   (the message carries each GPU probe's reason, e.g. which devices exist).
+ * GPU probes measure the job's GPUs: `gpus` when given, else what the environment selects (CUDA_VISIBLE_DEVICES, …).
+ * A selection that no GPU probe can read is an error, never a quiet CPU-only (or estimated) measurement: with
+ * `gpus`, when no GPU probe is available; without, when a GPU probe's selection names devices that do not exist and
+ * no GPU probe is available.
+ * @throws MeasureError `E_MEASURE_NO_PROBE` when nothing can run; `E_MEASURE_OPTIONS` for a bad or unmatched
+ *   selection (the message carries each GPU probe's reason, e.g. which devices exist).
  */
 export async function defaultProbes(options: DefaultProbesOptions = {}): Promise<Probe[]> {
   const probeOptions = gpuProbeOptions(options.gpus);
-  const detected = await detectProbes(probeOptions);
-  if (options.gpus !== undefined) {
-    const gpuProbes = detected.filter((d) => d.name in probeOptions);
-    if (!gpuProbes.some((d) => d.available)) {
+  const detected = await detect(probeOptions);
+  const gpuProbes = detected.filter((d) => d.gpu);
+  if (!gpuProbes.some((d) => d.available)) {
+    const reasons = (list: DetectedProbe[]) =>
+      list.map((d) => `${d.name}: ${d.reason ?? 'unavailable'}`).join('; ');
+    if (options.gpus !== undefined) {
       throw new MeasureError(
         'E_MEASURE_OPTIONS',
-        `gpus ${options.gpus.join(',')}: no GPU probe can measure them (${gpuProbes.map((d) => `${d.name}: ${d.reason ?? 'unavailable'}`).join('; ')})`,
+        `gpus ${options.gpus.join(',')}: no GPU probe can measure them (${reasons(gpuProbes)})`,
         options.gpus,
+      );
+    }
+    const misselected = gpuProbes.filter((d) => d.selectionError);
+    if (misselected.length > 0) {
+      throw new MeasureError(
+        'E_MEASURE_OPTIONS',
+        `the job's GPU selection names GPUs that are not here (${reasons(misselected)}); fix the variable, or choose with gpus / --gpus`,
       );
     }
   }

@@ -1,6 +1,6 @@
 // One device's readings -> its energy between two instants: which method covers which time, counter checks, gaps.
 import type { Component, PowerSample } from '@eff/probes';
-import { isFrozen, judgeCounterStep } from './counter-check.js';
+import { FROZEN_MIN_SPAN_MS, isFrozen, judgeCounterStep } from './counter-check.js';
 import { EnergyInputError } from './energy-input-error.js';
 import { clipSpan, type Span, subtractSpans, toGaps, uncoveredSpans } from './gap-ledger.js';
 import { CounterSeries, PowerSeries } from './reading-series.js';
@@ -45,9 +45,6 @@ export type TailRule =
   /** Held at the last rate for at most capMs (a best guess for stop decisions; gaps are not computed for it). */
   | { kind: 'cap'; capMs: number };
 
-/** Pending zero-advance counter segments are kept at most this many (a counter-only device never resolves them). */
-const MAX_PENDING = 1000;
-
 /** A part of the timeline and the readings that give its energy. */
 interface Piece {
   series: PowerSeries | CounterSeries;
@@ -57,7 +54,7 @@ interface Piece {
 /**
  * One device's readings. Power readings and an energy counter may both arrive: the counter is used while it is
  * believable; a counter that goes down without a range, implies impossible power or stays still while the power
- * readings are not zero is dropped from then on (a latch, so a stale counter that later jumps is never counted
+ * readings are not zero (for FROZEN_MIN_SPAN_MS or more) is dropped from then on (a latch, so a stale counter that later jumps is never counted
  * twice) and the power readings are used instead. A device with a counter only has no fallback: a rejected step is
  * a hole (a gap) and the counter resumes from its new value.
  */
@@ -72,7 +69,8 @@ export class DeviceTrack {
   private holeNext = { power: false, counter: false };
   private lastRawJ: number | null = null;
   private latch: { atMs: number; reason: string } | null = null;
-  private pendingZero: Array<Span & { rawJ: number }> = [];
+  /** The counter has not moved since startMs (last checked reading at endMs), while power readings exist. */
+  private stall: (Span & { rawJ: number }) | null = null;
 
   constructor(
     readonly deviceId: string,
@@ -102,7 +100,7 @@ export class DeviceTrack {
     } else {
       this.pushCounter(s.tMs, s.energyJ, s.rangeJ);
     }
-    this.checkPendingZero();
+    this.checkStall();
   }
 
   /** The device stopped delivering readings at tMs: its tail is not held, and the time until its next reading is a gap. */
@@ -138,6 +136,7 @@ export class DeviceTrack {
     const fromJ = this.lastRawJ;
     this.lastRawJ = rawJ;
     if (prevMs === null || fromJ === null) {
+      this.holeNext.counter = false;
       this.counter.push(tMs, 0, false);
       return;
     }
@@ -178,35 +177,38 @@ export class DeviceTrack {
     }
     this.counter.push(tMs, verdict.deltaJ, false);
     if (verdict.deltaJ === 0 && this.power.length > 0) {
-      this.pendingZero.push({ startMs: prevMs, endMs: tMs, rawJ });
-      if (this.pendingZero.length > MAX_PENDING) this.pendingZero.shift();
+      if (this.stall) this.stall.endMs = tMs;
+      else this.stall = { startMs: prevMs, endMs: tMs, rawJ };
+    } else {
+      // The counter moves again: a stall too short to judge was the counter's own update granularity.
+      this.checkStall();
+      this.stall = null;
     }
   }
 
-  /** A counter step of 0 is judged once power readings cover it: frozen if the device drew power meanwhile. */
-  private checkPendingZero(): void {
+  /**
+   * A counter that has not moved is judged once power readings cover the stall and it lasts FROZEN_MIN_SPAN_MS:
+   * frozen if the device drew power meanwhile (a shorter stall is how often some counters update).
+   */
+  private checkStall(): void {
+    const p = this.stall;
     const powerLast = this.power.lastMs;
-    if (this.latch || powerLast === null) return;
-    while (this.pendingZero.length > 0) {
-      const p = this.pendingZero[0] as Span & { rawJ: number };
-      if (powerLast < p.endMs) return;
-      this.pendingZero.shift();
-      const meanW = this.power.meanW(p.startMs, p.endMs);
-      if (isFrozen(0, meanW)) {
-        this.latchToPower(
-          p.startMs,
-          'counter-frozen',
-          `energy counter frozen at ${p.rawJ} J while power read ${Math.round((meanW as number) * 10) / 10} W`,
-        );
-        return;
-      }
+    if (this.latch || !p || powerLast === null || powerLast < p.endMs) return;
+    if (p.endMs - p.startMs < FROZEN_MIN_SPAN_MS) return;
+    const meanW = this.power.meanW(p.startMs, p.endMs);
+    if (isFrozen(0, meanW)) {
+      this.latchToPower(
+        p.startMs,
+        'counter-frozen',
+        `energy counter frozen at ${p.rawJ} J while power read ${Math.round((meanW as number) * 10) / 10} W`,
+      );
     }
   }
 
   private latchToPower(atMs: number, kind: EnergyAnomaly['kind'], message: string): void {
     const reason = `${message}; power readings integrated since ${new Date(atMs).toISOString()}`;
     this.latch = { atMs, reason };
-    this.pendingZero = [];
+    this.stall = null;
     this.anomalies.push({
       deviceId: this.deviceId,
       component: this.component,
@@ -292,7 +294,8 @@ export class DeviceTrack {
       }
     }
     if (lastPiece && b > a && this.lostAtMs === null) {
-      const tailRateW = lastPiece.series.lastRateW();
+      // A dropped counter's last steps are the ones that were not believed: never hold them.
+      const tailRateW = lastPiece.series === this.counter && this.latch ? null : lastPiece.series.lastRateW();
       const from = Math.max(lastPiece.span.endMs, a);
       const tailMs = b - lastPiece.span.endMs;
       if (tailRateW !== null && tailMs > 0) {

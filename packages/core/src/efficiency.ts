@@ -98,6 +98,11 @@ export interface ConfidenceInterval {
   level: number;
   /** Number of values resampled (sizes; for Eq. 4 the total over criteria). */
   n: number;
+  /**
+   * True when every resampled group holds one value (one model size): the "interval" is then the point itself,
+   * and reports print it as `n/a (one value)` instead of a zero-width interval.
+   */
+  oneValue: boolean;
 }
 
 /** mulberry32: small, fast, seeded PRNG in [0, 1). */
@@ -158,6 +163,7 @@ function bootstrapGroups(groups: readonly (readonly number[])[], o: BootstrapOpt
     high: quantile(1 - alpha),
     level,
     n: groups.reduce((a, g) => a + g.length, 0),
+    oneValue: groups.every((g) => g.length === 1),
   };
 }
 
@@ -191,6 +197,43 @@ export interface GroupOptions {
   /** `joules` (default) or `paper-sum` (the authors' sum of watt readings, for comparison with their tables). */
   energy?: 'joules' | 'paper-sum';
   bootstrap?: BootstrapOptions;
+  /**
+   * What a completed run with zero measured energy does: `error` (default; EfficiencyInputError, since no
+   * efficiency exists) or `exclude` (left out and counted in `zeroEnergyRuns`; a group left with no usable run
+   * gets no row). Failed and diverged runs are always left out and counted.
+   */
+  unusableRuns?: 'error' | 'exclude';
+}
+
+/** Why a run cannot enter Eq. 3: it failed, it diverged (non-finite loss/accuracy), or no energy was measured. */
+export type RunExclusion = 'failed' | 'diverged' | 'zero-energy';
+
+/** The one rule, shared by core and `eff report`, for which runs Eq. 3 cannot use; null for a usable run. */
+export function runExclusion(r: RunRecord, energy: 'joules' | 'paper-sum' = 'joules'): RunExclusion | null {
+  if (r.status === 'failed') return 'failed';
+  if (r.status === 'diverged') return 'diverged';
+  const e = energy === 'paper-sum' ? r.final.paperSumW : r.final.energyJ.total;
+  return e === 0 ? 'zero-energy' : null;
+}
+
+/** Classes of the datasets eff ships (MNIST, CIFAR-10), for the chance level. Other datasets: not judged. */
+export const DATASET_CLASSES: Readonly<Record<string, number>> = { mnist: 10, cifar10: 10, 'cifar-10': 10 };
+
+/**
+ * A run is at chance level when its accuracy is below 1.5 / classes (0.15 for 10 classes): no better than
+ * guessing, with room for class imbalance (MNIST's most frequent test class alone is 11.35 %).
+ */
+export const CHANCE_LEVEL_FACTOR = 1.5;
+
+/**
+ * True when the run's final accuracy is at chance level (see CHANCE_LEVEL_FACTOR); null when the dataset's
+ * number of classes is unknown (`classes` overrides DATASET_CLASSES). Such runs stay in Eq. 3 (they spent
+ * the energy and learned nothing; leaving them out would flatter the architecture) and are counted.
+ */
+export function isChanceLevel(r: RunRecord, classes?: number): boolean | null {
+  const k = classes ?? DATASET_CLASSES[r.config.dataset.toLowerCase()];
+  if (k === undefined) return null;
+  return r.final.accuracy < CHANCE_LEVEL_FACTOR / k;
 }
 
 export interface SizeEfficiency {
@@ -211,6 +254,12 @@ export interface ArchitectureEfficiencyRow {
   ci?: ConfidenceInterval;
   /** Runs left out because they failed (not silently: counted here). */
   failedRuns: number;
+  /** Runs left out because a loss or accuracy became non-finite (status `diverged`). */
+  divergedRuns: number;
+  /** Completed runs left out because no energy was measured (only with `unusableRuns: 'exclude'`). */
+  zeroEnergyRuns: number;
+  /** Runs kept in the mean whose accuracy is at chance level (isChanceLevel); 0 when the dataset is unknown. */
+  chanceLevelRuns: number;
   degraded: boolean;
   estimated: boolean;
 }
@@ -260,20 +309,26 @@ export function architectureEfficiency(
     );
   }
   const energy = options.energy ?? 'joules';
-  const groups = new Map<string, { rows: RunRecord[]; failed: number }>();
+  const exclude = options.unusableRuns === 'exclude';
+  type Group = { rows: RunRecord[]; failed: number; diverged: number; zeroEnergy: number };
+  const groups = new Map<string, Group>();
   for (const r of input) {
     const key = stableStringify([r.config.dataset, r.config.architecture, criterionKey(r)]);
-    const g = groups.get(key) ?? { rows: [], failed: 0 };
-    if (r.status === 'completed') g.rows.push(r);
-    else g.failed++;
+    const g = groups.get(key) ?? { rows: [], failed: 0, diverged: 0, zeroEnergy: 0 };
+    const why = runExclusion(r, energy);
+    if (why === 'failed') g.failed++;
+    else if (why === 'diverged') g.diverged++;
+    else if (why === 'zero-energy' && exclude) g.zeroEnergy++;
+    else g.rows.push(r); // a zero-energy run without `exclude` reaches checkEnergy and is refused there
     groups.set(key, g);
   }
   const out: ArchitectureEfficiencyRow[] = [];
   for (const [key, g] of groups) {
     const [dataset, architecture, criterion] = JSON.parse(key) as [string, string, string];
     if (g.rows.length === 0) {
+      if (exclude) continue;
       throw new EfficiencyInputError(
-        `no completed run for ${architecture} on ${dataset} under ${criterion} (${g.failed} failed)`,
+        `no completed run for ${architecture} on ${dataset} under ${criterion} (${g.failed} failed, ${g.diverged} diverged)`,
         key,
       );
     }
@@ -295,6 +350,9 @@ export function architectureEfficiency(
       efficiency: avg(values, 'sizes'),
       ...(options.bootstrap ? { ci: bootstrapArchitectureEfficiency(values, options.bootstrap) } : {}),
       failedRuns: g.failed,
+      divergedRuns: g.diverged,
+      zeroEnergyRuns: g.zeroEnergy,
+      chanceLevelRuns: g.rows.filter((r) => isChanceLevel(r) === true).length,
       degraded: g.rows.some((r) => r.final.degraded),
       estimated: g.rows.some((r) => r.final.estimated),
     });
@@ -485,6 +543,18 @@ export const DEFAULT_OVERTRAINING_RULE: OvertrainingRule = {
   comparableRatio: 0.3,
 };
 
+/**
+ * The rule in words, for the note under Table 13: derived from the rule object, so what a report prints is
+ * what overtrainingOf applies. E.g. `Overtrained when A ≤ 0 (no real test gain) or B ≥ 0.3·A (...)`.
+ */
+export function describeOvertrainingRule(rule: Partial<OvertrainingRule> = {}): string {
+  const r = { ...DEFAULT_OVERTRAINING_RULE, ...rule };
+  return (
+    `A and B are rounded to ${r.decimals} decimals. Overtrained when A ≤ ${r.minTestGain} (no real test gain) ` +
+    `or B ≥ ${r.comparableRatio}·A (the train/test divergence grew comparably to the test gain).`
+  );
+}
+
 export interface OvertrainingResult extends OvertrainingInput {
   diff50: number;
   diff100: number;
@@ -573,7 +643,7 @@ export function analyzeOvertraining(
   const groups = new Map<string, OvertrainingInput[]>();
   for (const r of input) {
     if (r.status !== 'completed') {
-      skipped.push({ runId: r.runId, reason: 'run failed' });
+      skipped.push({ runId: r.runId, reason: `run ${r.status}` });
       continue;
     }
     const s = r.epochs.find((e) => e.epoch === short);

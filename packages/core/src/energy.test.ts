@@ -205,6 +205,22 @@ describe('energy counters beside power readings (one device, both kinds)', () =>
     expect(r.anomalies.map((a) => [a.kind, a.tMs])).toEqual([['counter-frozen', 1000]]);
   });
 
+  it('a counter that updates every 200 ms, polled every 100 ms, is not frozen (stalls under 500 ms are normal)', () => {
+    // 100 W: the counter moves 20 J every other reading.
+    const r = integrateEnergy(
+      Array.from({ length: 21 }, (_, i) => both(i * 100, 20 * Math.floor(i / 2), 100)).flat(),
+    );
+    expect(r.devices[0]?.method).toBe('counter');
+    expect(r.energyJ.gpu).toBeCloseTo(200, 12);
+    // The same counter standing still for 500 ms is frozen.
+    const frozen = integrateEnergy(
+      Array.from({ length: 21 }, (_, i) => both(i * 100, i >= 10 && i <= 15 ? 100 : 10 * i, 100)).flat(),
+    );
+    expect(frozen.devices[0]?.method).toBe('power');
+    expect(frozen.anomalies.map((x) => [x.kind, x.tMs])).toEqual([['counter-frozen', 1000]]);
+    expect(frozen.energyJ.gpu).toBeCloseTo(200, 12);
+  });
+
   it('a counter still while the power readings are 0 W is not frozen', () => {
     const r = integrateEnergy([0, 1, 2].flatMap((i) => both(i * 1000, 42, 0)));
     expect(r.devices[0]?.method).toBe('counter');
@@ -278,6 +294,66 @@ describe('integrateEnergy (properties)', () => {
           const b = integrateEnergy(wraps).energyJ.total;
           expect(b).toBeCloseTo(a, 6);
           expect(b).toBeGreaterThanOrEqual(0);
+        },
+      ),
+    );
+  });
+});
+
+describe('counter checks (properties)', () => {
+  const at = (tMs: number, counterJ: number, powerW: number): PowerSample[] => [
+    {
+      kind: 'energy',
+      tMs,
+      energyJ: counterJ,
+      component: 'gpu',
+      deviceId: 'g',
+      source: 's',
+      estimated: false,
+    },
+    { kind: 'power', tMs, powerW, component: 'gpu', deviceId: 'g', source: 's', estimated: false },
+  ];
+
+  it('a counter that freezes for >= 500 ms and then jumps to catch up is never counted twice', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 700, noNaN: true }), { minLength: 12, maxLength: 60 }),
+        fc.nat(),
+        fc.integer({ min: 5, max: 10 }),
+        (powers, k0, stall) => {
+          const n = powers.length;
+          const k = k0 % (n - stall - 1);
+          // The true counter is the trapezoid integral of the readings, 100 ms apart.
+          const cum = [0];
+          for (let i = 1; i < n; i++)
+            cum.push(
+              (cum[i - 1] as number) + (((powers[i - 1] as number) + (powers[i] as number)) / 2) * 0.1,
+            );
+          const samples = powers.flatMap((w, i) =>
+            at(i * 100, i > k && i <= k + stall ? (cum[k] as number) : (cum[i] as number), w),
+          );
+          const r = integrateEnergy(samples);
+          const truth = cum[n - 1] as number;
+          expect(Math.abs(r.energyJ.total - truth)).toBeLessThan(1e-6 * truth);
+          expect(r.devices[0]?.method).toBe('power');
+        },
+      ),
+    );
+  });
+
+  it('a consistent counter beside power readings is used, and gives the same joules', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 700, noNaN: true }), { minLength: 2, maxLength: 60 }),
+        (powers) => {
+          const cum = [0];
+          for (let i = 1; i < powers.length; i++)
+            cum.push(
+              (cum[i - 1] as number) + (((powers[i - 1] as number) + (powers[i] as number)) / 2) * 0.1,
+            );
+          const r = integrateEnergy(powers.flatMap((w, i) => at(i * 100, 1e6 + (cum[i] as number), w)));
+          expect(r.devices[0]?.method).toBe('counter');
+          expect(r.energyJ.total).toBeCloseTo(cum[cum.length - 1] as number, 6);
         },
       ),
     );

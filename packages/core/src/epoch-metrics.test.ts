@@ -86,6 +86,44 @@ describe('screenEpochMetrics', () => {
     );
   });
 
+  it('every number is either kept, turned into text (non-finite) or refused (accuracy outside [0, 1]) (property)', () => {
+    const value = fc.option(fc.double(), { nil: undefined });
+    const names = [
+      'trainAccuracy',
+      'validationAccuracy',
+      'testAccuracy',
+      'trainLoss',
+      'validationLoss',
+      'testLoss',
+    ];
+    fc.assert(
+      fc.property(fc.tuple(value, value, value, value, value, value), (vs) => {
+        const metrics = Object.fromEntries(names.map((n, i) => [n, vs[i]]));
+        const outOfRange = names.some(
+          (n, i) =>
+            n.endsWith('Accuracy') &&
+            Number.isFinite(vs[i]) &&
+            ((vs[i] as number) < 0 || (vs[i] as number) > 1),
+        );
+        if (outOfRange) {
+          expect(() => screenEpochMetrics(metrics, 1)).toThrow(EpochMetricsInputError);
+          return;
+        }
+        const s = screenEpochMetrics(metrics, 1);
+        names.forEach((n, i) => {
+          const v = vs[i];
+          const kept = s.values[n as keyof typeof s.values];
+          if (v === undefined) expect(kept).toBeNull();
+          else if (Number.isFinite(v)) expect(kept).toBe(v);
+          else {
+            expect(kept).toBeNull();
+            expect(s.nonFinite[n]).toBe(String(v));
+          }
+        });
+      }),
+    );
+  });
+
   it('a finite accuracy outside [0, 1] or a value that is not a number is an input error naming it', () => {
     expect(() => screenEpochMetrics({ validationAccuracy: 97 }, 1)).toThrow(
       /validationAccuracy after epoch 1 must be an accuracy in \[0, 1\], found 97/,
@@ -138,7 +176,7 @@ describe('accuracy keys of real tfjs models (cpu backend)', () => {
 
   type Spelling = {
     name: string;
-    metric: string | tf.LossOrMetricFn;
+    metric: string | ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor);
     target: 'onehot' | 'sparse' | 'binary';
   };
   const spellings: Spelling[] = [
@@ -212,7 +250,7 @@ describe('accuracy keys of real tfjs models (cpu backend)', () => {
   it("a Keras training config's snake-case metric is camel-cased by tfjs to a name in the list", async () => {
     const model = denseModel(1, 'sigmoid');
     model.loadTrainingConfig({
-      loss: 'binary_crossentropy',
+      loss: 'mean_squared_error',
       metrics: ['binary_accuracy'],
       optimizer_config: { class_name: 'SGD', config: { learning_rate: 0.1 } },
     });

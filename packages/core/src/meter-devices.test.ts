@@ -74,6 +74,28 @@ describe('per-device isolation', () => {
     expect(probe.notes.join('\n')).toMatch(/gpu1 lost at .*fell off the bus.*resumed/);
   });
 
+  it('a device that becomes unsupported after delivering is lost from then on (its energy so far kept)', async () => {
+    const { r, dev } = await readWindow([
+      ...gpu0(),
+      ...every(T, T + 2000, 100, (t) => power(t, 'gpu1', 50)),
+      device(T + 2000, 'gpu1', 'unsupported', { reason: 'power.draw now [N/A]' }),
+    ]);
+    expect(dev('gpu1')).toMatchObject({ status: 'lost', lostAtMs: T + 2000, uncoveredMs: 8000 });
+    expect(r.energyJ.gpu).toBeCloseTo(1000 + 100, J);
+  });
+
+  it('a device read by two probes is counted once; the second probe is told', async () => {
+    const first = scriptedProbe(gpu0(), { name: 'first' });
+    const second = scriptedProbe(gpu0(), { name: 'second' });
+    const m = startMeter([first, second], { intervalMs: 100 });
+    const r = m.energyBetween(T, T + 10_000);
+    await m.stop();
+    expect(r.energyJ.gpu).toBeCloseTo(1000, J);
+    expect(r.probes[1]?.errors[0]).toMatch(
+      /device gpu0 \(gpu, source scripted\) is already read by probe first/,
+    );
+  });
+
   it('bad readings are counted per device; short holes they leave are bridged, not gaps', async () => {
     const { r, dev } = await readWindow([
       ...gpu0(),

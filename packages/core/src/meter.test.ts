@@ -102,6 +102,10 @@ describe('startMeter', () => {
     expect(gap?.endMs).toBe(t1);
     // It ran ~250 ms of the ~700 ms: the rest is a gap, not silently missing energy.
     expect(gap?.durationMs).toBeGreaterThan(300);
+    // The crashed probe's device is reported lost from the crash on, with the error as its reason.
+    expect(gpu?.deviceReports[0]).toMatchObject({ deviceId: 'gpu0', status: 'lost', method: 'power' });
+    expect(gpu?.deviceReports[0]?.lostAtMs).toBeGreaterThanOrEqual(gap?.startMs as number);
+    expect(gpu?.deviceReports[0]?.reason).toMatch(/GPU is lost/);
     const gpuSeconds = ((gap?.startMs as number) - t0) / 1000;
     expect(r.energyJ.gpu).toBeCloseTo(120 * gpuSeconds, 6);
     expect(cpu?.degraded).toBe(false);

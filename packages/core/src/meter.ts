@@ -1,7 +1,7 @@
 // Runs probes for one measurement: every probe feeds one energy meter; per-probe and per-device reports and coverage.
 import type { Probe, ProbeEvent } from '@eff/probes';
 import { isPowerSample, nowMs } from '@eff/probes';
-import { createEnergyMeter, DEFAULT_GAP_THRESHOLD_MS } from './energy.js';
+import { createEnergyMeter, DEFAULT_GAP_THRESHOLD_MS, type EnergyMeter } from './energy.js';
 import type { MeteredDevice } from './metered-device.js';
 import { deviceKey, type MeasuredProbe, ProbeSession } from './probe-session.js';
 import type { EnergyByComponent, Gap, ProbeReport } from './schema.js';
@@ -104,207 +104,231 @@ export function startMeter(probes: readonly Probe[], options: MeterOptions): Met
   if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs <= 0) {
     throw new MeterError(`intervalMs must be a number > 0, found ${String(intervalMs)}`, intervalMs);
   }
-  const gapThresholdMs = options.gapThresholdMs ?? DEFAULT_GAP_THRESHOLD_MS;
-  const sessions = probes.map((probe) => new ProbeSession(probe, intervalMs));
-  const slowestMs = Math.max(...sessions.map((s) => s.intervalMs));
-  const coverTimeoutMs = options.coverTimeoutMs ?? Math.max(3000, 5 * slowestMs);
-  const firstSampleTimeoutMs = options.coverTimeoutMs ?? Math.max(10_000, 5 * slowestMs);
-  const energy = createEnergyMeter({ gapThresholdMs });
-  const owner = new Map<string, ProbeSession>();
-  const waiters = new Set<() => void>();
-  let stoppedAtMs: number | null = null;
-  /** Default report window after stop: from the last first sample to the coverage reached at stop. */
-  let stopWindow: [number, number] | null = null;
-  const startedAtMs = nowMs();
+  return new ProbeMeter(probes, options);
+}
 
-  const notify = () => {
-    for (const w of [...waiters]) w();
-  };
+/** Resolves waiters whose condition became true; each wait is bounded by a timeout. */
+class Waiters {
+  private readonly pending = new Set<() => void>();
 
-  /** The session's device for this event, or null when another probe already reads that device. */
-  const claim = (st: ProbeSession, e: ProbeEvent): MeteredDevice | null => {
-    const key = deviceKey(e);
-    const taken = owner.get(key);
-    if (taken && taken !== st) {
-      st.addError(
-        `device ${e.deviceId} (${e.component}, source ${e.source}) is already read by probe ${taken.name}; ${isPowerSample(e) ? 'sample' : 'event'} ignored`,
-      );
-      return null;
-    }
-    owner.set(key, st);
-    // Devices of one probe are read one after another: an edge shorter than its interval is skew, not a gap.
-    return st.device(e, () => energy.configureDevice(e, { edgeHoldMs: st.intervalMs }));
-  };
-
-  const endProbe = (st: ProbeSession, message: string) => {
-    if (!st.running) return;
-    st.running = false;
-    st.endedAtMs = nowMs();
-    st.addError(message);
-    for (const dev of st.devices.values()) {
-      if (dev.lose(st.endedAtMs, message)) energy.deviceLost(dev, dev.lastSampleMs ?? st.endedAtMs);
-    }
-    notify();
-  };
-
-  const onEvent = (st: ProbeSession, e: ProbeEvent) => {
-    const dev = claim(st, e);
-    if (!dev) return;
-    if (isPowerSample(e)) {
-      try {
-        energy.push(e);
-      } catch (err) {
-        st.addError(`${st.name}: rejected a sample: ${(err as Error).message}`);
-        return;
-      }
-      st.recordSample(dev, e.tMs, e.estimated);
-    } else {
-      if (dev.onEvent(e)) energy.deviceLost(dev, e.tMs);
-      if (e.state === 'present' && e.powerLimitW !== undefined && e.powerLimitW > 0) {
-        energy.configureDevice(e, { powerLimitW: e.powerLimitW });
-      }
-    }
-    notify();
-  };
-
-  for (const st of sessions) {
-    try {
-      st.sub = st.probe.samples({ intervalMs: st.intervalMs }).subscribe({
-        next: (e) => onEvent(st, e),
-        error: (err: unknown) =>
-          endProbe(
-            st,
-            `${st.name} failed at ${new Date(nowMs()).toISOString()}: ${err instanceof Error ? err.message : String(err)}`,
-          ),
-        complete: () =>
-          endProbe(
-            st,
-            `${st.name}: sample stream ended before the meter was stopped; later energy is missing`,
-          ),
-      });
-    } catch (err) {
-      endProbe(st, `${st.name} could not start: ${(err as Error).message}`);
-    }
+  notify(): void {
+    for (const w of [...this.pending]) w();
   }
 
-  // Unsubscribing kills each probe's child; do it even if the process exits without stop() (a crash).
-  const onExit = () => {
-    for (const st of sessions) st.sub?.unsubscribe();
-  };
-  process.once('exit', onExit);
-
-  const coveredUntilMs = (): number | null => {
-    let m = Number.POSITIVE_INFINITY;
-    for (const st of sessions) {
-      if (!st.running) continue;
-      const c = st.coveredUntilMs();
-      if (c === null) return null;
-      m = Math.min(m, c);
-    }
-    return m;
-  };
-
-  /** The latest first reading over live devices: from then on every device that delivers has delivered. */
-  const lastFirstSampleMs = (): number => {
-    let t = startedAtMs;
-    for (const st of sessions) {
-      for (const d of st.devices.values())
-        if (d.live && d.firstSampleMs !== null) t = Math.max(t, d.firstSampleMs);
-    }
-    return t;
-  };
-
-  const waitFor = <T>(check: () => T | undefined, timeoutMs: number, onTimeout: T): Promise<T> =>
-    new Promise((resolve) => {
+  /** Resolves with `check()` once it is defined (checked now and at every notify), or `onTimeout` after timeoutMs. */
+  waitFor<T>(check: () => T | undefined, timeoutMs: number, onTimeout: T): Promise<T> {
+    return new Promise((resolve) => {
       const first = check();
       if (first !== undefined) return resolve(first);
       let timer: NodeJS.Timeout | undefined;
       const waiter = () => {
         const v = check();
         if (v === undefined) return;
-        waiters.delete(waiter);
+        this.pending.delete(waiter);
         if (timer) clearTimeout(timer);
         resolve(v);
       };
-      waiters.add(waiter);
+      this.pending.add(waiter);
       timer = setTimeout(() => {
-        waiters.delete(waiter);
+        this.pending.delete(waiter);
         resolve(onTimeout);
       }, timeoutMs);
     });
+  }
+}
+
+/** The running measurement behind startMeter: routes each probe's events to its session and the energy meter. */
+class ProbeMeter implements Meter {
+  readonly intervalMs: number;
+  readonly startedAtMs = nowMs();
+  private readonly gapThresholdMs: number;
+  private readonly coverTimeoutMs: number;
+  private readonly firstSampleTimeoutMs: number;
+  private readonly sessions: ProbeSession[];
+  private readonly energy: EnergyMeter;
+  /** Which probe reads each device (a device read by two probes would be counted twice). */
+  private readonly owner = new Map<string, ProbeSession>();
+  private readonly waiters = new Waiters();
+  private stoppedAtMs: number | null = null;
+  /** Default report window after stop: from the last first sample to the coverage reached at stop. */
+  private stopWindow: [number, number] | null = null;
+  /** Unsubscribing kills each probe's child; done even if the process exits without stop() (a crash). */
+  private readonly onExit = () => {
+    for (const st of this.sessions) st.sub?.unsubscribe();
+  };
+
+  constructor(probes: readonly Probe[], options: MeterOptions) {
+    this.intervalMs = options.intervalMs;
+    this.gapThresholdMs = options.gapThresholdMs ?? DEFAULT_GAP_THRESHOLD_MS;
+    this.sessions = probes.map((probe) => new ProbeSession(probe, options.intervalMs));
+    const slowestMs = Math.max(...this.sessions.map((s) => s.intervalMs));
+    this.coverTimeoutMs = options.coverTimeoutMs ?? Math.max(3000, 5 * slowestMs);
+    this.firstSampleTimeoutMs = options.coverTimeoutMs ?? Math.max(10_000, 5 * slowestMs);
+    this.energy = createEnergyMeter({ gapThresholdMs: this.gapThresholdMs });
+    for (const st of this.sessions) this.subscribe(st);
+    process.once('exit', this.onExit);
+  }
+
+  private subscribe(st: ProbeSession): void {
+    try {
+      st.sub = st.probe.samples({ intervalMs: st.intervalMs }).subscribe({
+        next: (e) => this.onEvent(st, e),
+        error: (err: unknown) =>
+          this.endProbe(
+            st,
+            `${st.name} failed at ${new Date(nowMs()).toISOString()}: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        complete: () =>
+          this.endProbe(
+            st,
+            `${st.name}: sample stream ended before the meter was stopped; later energy is missing`,
+          ),
+      });
+    } catch (err) {
+      this.endProbe(st, `${st.name} could not start: ${(err as Error).message}`);
+    }
+  }
+
+  /** The session's device for this event, or null when another probe already reads that device. */
+  private claim(st: ProbeSession, e: ProbeEvent): MeteredDevice | null {
+    const key = deviceKey(e);
+    const taken = this.owner.get(key);
+    if (taken && taken !== st) {
+      st.addError(
+        `device ${e.deviceId} (${e.component}, source ${e.source}) is already read by probe ${taken.name}; ${isPowerSample(e) ? 'sample' : 'event'} ignored`,
+      );
+      return null;
+    }
+    this.owner.set(key, st);
+    // Devices of one probe are read one after another: an edge shorter than its interval is skew, not a gap.
+    return st.device(e, () => this.energy.configureDevice(e, { edgeHoldMs: st.intervalMs }));
+  }
+
+  private onEvent(st: ProbeSession, e: ProbeEvent): void {
+    const dev = this.claim(st, e);
+    if (!dev) return;
+    if (isPowerSample(e)) {
+      try {
+        this.energy.push(e);
+      } catch (err) {
+        st.addError(`${st.name}: rejected a sample: ${(err as Error).message}`);
+        return;
+      }
+      st.recordSample(dev, e.tMs, e.estimated);
+    } else {
+      if (dev.onEvent(e)) this.energy.deviceLost(dev, e.tMs);
+      if (e.state === 'present' && e.powerLimitW !== undefined && e.powerLimitW > 0) {
+        this.energy.configureDevice(e, { powerLimitW: e.powerLimitW });
+      }
+    }
+    this.waiters.notify();
+  }
+
+  /** A probe's stream ended (error or completion): its devices stop delivering from now on. */
+  private endProbe(st: ProbeSession, message: string): void {
+    if (!st.running) return;
+    st.running = false;
+    st.endedAtMs = nowMs();
+    st.addError(message);
+    for (const dev of st.devices.values()) {
+      if (dev.lose(st.endedAtMs, message)) this.energy.deviceLost(dev, dev.lastSampleMs ?? st.endedAtMs);
+    }
+    this.waiters.notify();
+  }
+
+  coveredUntilMs(): number | null {
+    let m = Number.POSITIVE_INFINITY;
+    for (const st of this.sessions) {
+      if (!st.running) continue;
+      const c = st.coveredUntilMs();
+      if (c === null) return null;
+      m = Math.min(m, c);
+    }
+    return m;
+  }
+
+  /** The latest first reading over live devices: from then on every device that delivers has delivered. */
+  private lastFirstSampleMs(): number {
+    let t = this.startedAtMs;
+    for (const st of this.sessions) {
+      for (const d of st.devices.values())
+        if (d.live && d.firstSampleMs !== null) t = Math.max(t, d.firstSampleMs);
+    }
+    return t;
+  }
 
   /** [instant every device had started, instant every running device had reached], or up to now. */
-  function defaultWindow(): [number, number] {
-    if (stopWindow) return stopWindow;
-    const a = lastFirstSampleMs();
-    const c = coveredUntilMs();
-    const now = stoppedAtMs ?? nowMs();
+  private defaultWindow(): [number, number] {
+    if (this.stopWindow) return this.stopWindow;
+    const a = this.lastFirstSampleMs();
+    const c = this.coveredUntilMs();
+    const now = this.stoppedAtMs ?? nowMs();
     const b = c === null || !Number.isFinite(c) ? now : Math.min(c, now);
     return [Math.min(a, b), b];
   }
 
-  function energyBetween(startMs: number, endMs: number): MeterReading {
-    const iv = energy.energyBetween(startMs, endMs);
+  energyBetween(startMs: number, endMs: number): MeterReading {
+    const iv = this.energy.energyBetween(startMs, endMs);
     const byKey = new Map(iv.devices.map((d) => [deviceKey(d), d]));
-    const measured = sessions.map((st) => st.report(startMs, endMs, byKey));
-    const gaps = measured.flatMap((p) => p.gaps);
+    const measured = this.sessions.map((st) => st.report(startMs, endMs, byKey));
     return {
       startMs,
       endMs,
       energyJ: iv.energyJ,
       probes: measured,
-      gaps,
+      gaps: measured.flatMap((p) => p.gaps),
       paperSumW: iv.paperSumW,
       estimated: iv.estimated || measured.some((p) => p.estimated && p.sampleCount > 0),
       degraded: measured.some((p) => p.degraded),
     };
   }
 
-  return {
-    intervalMs,
-    startedAtMs,
-    energyBetween,
-    estimateEnergyUntil(startMs, tMs) {
-      return energy.energyBetween(startMs, Math.max(startMs, tMs), { holdTailMs: gapThresholdMs }).energyJ;
-    },
-    coveredUntilMs,
-    waitCovered(tMs, timeoutMs = coverTimeoutMs) {
-      return waitFor(
-        () => {
-          const c = coveredUntilMs();
-          return c !== null && c >= tMs ? true : undefined;
-        },
-        timeoutMs,
-        false,
-      );
-    },
-    waitFirstSamples(timeoutMs = firstSampleTimeoutMs) {
-      return waitFor(
-        () =>
-          sessions.some((st) => st.running && st.awaitingFirstSamples()) ? undefined : lastFirstSampleMs(),
-        timeoutMs,
-        null,
-      );
-    },
-    reports(startMs, endMs) {
-      const [a, b] = startMs !== undefined && endMs !== undefined ? [startMs, endMs] : defaultWindow();
-      return energyBetween(startMs ?? a, Math.max(endMs ?? b, startMs ?? a)).probes.map(
-        ({ energyJ: _energy, ...report }) => report,
-      );
-    },
-    async stop() {
-      if (stoppedAtMs === null) {
-        stoppedAtMs = nowMs();
-        stopWindow = defaultWindow();
-        for (const st of sessions) {
-          st.sub?.unsubscribe();
-          st.running = false;
-        }
-        process.off('exit', onExit);
-        notify();
+  estimateEnergyUntil(startMs: number, tMs: number): EnergyByComponent {
+    return this.energy.energyBetween(startMs, Math.max(startMs, tMs), { holdTailMs: this.gapThresholdMs })
+      .energyJ;
+  }
+
+  waitCovered(tMs: number, timeoutMs = this.coverTimeoutMs): Promise<boolean> {
+    return this.waiters.waitFor(
+      () => {
+        const c = this.coveredUntilMs();
+        return c !== null && c >= tMs ? true : undefined;
+      },
+      timeoutMs,
+      false,
+    );
+  }
+
+  waitFirstSamples(timeoutMs = this.firstSampleTimeoutMs): Promise<number | null> {
+    return this.waiters.waitFor(
+      () =>
+        this.sessions.some((st) => st.running && st.awaitingFirstSamples())
+          ? undefined
+          : this.lastFirstSampleMs(),
+      timeoutMs,
+      null,
+    );
+  }
+
+  reports(startMs?: number, endMs?: number): ProbeReport[] {
+    const [a, b] = startMs !== undefined && endMs !== undefined ? [startMs, endMs] : this.defaultWindow();
+    return this.energyBetween(startMs ?? a, Math.max(endMs ?? b, startMs ?? a)).probes.map(
+      ({ energyJ: _energy, ...report }) => report,
+    );
+  }
+
+  async stop(): Promise<ProbeReport[]> {
+    if (this.stoppedAtMs === null) {
+      this.stoppedAtMs = nowMs();
+      this.stopWindow = this.defaultWindow();
+      for (const st of this.sessions) {
+        st.sub?.unsubscribe();
+        st.running = false;
       }
-      const [a, b] = stopWindow ?? defaultWindow();
-      return this.reports(a, b);
-    },
-  };
+      process.off('exit', this.onExit);
+      this.waiters.notify();
+    }
+    const [a, b] = this.stopWindow ?? this.defaultWindow();
+    return this.reports(a, b);
+  }
 }

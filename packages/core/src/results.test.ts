@@ -81,6 +81,26 @@ describe('CSV', () => {
     expect(row[eh.indexOf('cumulativeEnergyJ')]).toBe('30');
     expect(row[eh.indexOf('energyJ')]).toBe('20');
     expect(row[eh.indexOf('criterion')]).toBe('accuracy ≥ 0.99, train');
+    expect(row[eh.indexOf('nonFinite')]).toBe('');
+  });
+  it("a diverged epoch's non-finite values are kept as text in the nonFinite column", () => {
+    const r = makeRecord({ curve: [[0.3, 10]] });
+    const diverged = {
+      ...r,
+      status: 'diverged' as const,
+      epochs: r.epochs.map((e) => ({
+        ...e,
+        trainLoss: null,
+        validationLoss: null,
+        nonFinite: { trainLoss: 'Infinity', validationLoss: 'NaN' },
+      })),
+    };
+    const lines = epochsToCsv([diverged]).trim().split('\n');
+    const eh = lines[0]?.split(',') ?? [];
+    const row = cells(lines[1] ?? '');
+    expect(row[eh.indexOf('trainLoss')]).toBe('');
+    expect(row[eh.indexOf('nonFinite')]).toBe('trainLoss=Infinity;validationLoss=NaN');
+    expect(runsToCsv([diverged])).toMatch(/,diverged,/);
   });
 });
 

@@ -221,9 +221,13 @@ const EPOCH_COLUMNS = [
   'cumulativePaperSumW',
   'efficiencyPerJ',
   'efficiencyAccuracy',
+  'nonFinite',
 ];
 
-/** One CSV row per epoch of every run (the Eq. 2 curves). */
+/**
+ * One CSV row per epoch of every run (the Eq. 2 curves). `nonFinite` lists a diverged epoch's values that were not
+ * finite (their cells are empty), e.g. `trainLoss=Infinity;validationLoss=NaN`.
+ */
 export function epochsToCsv(records: readonly RunRecord[]): string {
   const rows: unknown[][] = [];
   for (const r of records) {
@@ -254,6 +258,9 @@ export function epochsToCsv(records: readonly RunRecord[]): string {
         e.cumulativePaperSumW,
         e.efficiency,
         e.efficiencyAccuracy,
+        Object.entries(e.nonFinite ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(';'),
       ]);
     }
   }

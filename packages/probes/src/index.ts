@@ -20,9 +20,15 @@ export { type NvidiaSmiProbeOptions, nvidiaSmiProbe, parseNvidiaSmiLine } from '
 export { type NvmlProbeOptions, nvmlProbe } from './nvml.js';
 export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './powerstat.js';
 export { type PowertopProbeOptions, parsePowertopCsv, powertopProbe } from './powertop.js';
-export { type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
+export { RAPL_MIN_INTERVAL_MS, type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
 export { type DetectedProbe, detectProbes, probeByName, probeNames } from './registry.js';
-export { parseRocmSmiJson, type RocmSmiProbeOptions, rocmSmiProbe } from './rocm-smi.js';
+export {
+  parseRocmSmiJson,
+  ROCM_SMI_MIN_INTERVAL_MS,
+  type RocmSmiProbeOptions,
+  type RocmSmiReading,
+  rocmSmiProbe,
+} from './rocm-smi.js';
 export * from './sample.js';
 export { type BadLineReport, DEFAULT_MAX_CONSECUTIVE_BAD_LINES } from './tolerance.js';
 export { inWorkerThread } from './worker-probe.js';

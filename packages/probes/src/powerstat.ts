@@ -1,8 +1,9 @@
 // powerstat probe: one long-running `powerstat -R -D -n -d 0 <s> <count>` per subscription, per-RAPL-domain watts.
 import type { ChildProcess } from 'node:child_process';
-import { defer, filter, firstValueFrom, map, type Observable } from 'rxjs';
+import { defer, filter, firstValueFrom, map, mergeMap, type Observable, of, throwError } from 'rxjs';
+import { DeviceTracker } from './device-tracker.js';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
-import type { Component, PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
+import type { Component, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
 import { spawnLines } from './spawn.js';
 import { parseTolerantly } from './tolerance.js';
@@ -25,6 +26,11 @@ export interface PowerstatRow {
    * Watts figure and prints 0.00 for its domains: those zeros are not readings, so such a row is never used.
    */
   inaccurate: boolean;
+  /**
+   * Domains whose cell is not a wattage (`-nan`, `inf`, text), with why: that domain's reading is bad, the row's
+   * other domains are kept. Absent when every domain cell was a number.
+   */
+  unreadable?: Record<string, string>;
 }
 
 /**
@@ -43,9 +49,9 @@ const WATTS_RE = /^[0-9]+(\.[0-9]+)?E?$/;
 
 /**
  * Line-by-line parser of `powerstat -R -D` output (format of powerstat.c `stats_headings`/`stats_print`).
- * Remembers the heading (`Time User ... Watts <domains>`); returns a row for each `HH:MM:SS` data line, null for
- * banners, rulers, blank and summary lines, and throws ProbeParseError for a data line that does not fit the
- * heading. `rowCount` counts every data line, parseable or not, so sample times stay on the interval grid.
+ * Remembers the heading (`Time User ... Watts <domains>`); returns a row for each `HH:MM:SS` data line (a domain
+ * cell that is not a number goes to `unreadable`), null for banners, rulers, blank and summary lines, and throws
+ * ProbeParseError for a data line that does not fit the heading (column count, Watts total). `rowCount` counts every data line, parseable or not, so sample times stay on the interval grid.
  */
 export class PowerstatParser {
   private columns: string[] | undefined;
@@ -95,18 +101,17 @@ export class PowerstatParser {
       );
     }
     const domainsW: Record<string, number> = {};
+    const unreadable: Record<string, string> = {};
     for (let i = wattsAt + 1; i < columns.length; i++) {
       const name = columns[i] ?? '';
       const cell = cells[i] ?? '';
-      if (!NUMBER_RE.test(cell)) {
-        throw new ProbeParseError(
-          `powerstat: expected watts for ${name} but found ${JSON.stringify(cell.slice(0, 50))}`,
-          line,
-        );
-      }
-      domainsW[name] = Number(cell);
+      // one domain's bad cell spoils that domain's reading only, not the row
+      if (NUMBER_RE.test(cell)) domainsW[name] = Number(cell);
+      else unreadable[name] = `powerstat printed ${JSON.stringify(cell.slice(0, 50))} for ${name}, not watts`;
     }
-    return { domainsW, inaccurate: watts.endsWith('E') };
+    const row: PowerstatRow = { domainsW, inaccurate: watts.endsWith('E') };
+    if (Object.keys(unreadable).length > 0) row.unreadable = unreadable;
+    return row;
   }
 }
 
@@ -114,6 +119,70 @@ export class PowerstatParser {
  * Arguments of the long-running powerstat: a count large enough for a week (powerstat exits with "Number of
  * readings should be at least N" for runs under 60 s, so a short probing run is not possible either).
  */
+/**
+ * The package and dram domains of one powerstat run, each on its own: the first usable row makes each `present`
+ * (or `unsupported` when its cell is not a number); later rows give its reading or a `bad-reading`. core, uncore,
+ * gpu and psys overlap package (or contain everything) and are never used. Returns an Error as the last element
+ * when no domain can be measured, so the `unsupported` events reach the consumer before the stream errors.
+ */
+class PowerstatDomains {
+  private readonly tracker = new DeviceTracker('powerstat');
+  private started = false;
+
+  eventsOf(row: PowerstatRow, tMs: number): Array<ProbeEvent | Error> {
+    const names = [...Object.keys(row.domainsW), ...Object.keys(row.unreadable ?? {})];
+    const used = names.filter((d) => powerstatComponent(d) !== undefined);
+    if (used.length === 0) {
+      return [
+        new ProbeUnavailableError(
+          `powerstat -R -D shows no package or dram domain (columns: ${names.join(', ') || 'none'}); use --probe rapl`,
+        ),
+      ];
+    }
+    const out: Array<ProbeEvent | Error> = [];
+    if (!this.started) {
+      this.started = true;
+      for (const domain of used) {
+        const device = { deviceId: domain, component: powerstatComponent(domain) ?? 'cpu' };
+        const why = row.unreadable?.[domain];
+        out.push(
+          why === undefined
+            ? this.tracker.present(device, tMs)
+            : this.tracker.unsupportedDevice(device, tMs, `${why}; use --probe rapl or --probe estimate`),
+        );
+      }
+      if (this.tracker.measurableCount === 0) {
+        out.push(
+          new ProbeUnavailableError(
+            `powerstat: no domain can be measured (${this.tracker.unmeasurable.map((u) => `${u.deviceId}: ${u.reason}`).join(' / ')})`,
+          ),
+        );
+        return out;
+      }
+    }
+    for (const domain of this.tracker.trackedIds) {
+      const powerW = row.domainsW[domain];
+      if (powerW === undefined) {
+        const event = this.tracker.bad(domain, tMs, row.unreadable?.[domain] ?? 'no reading');
+        if (event) out.push(event);
+        continue;
+      }
+      this.tracker.read(domain);
+      const component = powerstatComponent(domain) ?? 'cpu';
+      out.push({
+        kind: 'power',
+        tMs,
+        deviceId: domain,
+        component,
+        source: 'powerstat',
+        estimated: false,
+        powerW,
+      });
+    }
+    return out;
+  }
+}
+
 function powerstatArgs(intervalMs: number): string[] {
   const count = String(Math.ceil((7 * 86_400_000) / intervalMs));
   return ['-R', '-D', '-n', '-d', '0', String(intervalMs / 1000), count];
@@ -125,6 +194,7 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
     name: 'powerstat',
     components: ['cpu', 'ram'],
     estimated: false,
+    minIntervalMs: POWERSTAT_MIN_INTERVAL_MS,
     async check(): Promise<ProbeCheck> {
       // powerstat refuses runs shorter than 60 s, so start the real sampler and stop it after its first row
       const parser = new PowerstatParser();
@@ -145,13 +215,17 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
           ),
         );
         const devices = Object.keys(row.domainsW).filter((d) => powerstatComponent(d) !== undefined);
+        const unmeasurable = Object.entries(row.unreadable ?? {})
+          .filter(([d]) => powerstatComponent(d) !== undefined)
+          .map(([deviceId, reason]) => ({ deviceId, reason }));
         if (devices.length === 0) {
           return {
             available: false,
             reason: `powerstat -R -D shows no package or dram domain (columns: ${Object.keys(row.domainsW).join(', ') || 'none'}); use --probe rapl`,
+            ...(unmeasurable.length > 0 ? { unmeasurable } : {}),
           };
         }
-        return { available: true, devices };
+        return { available: true, devices, ...(unmeasurable.length > 0 ? { unmeasurable } : {}) };
       } catch (err) {
         if (err instanceof ProbeUnavailableError) {
           return {
@@ -167,15 +241,15 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
         };
       }
     },
-    samples(probeOptions?: ProbeOptions): Observable<PowerReading> {
-      const intervalMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERSTAT_DEFAULT_INTERVAL_MS;
-      if (!(intervalMs >= POWERSTAT_MIN_INTERVAL_MS)) {
-        throw new RangeError(
-          `powerstat: intervalMs must be >= ${POWERSTAT_MIN_INTERVAL_MS}, got ${intervalMs}`,
-        );
-      }
+    samples(probeOptions?: ProbeOptions): Observable<ProbeEvent> {
+      const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERSTAT_DEFAULT_INTERVAL_MS;
+      // Never throw and never yield nothing: a shorter (or nonsensical) interval becomes the minimum.
+      const intervalMs = Number.isFinite(requestedMs)
+        ? Math.max(requestedMs, POWERSTAT_MIN_INTERVAL_MS)
+        : POWERSTAT_MIN_INTERVAL_MS;
       return defer(() => {
         const parser = new PowerstatParser();
+        const domains = new PowerstatDomains();
         const startMs = nowMs();
         return spawnLines(binary, powerstatArgs(intervalMs), {
           tool: 'powerstat',
@@ -184,34 +258,15 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
         }).pipe(
           parseTolerantly(
             'powerstat',
-            (line: string): PowerReading[] => {
+            (line: string): Array<ProbeEvent | Error> => {
               const row = parser.feed(line);
               if (!row || row.inaccurate) return [];
               // powerstat's clock column has 1 s resolution, and it schedules row k at start + k x interval
-              const tMs = startMs + parser.rowCount * intervalMs;
-              const out: PowerReading[] = [];
-              for (const [domain, powerW] of Object.entries(row.domainsW)) {
-                const component = powerstatComponent(domain);
-                if (!component) continue; // overlapping domain (core/uncore/psys), never added on top of package
-                out.push({
-                  kind: 'power',
-                  tMs,
-                  deviceId: domain,
-                  component,
-                  source: 'powerstat',
-                  estimated: false,
-                  powerW,
-                });
-              }
-              if (out.length === 0) {
-                throw new ProbeUnavailableError(
-                  `powerstat -R -D shows no package or dram domain (columns: ${Object.keys(row.domainsW).join(', ') || 'none'}); use --probe rapl`,
-                );
-              }
-              return out;
+              return domains.eventsOf(row, startMs + parser.rowCount * intervalMs);
             },
             probeOptions,
           ),
+          mergeMap((e) => (e instanceof Error ? throwError(() => e) : of(e))),
         );
       });
     },

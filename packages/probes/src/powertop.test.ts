@@ -91,7 +91,41 @@ describe('parsePowertopCsv', () => {
   });
 });
 
+describe('parsePowertopCsv properties', () => {
+  const SI: Record<string, number> = { '': 1, m: 1e-3, u: 1e-6, k: 1e3 };
+  it('property: a well-formed report with a discharge line yields its one device reading, SI prefix applied', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .tuple(fc.double({ min: 0, max: 999, noNaN: true }), fc.integer({ min: 0, max: 2 }))
+          .map(([w, digits]) => w.toFixed(digits)),
+        fc.constantFrom('', 'm', 'u', 'k'),
+        fc.array(fc.constantFrom('Device Power Report', 'Software Power Consumers', 'Overview'), {
+          maxLength: 3,
+        }),
+        (value, prefix, sections) => {
+          const text =
+            ' P o w e r T O P\n\n *  *  *   System Information   *  *  *\nKernel Version;6.1\n\n' +
+            `The battery reports a discharge rate of:  ${value} ${prefix} W;\n\n` +
+            sections.map((t) => ` *  *  *   ${t}   *  *  *\nUsage;Device Name;PW Estimate;\n`).join('\n');
+          const report = parsePowertopCsv(text);
+          expect(report.dischargeW).toBeCloseTo(Number(value) * (SI[prefix] ?? Number.NaN), 9);
+          expect(report.sections).toEqual(['System Information', ...sections]);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
 describe('powertopProbe', () => {
+  it('declares its minimum and raises a shorter interval to it instead of throwing', async () => {
+    const probe = powertopProbe({});
+    expect(probe.minIntervalMs).toBe(1000);
+    const got = await lastValueFrom(probe.samples({ intervalMs: 10 }).pipe(take(1), toArray()));
+    expect(got.map((s) => [s.deviceId, s.kind === 'power' ? s.powerW : -1])).toEqual([['battery', 11.4]]);
+  });
+
   it('repeats windows with the fake powertop and kills the running window on unsubscribe', async () => {
     const pids: number[] = [];
     const probe = powertopProbe({ onSpawn: (pid) => pids.push(pid) });

@@ -163,6 +163,7 @@ export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
     name: 'powertop',
     components: ['system'],
     estimated: false,
+    minIntervalMs: POWERTOP_MIN_INTERVAL_MS,
     check(): Promise<ProbeCheck> {
       return new Promise((resolve) => {
         window(1).subscribe({
@@ -182,12 +183,11 @@ export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
       });
     },
     samples(probeOptions?: ProbeOptions): Observable<PowerReading> {
-      const intervalMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERTOP_DEFAULT_INTERVAL_MS;
-      if (!(intervalMs >= POWERTOP_MIN_INTERVAL_MS)) {
-        throw new RangeError(
-          `powertop: intervalMs must be >= ${POWERTOP_MIN_INTERVAL_MS}, got ${intervalMs}`,
-        );
-      }
+      const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERTOP_DEFAULT_INTERVAL_MS;
+      // Never throw and never yield nothing: a shorter (or nonsensical) interval becomes the minimum.
+      const intervalMs = Number.isFinite(requestedMs)
+        ? Math.max(requestedMs, POWERTOP_MIN_INTERVAL_MS)
+        : POWERTOP_MIN_INTERVAL_MS;
       const seconds = Math.round(intervalMs / 1000);
       // one window after the other; unsubscribing kills the powertop of the window in progress
       return defer(() => window(seconds)).pipe(

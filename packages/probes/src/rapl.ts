@@ -40,6 +40,12 @@ export interface RaplProbeOptions {
   domains?: readonly RaplDomain[];
 }
 
+/**
+ * Shortest interval: a sysfs read takes microseconds, but the counters update about every 1 ms and readings closer
+ * than 50 ms apart carry > 5 % systematic error (the update does not line up with the read).
+ */
+export const RAPL_MIN_INTERVAL_MS = 50;
+
 interface RaplZone {
   deviceId: string;
   dir: string;
@@ -221,7 +227,7 @@ async function firstRead(root: string, domains: readonly RaplDomain[], tracker: 
     const tMs = nowMs();
     if ('error' in read) {
       errors.push(read.error);
-      events.push(tracker.unsupportedDevice(zone, tMs, `${zone.deviceId}: ${read.error.message}`));
+      events.push(tracker.unsupportedDevice(zone, tMs, read.error.message));
       continue;
     }
     const [rangeJ, powerLimitW] = await Promise.all([readRangeJ(zone.dir), readPowerLimitW(zone.dir)]);
@@ -254,7 +260,7 @@ async function readZones(zones: readonly LiveZone[], tracker: DeviceTracker): Pr
       out.push(sampleOf(zone, read.uj));
       continue;
     }
-    const reason = `${zone.deviceId}: ${read.error.message}`;
+    const reason = read.error.message;
     const event = read.gone
       ? tracker.missing(zone.deviceId, nowMs(), reason)
       : tracker.bad(zone.deviceId, nowMs(), reason);
@@ -281,6 +287,7 @@ export function raplProbe(options: RaplProbeOptions = {}): Probe {
     name: 'rapl',
     components,
     estimated: false,
+    minIntervalMs: RAPL_MIN_INTERVAL_MS,
     async check(): Promise<ProbeCheck> {
       const tracker = new DeviceTracker('rapl');
       try {
@@ -294,7 +301,10 @@ export function raplProbe(options: RaplProbeOptions = {}): Probe {
       }
     },
     samples(sampleOptions?: ProbeOptions): Observable<ProbeEvent> {
-      const intervalMs = sampleOptions?.intervalMs ?? defaultIntervalMs;
+      const requestedMs = sampleOptions?.intervalMs ?? defaultIntervalMs;
+      const intervalMs = Number.isFinite(requestedMs)
+        ? Math.max(requestedMs, RAPL_MIN_INTERVAL_MS)
+        : RAPL_MIN_INTERVAL_MS;
       return defer(() => {
         const tracker = new DeviceTracker('rapl');
         return from(firstRead(root, domains, tracker)).pipe(

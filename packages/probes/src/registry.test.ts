@@ -68,7 +68,13 @@ describe('registry', () => {
       powertop: { binary: '/nonexistent/powertop' },
     });
     const byName = Object.fromEntries(found.map((d) => [d.name, d]));
-    expect(byName['nvidia-smi']).toEqual({ name: 'nvidia-smi', available: true, devices: ['gpu0', 'gpu1'] });
+    expect(byName['nvidia-smi']).toEqual({
+      name: 'nvidia-smi',
+      available: true,
+      devices: ['gpu0', 'gpu1'],
+      unmeasurable: [],
+      selectedBy: 'all',
+    });
     for (const name of ['nvml', 'rocm-smi', 'rapl', 'powerstat', 'powertop']) {
       expect(byName[name]?.available).toBe(false);
       expect(byName[name]?.reason?.length).toBeGreaterThan(10);

@@ -13,6 +13,7 @@ import {
 } from 'rxjs';
 import { DeviceTracker } from './device-tracker.js';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
+import { type ListedGpu, selectGpus } from './gpu-selection.js';
 import type { DeviceEvent, PowerSample, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
 import { oneLine, type RunResult, runOnce$ } from './spawn.js';
@@ -27,6 +28,14 @@ export interface RocmSmiProbeOptions {
   /** A poll running longer is killed and the stream errors with ProbeStalledError. Default 10 000 ms. */
   pollTimeoutMs?: number;
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * The cards to measure: rocm-smi indices (`0`, `'1'`) or `GPU-…` ids (ROCr's form of the card's unique id, a
+   * unique prefix is enough). Wins over ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES / CUDA_VISIBLE_DEVICES and
+   * SLURM's variables (see selectGpus); default: what those say, else every card.
+   */
+  gpus?: readonly (string | number)[];
+  /** Environment the selection variables are read from; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export const ROCM_SMI_DEFAULT_INTERVAL_MS = 1000;
@@ -112,7 +121,11 @@ function readCard(card: string, fields: unknown): RocmSmiReading {
   if (energyUj !== undefined) reading.energyJ = energyUj / 1e6;
   else {
     const ticks = firstUsable(record, [ENERGY_COUNT_KEY], []);
-    if (ticks !== undefined) reading.energyJ = (ticks * ROCM_ENERGY_COUNTER_RESOLUTION_UJ) / 1e6;
+    const energyJ = ticks === undefined ? undefined : (ticks * ROCM_ENERGY_COUNTER_RESOLUTION_UJ) / 1e6;
+    // a count so large that × 15.3 µJ overflows is not a reading
+    if (energyJ !== undefined && Number.isFinite(energyJ)) reading.energyJ = energyJ;
+    else if (energyJ !== undefined)
+      reading.problems.push(`"${ENERGY_COUNT_KEY}" is ${ticks}, too large to be a count`);
   }
   const maxPowerW = firstUsable(record, [MAX_POWER_KEY], []);
   if (maxPowerW !== undefined && maxPowerW > 0) reading.maxPowerW = maxPowerW;
@@ -172,6 +185,14 @@ function readingsOf(result: RunResult): RocmSmiReading[] {
   return readings;
 }
 
+/**
+ * ROCr's name for a card (`GPU-` and the unique id as 16 hex digits, as rocminfo prints it and as
+ * ROCR_VISIBLE_DEVICES accepts it), from rocm-smi's `Unique ID` (Python hex(), e.g. `0x18a3b2c4d5e6f708`).
+ */
+function rocrUuid(uniqueId: string): string {
+  return `GPU-${uniqueId.replace(/^0x/i, '').padStart(16, '0')}`;
+}
+
 function hasValue(r: RocmSmiReading): boolean {
   return r.powerW !== undefined || r.energyJ !== undefined;
 }
@@ -180,9 +201,9 @@ function whyUnmeasurable(r: RocmSmiReading): string {
   const what =
     r.problems.length > 0 ? r.problems.join('; ') : 'rocm-smi prints no power and no energy for it';
   if (r.problems.some((p) => p.includes('Secondary die'))) {
-    return `${r.card}: ${what}; its power is counted in the primary die's reading (the card above or below)`;
+    return `${what}; its power is counted in the primary die's reading (the card above or below)`;
   }
-  return `${r.card}: ${what}; the driver cannot read this card's power sensor, so it is not measured`;
+  return `${what}; the driver cannot read this card's power sensor, so it is not measured`;
 }
 
 /** Samples of one card of one poll: the counter and the power reading, both, so core can check one by the other. */
@@ -203,6 +224,9 @@ function samplesOf(r: RocmSmiReading, tMs: number): PowerSample[] {
 class RocmCards {
   private readonly tracker = new DeviceTracker('rocm-smi');
   private started = false;
+  private selectedBy = 'all';
+
+  constructor(private readonly selection: Pick<RocmSmiProbeOptions, 'gpus' | 'env'> = {}) {}
 
   get discovered(): boolean {
     return this.started;
@@ -220,7 +244,7 @@ class RocmCards {
         event = this.tracker.missing(
           card,
           tMs,
-          `${card} is missing from rocm-smi's output (it fell off the bus or the driver reset it)`,
+          "missing from rocm-smi's output (the card fell off the bus or the driver reset it)",
         );
       } else if (!hasValue(r)) {
         event = this.tracker.bad(card, tMs, whyUnmeasurable(r));
@@ -233,15 +257,35 @@ class RocmCards {
     return out;
   }
 
-  private first(readings: readonly RocmSmiReading[], tMs: number): Array<ProbeEvent | Error> {
+  /** The cards the job may use (GpuSelectionError when the selection names a card that is not there). */
+  private select(all: readonly RocmSmiReading[]): RocmSmiReading[] {
+    const listed: ListedGpu[] = all.map((r) => ({
+      index: Number(r.card.slice('card'.length)),
+      deviceId: r.card,
+      ...(r.uniqueId !== undefined ? { uuid: rocrUuid(r.uniqueId) } : {}),
+    }));
+    const selection = selectGpus('amd', listed, this.selection);
+    this.selectedBy = selection.selectedBy;
+    const chosen = new Set(selection.devices.map((d) => d.deviceId));
+    if (chosen.size === 0) {
+      throw new ProbeUnavailableError(
+        `rocm-smi: ${selection.selectedBy} leaves the job no GPU to measure` +
+          `${selection.notes.length > 0 ? ` (${selection.notes.join('; ')})` : ''}; pick another probe`,
+      );
+    }
+    return all.filter((r) => chosen.has(r.card));
+  }
+
+  private first(all: readonly RocmSmiReading[], tMs: number): Array<ProbeEvent | Error> {
+    const readings = this.select(all);
     this.started = true;
     const out: Array<ProbeEvent | Error> = [];
     for (const r of readings) {
       const device = {
         deviceId: r.card,
         component: 'gpu' as const,
-        selectedBy: 'all',
-        ...(r.uniqueId !== undefined ? { uuid: r.uniqueId } : {}),
+        selectedBy: this.selectedBy,
+        ...(r.uniqueId !== undefined ? { uuid: rocrUuid(r.uniqueId) } : {}),
         ...(r.maxPowerW !== undefined ? { powerLimitW: r.maxPowerW } : {}),
       };
       if (!hasValue(r)) out.push(this.tracker.unsupportedDevice(device, tMs, whyUnmeasurable(r)));
@@ -250,7 +294,7 @@ class RocmCards {
     if (this.tracker.measurableCount === 0) {
       out.push(
         new ProbeUnavailableError(
-          `rocm-smi: no card can be measured (${this.tracker.unmeasurable.map((u) => u.reason).join(' / ')}); ` +
+          `rocm-smi: no card can be measured (${this.tracker.unmeasurable.map((u) => `${u.deviceId}: ${u.reason}`).join(' / ')}); ` +
             'pick another probe, e.g. --probe estimate',
         ),
       );
@@ -265,7 +309,7 @@ class RocmCards {
     const events = this.first(readings, nowMs());
     const devices = this.tracker.trackedIds;
     const unmeasurable = this.tracker.unmeasurable;
-    const check: ProbeCheck = { available: devices.length > 0, devices, selectedBy: 'all' };
+    const check: ProbeCheck = { available: devices.length > 0, devices, selectedBy: this.selectedBy };
     if (unmeasurable.length > 0) check.unmeasurable = unmeasurable;
     const fatal = events.find((e): e is Error => e instanceof Error);
     if (fatal) check.reason = fatal.message;
@@ -314,7 +358,7 @@ export function rocmSmiProbe(options: RocmSmiProbeOptions = {}): Probe {
     minIntervalMs: ROCM_SMI_MIN_INTERVAL_MS,
     async check(): Promise<ProbeCheck> {
       try {
-        return new RocmCards().check(readingsOf(await firstValueFrom(firstRun())));
+        return new RocmCards(options).check(readingsOf(await firstValueFrom(firstRun())));
       } catch (err) {
         return { available: false, reason: (err as Error).message };
       }
@@ -326,7 +370,7 @@ export function rocmSmiProbe(options: RocmSmiProbeOptions = {}): Probe {
         ? Math.max(requestedMs, ROCM_SMI_MIN_INTERVAL_MS)
         : ROCM_SMI_MIN_INTERVAL_MS;
       return new Observable<ProbeEvent>((subscriber) => {
-        const cards = new RocmCards();
+        const cards = new RocmCards(options);
         return timer(0, intervalMs)
           .pipe(
             exhaustMap(() => (cards.discovered ? run(args) : firstRun())),

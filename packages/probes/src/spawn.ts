@@ -1,6 +1,7 @@
 // Runs a sampling tool as a child process and turns its stdout into a cold Observable of lines with stall/exit errors.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Observable } from 'rxjs';
+import { spawnTool } from './child-lifetime.js';
 import { ProbeExitedError, ProbeStalledError, ProbeUnavailableError } from './errors.js';
 
 export interface RunResult {
@@ -49,7 +50,7 @@ export function spawnLines(
   options: SpawnLinesOptions,
 ): Observable<string> {
   return new Observable<string>((subscriber) => {
-    const child = spawn(binary, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTool(binary, args);
     options.onSpawn?.(child);
     let buffered = '';
     let stderrTail = '';
@@ -137,10 +138,7 @@ export function runOnce$(
   },
 ): Observable<RunResult> {
   return new Observable<RunResult>((subscriber) => {
-    const child = spawn(binary, [...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
-    });
+    const child = spawnTool(binary, args, options.env ? { env: { ...process.env, ...options.env } } : {});
     options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
@@ -175,19 +173,29 @@ export function runOnce$(
   });
 }
 
-/** Runs a command to completion and returns stdout (for capability checks); rejects on spawn error. */
+/**
+ * Runs a command to completion and returns its exit code and output (for capability checks); rejects on a spawn
+ * error (ENOENT when missing). Past `timeoutMs` it is killed (SIGTERM, then SIGKILL) and resolves with code null.
+ */
 export function runOnce(binary: string, args: readonly string[], timeoutMs = 5000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, [...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const child = spawnTool(binary, args);
+    const timerId = setTimeout(() => killChild(child), timeoutMs);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => {
       stdout += c;
     });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
       stderr += c;
     });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (err) => {
+      clearTimeout(timerId);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timerId);
+      resolve({ code, stdout, stderr });
+    });
   });
 }

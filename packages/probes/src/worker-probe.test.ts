@@ -47,7 +47,12 @@ describe('inWorkerThread', () => {
     const probe = inWorkerThread('nvidia-smi');
     expect(probe.name).toBe('nvidia-smi');
     expect(probe.estimated).toBe(false);
-    expect(await probe.check()).toEqual({ available: true, devices: ['gpu0', 'gpu1'] });
+    expect(await probe.check()).toEqual({
+      available: true,
+      devices: ['gpu0', 'gpu1'],
+      unmeasurable: [],
+      selectedBy: 'all',
+    });
     const before = new Set(childrenOf(process.pid));
     let tools: number[] = [];
     const got = await lastValueFrom(
@@ -56,11 +61,16 @@ describe('inWorkerThread', () => {
         tap(() => {
           if (tools.length === 0) tools = childrenOf(process.pid).filter((pid) => !before.has(pid));
         }),
-        take(4),
+        take(6),
         toArray(),
       ),
     );
-    expect(got.map((s) => [s.deviceId, s.kind === 'power' ? s.powerW : -1])).toEqual([
+    // nvidia-smi announces its GPUs (DeviceEvents, carried across the thread unchanged), then reads them
+    expect(
+      got.map((s) => [s.deviceId, s.kind === 'power' ? s.powerW : s.kind === 'device' ? s.state : -1]),
+    ).toEqual([
+      ['gpu0', 'present'],
+      ['gpu1', 'present'],
       ['gpu0', 71.23],
       ['gpu1', 254.8],
       ['gpu0', 71.23],
@@ -139,7 +149,7 @@ describe('inWorkerThread', () => {
         component: 'gpu',
         source: 'rocm-smi',
         state: 'present',
-        uuid: '0xabc',
+        uuid: 'GPU-0000000000000abc',
         powerLimitW: 300,
         selectedBy: 'all',
       });

@@ -35,7 +35,7 @@ describe('eff probes', () => {
     expect(Object.keys(byName).sort()).toEqual(
       ['estimate', 'nvidia-smi', 'nvml', 'powerstat', 'powertop', 'rapl', 'rocm-smi'].sort(),
     );
-    expect(byName['nvidia-smi']).toEqual({
+    expect(byName['nvidia-smi']).toMatchObject({
       name: 'nvidia-smi',
       components: ['gpu'],
       estimated: false,
@@ -43,6 +43,9 @@ describe('eff probes', () => {
       reason: null,
       devices: ['gpu0', 'gpu1'],
     });
+    // Nothing narrows the choice here: every GPU (when the probe says where its choice came from).
+    expect([undefined, 'all']).toContain(byName['nvidia-smi']?.selectedBy);
+    expect(byName['nvidia-smi']?.unmeasurable).toBeUndefined();
     expect(byName['rocm-smi']?.devices).toEqual(['card0', 'card1']);
     expect(byName.powerstat?.devices).toEqual(['dram', 'pkg-0']);
     expect(byName.powerstat?.components).toEqual(['cpu', 'ram']);

@@ -61,6 +61,13 @@ export function formatDeviceLines(devices: readonly DeviceReport[], startMs: num
   });
 }
 
+/** Where a probe's device choice came from, for the device table's header. */
+function selectionText(selectedBy: string): string {
+  if (selectedBy === 'all') return '(every device: nothing narrows the choice)';
+  if (selectedBy === 'option') return '(devices chosen with --gpus)';
+  return `(devices selected by ${selectedBy})`;
+}
+
 /** A small table for humans, written to stderr so the command's own stdout stays untouched. */
 export function formatMeasureResult(r: MeasureResult): string {
   const lines: string[] = [];
@@ -94,7 +101,7 @@ export function formatMeasureResult(r: MeasureResult): string {
     if (devices.length > 0) {
       const selectedBy = [...new Set(devices.map((d) => d.selectedBy).filter(Boolean))];
       lines.push(
-        `    device       status       method        energy  ${selectedBy.length === 1 ? `(devices selected by ${selectedBy[0]})` : ''}`.trimEnd(),
+        `    device       status       method        energy  ${selectedBy.length === 1 ? selectionText(selectedBy[0] as string) : ''}`.trimEnd(),
       );
       lines.push(...formatDeviceLines(devices, Date.parse(r.startedAt)));
     }

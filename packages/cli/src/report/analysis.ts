@@ -1,16 +1,28 @@
-// Groups runs into the paper's cells (dataset × criterion × architecture × size) and computes Eqs. 3/4, ratios, overtraining.
-// The math (Eq. 3/4 means, bootstrap CIs, the overtraining rule) is @eff/core's; this file only groups the runs.
+// Groups runs into the paper's cells (dataset × criterion × architecture × size) for display; every equation
+// (Eq. 3/4 means, bootstrap CIs, ratios, the overtraining rule, which runs count) is @eff/core's.
 import {
-  bootstrapArchitectureEfficiency,
-  bootstrapOverallEfficiency,
+  analyzeOvertraining,
+  architectureEfficiency,
+  criterionKey,
+  isChanceLevel,
   type OvertrainingRule,
   overallEfficiency,
-  overtrainingOf,
+  type RunExclusion,
   type RunRecord,
+  runExclusion,
 } from '@eff/core';
 import type { LoadedRun } from './load.js';
 
-/** Mean over completed runs of one model (architecture-size) under one criterion on one dataset (folds/seeds averaged). */
+/** Runs of one group that no mean uses, by reason (core's runExclusion), and chance-level runs that are used. */
+export interface RunCounts {
+  failed: number;
+  diverged: number;
+  zeroEnergy: number;
+  /** Used in the means, but their accuracy is at chance level (core's isChanceLevel). */
+  chanceLevel: number;
+}
+
+/** Mean over the usable runs of one model (architecture-size) under one criterion on one dataset (folds/seeds averaged). */
 export interface ModelCell {
   dataset: string;
   criterion: string;
@@ -18,12 +30,14 @@ export interface ModelCell {
   size: number;
   model: string;
   runs: number;
-  failedRuns: number;
+  /** Runs of this model left out of every mean, and chance-level runs kept in. */
+  counts: RunCounts;
   epochs: number;
   accuracy: number;
   trainAccuracy: number | null;
   energyJ: number;
   paperSumW: number | null;
+  /** Eq. 1 averaged over the repeats, from core's architectureEfficiency (its per-size value). */
   efficiency: number;
   estimated: boolean;
   degraded: boolean;
@@ -34,6 +48,8 @@ export interface Interval {
   low: number;
   high: number;
   n: number;
+  /** Every resampled group had one value: print `n/a (one value)`, not a zero-width interval. */
+  oneValue: boolean;
 }
 
 export interface OvertrainingRow {
@@ -47,9 +63,9 @@ export interface OvertrainingRow {
   train100: number;
   test100: number;
   diff100: number;
-  /** test100 − test50, rounded to 2 decimals as in the paper. */
+  /** test100 − test50, rounded as the rule says (core's overtrainingOf). */
   a: number;
-  /** diff100 − diff50, rounded to 2 decimals. */
+  /** diff100 − diff50, rounded as the rule says. */
   b: number;
   overtrained: boolean;
 }
@@ -68,11 +84,26 @@ export interface Analysis {
   eq4: Map<string, Interval>;
   table14: Map<string, Interval>;
   overtraining: OvertrainingRow[];
+  /** The overtraining rule applied (Table 13's note is derived from it). */
+  overtrainingRule: Partial<OvertrainingRule>;
+  /** Unusable and chance-level runs per key(dataset, architecture) and per key(architecture). */
+  counts: Map<string, RunCounts>;
+  bootstrapResamples: number;
 }
 
 export const key = (...parts: (string | number)[]): string => parts.join('\u0000');
 
+/** Display means of a model's accuracy, energy and epochs (not an equation: Eq. 1-4 come from core). */
 const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+const noCounts = (): RunCounts => ({ failed: 0, diverged: 0, zeroEnergy: 0, chanceLevel: 0 });
+
+function count(c: RunCounts, why: RunExclusion | null, run: RunRecord): void {
+  if (why === 'failed') c.failed++;
+  else if (why === 'diverged') c.diverged++;
+  else if (why === 'zero-energy') c.zeroEnergy++;
+  else if (isChanceLevel(run) === true) c.chanceLevel++;
+}
 
 /** The label a criterion gets in every table: its own label, else `name` plus its parameters. */
 export function criterionLabel(run: RunRecord): string {
@@ -91,12 +122,6 @@ function fixedEpochs(run: RunRecord): number | null {
   return typeof e === 'number' ? e : run.config.maxEpochs;
 }
 
-/** 95% percentile bootstrap of the mean (core's Eq. 3 bootstrap); one value collapses the interval to it. */
-export function bootstrapMean(values: number[], resamples = 2000, seed = 1): Interval {
-  const ci = bootstrapArchitectureEfficiency(values, { seed, resamples });
-  return { mean: ci.mean, low: ci.low, high: ci.high, n: ci.n };
-}
-
 export interface AnalysisOptions {
   /** Overtraining rule (Table 13); default @eff/core's DEFAULT_OVERTRAINING_RULE. */
   overtrainingRule?: Partial<OvertrainingRule>;
@@ -104,16 +129,56 @@ export interface AnalysisOptions {
 }
 
 export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Analysis {
-  const groups = new Map<string, RunRecord[]>();
-  for (const { run } of loaded) {
+  const all = loaded.map((l) => l.run);
+  const resamples = options.bootstrapResamples ?? 2000;
+  const overtrainingRule = options.overtrainingRule ?? {};
+  // Core groups by criterionKey; the tables show criterionLabel. Both come from the same config, one to one.
+  const labelOfKey = new Map(all.map((r) => [criterionKey(r), criterionLabel(r)]));
+  const labelOf = (criterion: string) => labelOfKey.get(criterion) ?? criterion;
+
+  const counts = new Map<string, RunCounts>();
+  const groups = new Map<string, { runs: RunRecord[]; counts: RunCounts }>();
+  for (const run of all) {
+    const why = runExclusion(run);
+    for (const k of [key(run.config.dataset, run.config.architecture), key(run.config.architecture)]) {
+      const c = counts.get(k) ?? noCounts();
+      count(c, why, run);
+      counts.set(k, c);
+    }
     const k = key(run.config.dataset, criterionLabel(run), run.config.architecture, run.config.size);
-    groups.set(k, [...(groups.get(k) ?? []), run]);
+    const g = groups.get(k) ?? { runs: [], counts: noCounts() };
+    count(g.counts, why, run);
+    if (why === null) g.runs.push(run);
+    groups.set(k, g);
   }
+
+  // Eq. 3 per dataset × criterion × architecture, and each size's mean over repeats, from core.
+  const usable = all.filter((r) => runExclusion(r) === null);
+  const eq3Rows = usable.length
+    ? architectureEfficiency(usable, { unusableRuns: 'exclude', bootstrap: { seed: 1, resamples } })
+    : [];
+  const eq3 = new Map<string, Interval>();
+  const sizeEfficiency = new Map<string, number>();
+  for (const row of eq3Rows) {
+    const c = labelOf(row.criterion);
+    const ci = row.ci;
+    if (ci)
+      eq3.set(key(row.dataset, c, row.architecture), {
+        mean: row.efficiency,
+        low: ci.low,
+        high: ci.high,
+        n: ci.n,
+        oneValue: ci.oneValue,
+      });
+    for (const s of row.sizes)
+      sizeEfficiency.set(key(row.dataset, c, row.architecture, s.size), s.efficiency);
+  }
+
   const cells: ModelCell[] = [];
-  for (const runs of groups.values()) {
-    const first = runs[0] as RunRecord;
-    const ok = runs.filter((r) => r.status === 'completed');
-    if (ok.length === 0) continue; // listed in the runs table; a model with no completed run has no mean
+  for (const [k, { runs: ok, counts: c }] of groups) {
+    const first = ok[0];
+    const efficiency = sizeEfficiency.get(k);
+    if (!first || efficiency === undefined) continue; // listed in the runs table; no usable run, no mean
     const paper = ok.map((r) => r.final.paperSumW).filter((x): x is number => x !== undefined);
     const trains = ok.map((r) => r.final.trainAccuracy).filter((x): x is number => x !== null);
     cells.push({
@@ -123,13 +188,13 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
       size: first.config.size,
       model: first.config.model ?? `${first.config.architecture}-${first.config.size}`,
       runs: ok.length,
-      failedRuns: runs.length - ok.length,
+      counts: c,
       epochs: mean(ok.map((r) => r.final.epochs)),
       accuracy: mean(ok.map((r) => r.final.accuracy)),
       trainAccuracy: trains.length === ok.length ? mean(trains) : null,
       energyJ: mean(ok.map((r) => r.final.energyJ.total)),
       paperSumW: paper.length === ok.length ? mean(paper) : null,
-      efficiency: mean(ok.map((r) => r.final.efficiency)),
+      efficiency,
       estimated: ok.some((r) => r.final.estimated),
       degraded: ok.some((r) => r.final.degraded),
     });
@@ -148,7 +213,7 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
 
   // Fixed-epoch lengths: the shortest is the paper's "50 epoch" criterion, the longest its 100-epoch extension.
   const fixed = new Map<string, number>();
-  for (const { run } of loaded) {
+  for (const run of all) {
     const e = fixedEpochs(run);
     if (e !== null) fixed.set(criterionLabel(run), e);
   }
@@ -157,47 +222,37 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
   const extensionCriterion = fixedSorted.length >= 2 ? (fixedSorted.at(-1)?.[0] ?? null) : null;
   const eq4Criteria = criteria.filter((c) => c !== extensionCriterion);
 
-  const resamples = options.bootstrapResamples ?? 2000;
-  const eq3 = new Map<string, Interval>();
-  for (const d of datasets)
-    for (const c of criteria)
-      for (const a of architectures) {
-        const effs = cells
-          .filter((x) => x.dataset === d && x.criterion === c && x.architecture === a)
-          .map((x) => x.efficiency);
-        if (effs.length > 0) eq3.set(key(d, c, a), bootstrapMean(effs, resamples));
-      }
+  // Eq. 4 from core: the mean of Eq. 3 over the criteria, its CI resampling sizes within each criterion.
+  const eq4Keys = [...labelOfKey.entries()].filter(([, l]) => eq4Criteria.includes(l)).map(([k]) => k);
+  const eq4Runs = usable.filter((r) => eq4Keys.includes(criterionKey(r)));
   const eq4 = new Map<string, Interval>();
-  const table14 = new Map<string, Interval>();
-  for (const d of datasets)
-    for (const a of architectures) {
-      const perCriterion = eq4Criteria
-        .map((c) => eq3.get(key(d, c, a))?.mean)
-        .filter((x): x is number => x !== undefined);
-      // Eq. 4's CI resamples model-size efficiencies within each criterion, then averages over criteria.
-      const byCriterion = eq4Criteria
-        .map((c) =>
-          cells
-            .filter((x) => x.dataset === d && x.criterion === c && x.architecture === a)
-            .map((x) => x.efficiency),
-        )
-        .filter((xs) => xs.length > 0);
-      if (perCriterion.length > 0) {
-        const ci = bootstrapOverallEfficiency(byCriterion, { seed: 7, resamples });
-        eq4.set(key(d, a), {
-          mean: overallEfficiency(perCriterion),
+  if (eq4Runs.length > 0) {
+    for (const row of overallEfficiency(eq4Runs, {
+      unusableRuns: 'exclude',
+      criteria: eq4Keys,
+      bootstrap: { seed: 7, resamples },
+    })) {
+      const ci = row.ci;
+      if (ci)
+        eq4.set(key(row.dataset, row.architecture), {
+          mean: row.efficiency,
           low: ci.low,
           high: ci.high,
           n: ci.n,
+          oneValue: ci.oneValue,
         });
-      }
-      if (extensionCriterion) {
+    }
+  }
+  const table14 = new Map<string, Interval>();
+  if (extensionCriterion)
+    for (const d of datasets)
+      for (const a of architectures) {
         const t = eq3.get(key(d, extensionCriterion, a));
         if (t) table14.set(key(d, a), t);
       }
-    }
 
-  const overtraining: OvertrainingRow[] = [];
+  // Table 13: the short and long fixed-epoch cells of each model, judged by core's rule.
+  const pairs: { c50: ModelCell; c100: ModelCell }[] = [];
   if (shortFixedCriterion && extensionCriterion) {
     for (const c50 of cells.filter((x) => x.criterion === shortFixedCriterion)) {
       const c100 = cells.find(
@@ -207,33 +262,39 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
           x.architecture === c50.architecture &&
           x.size === c50.size,
       );
-      if (!c100 || c50.trainAccuracy === null || c100.trainAccuracy === null) continue;
-      const o = overtrainingOf(
-        {
-          train50: c50.trainAccuracy,
-          test50: c50.accuracy,
-          train100: c100.trainAccuracy,
-          test100: c100.accuracy,
-        },
-        options.overtrainingRule,
-      );
-      overtraining.push({
-        dataset: c50.dataset,
-        architecture: c50.architecture,
-        size: c50.size,
-        model: c50.model,
-        train50: o.train50,
-        test50: o.test50,
-        diff50: o.diff50,
-        train100: o.train100,
-        test100: o.test100,
-        diff100: o.diff100,
-        a: o.aRounded,
-        b: o.bRounded,
-        overtrained: o.overtrained,
-      });
+      if (c100 && c50.trainAccuracy !== null && c100.trainAccuracy !== null) pairs.push({ c50, c100 });
     }
   }
+  const verdicts =
+    pairs.length > 0
+      ? analyzeOvertraining(
+          pairs.map(({ c50, c100 }) => ({
+            train50: c50.trainAccuracy as number,
+            test50: c50.accuracy,
+            train100: c100.trainAccuracy as number,
+            test100: c100.accuracy,
+          })),
+          { rule: overtrainingRule },
+        )
+      : [];
+  const overtraining: OvertrainingRow[] = pairs.map(({ c50 }, i) => {
+    const o = verdicts[i]!;
+    return {
+      dataset: c50.dataset,
+      architecture: c50.architecture,
+      size: c50.size,
+      model: c50.model,
+      train50: o.train50,
+      test50: o.test50,
+      diff50: o.diff50,
+      train100: o.train100,
+      test100: o.test100,
+      diff100: o.diff100,
+      a: o.aRounded,
+      b: o.bRounded,
+      overtrained: o.overtrained,
+    };
+  });
   return {
     datasets,
     criteria,
@@ -246,5 +307,8 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
     eq4,
     table14,
     overtraining,
+    overtrainingRule,
+    counts,
+    bootstrapResamples: resamples,
   };
 }

@@ -53,7 +53,7 @@ export function renderHtml(input: {
 <html lang="en"><head><meta charset="utf-8"><title>eff report: training efficiency</title>
 <style>${CSS}</style></head><body>
 <h1>Training efficiency report</h1>
-<p class="meta">${input.runCount} runs (${input.failedCount} failed, excluded from means) from ${input.sources.map(esc).join(', ')}. Generated ${esc(input.generatedAt)}.
+<p class="meta">${input.runCount} runs (${input.failedCount} failed, diverged or with 0 J: excluded from means) from ${input.sources.map(esc).join(', ')}. Generated ${esc(input.generatedAt)}.
 Efficiency = accuracy / energy in joules (Eq. 1); energy is integrated power, not the paper's sum of watt readings.
 <span class="mark-est">estimated</span>: energy partly from the labelled estimate; <span class="mark-deg">degraded</span>: a probe failed or had gaps (energy is a lower bound).</p>
 <h2>Architecture efficiency</h2>

@@ -1,6 +1,7 @@
 // `generateReport`: reads a results directory's JSONL and writes tables, figures and index.html into `<dir>/report/`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { runExclusion } from '@eff/core';
 import { type AnalysisOptions, analyze } from './analysis.js';
 import { buildFigures, renderSvg, svgToPng } from './figures.js';
 import { renderHtml } from './html.js';
@@ -22,6 +23,7 @@ export interface ReportResult {
   tables: string[];
   figures: string[];
   runs: number;
+  /** Runs in no mean: failed, diverged, or 0 J measured. */
   failedRuns: number;
 }
 
@@ -49,7 +51,8 @@ export async function generateReport(resultsDir: string, options: ReportOptions 
     if (options.png !== false) writeFileSync(join(figuresDir, `${figure.id}.png`), svgToPng(svg));
     rendered.push({ figure, svg });
   }
-  const failedRuns = runs.filter((r) => r.run.status === 'failed').length;
+  // Every run no mean uses (failed, diverged, 0 J), by core's rule.
+  const failedRuns = runs.filter((r) => runExclusion(r.run) !== null).length;
   const indexHtml = join(outDir, 'index.html');
   writeFileSync(
     indexHtml,

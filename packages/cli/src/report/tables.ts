@@ -1,5 +1,6 @@
 // Builds the paper's tables (3–14 and a runs list) from an Analysis and renders them as Markdown and CSV.
-import type { Analysis, Interval } from './analysis.js';
+import { CHANCE_LEVEL_FACTOR, describeOvertrainingRule, efficiencyRatios, runExclusion } from '@eff/core';
+import type { Analysis, Interval, RunCounts } from './analysis.js';
 import { key } from './analysis.js';
 import type { LoadedRun } from './load.js';
 
@@ -23,10 +24,37 @@ export function formatEnergy(energyJ: number): string {
 
 /** Efficiency (accuracy per joule) is tiny; scientific notation keeps 3 significant digits readable. */
 export const formatEff = (x: number): string => x.toExponential(3);
+/** An interval over one value (one model size) is no interval: it prints `n/a (one value)` everywhere. */
+const ONE_VALUE = 'n/a (one value)';
 const formatCi = (ci: Interval): string =>
-  ci.n < 2 ? 'n/a (one value)' : `[${formatEff(ci.low)}, ${formatEff(ci.high)}]`;
-const ratio = (a: Interval | undefined, b: Interval | undefined): number | null =>
-  a && b && b.mean > 0 ? a.mean / b.mean : null;
+  ci.oneValue ? ONE_VALUE : `[${formatEff(ci.low)}, ${formatEff(ci.high)}]`;
+const rawCi = (ci: Interval): string | null => (ci.oneValue ? null : `${ci.low};${ci.high}`);
+
+/** ` (+1 failed, +2 diverged)`: the runs of a model that no mean uses, by reason. */
+function excludedText(c: RunCounts): string {
+  const parts = [
+    c.failed ? `+${c.failed} failed` : '',
+    c.diverged ? `+${c.diverged} diverged` : '',
+    c.zeroEnergy ? `+${c.zeroEnergy} with 0 J` : '',
+  ].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/** The rule for runs no mean uses, stated once; core's runExclusion and isChanceLevel apply it. */
+const EXCLUSION_RULE =
+  'Runs in no mean: failed runs (an error), diverged runs (a loss or accuracy became non-finite) and runs with ' +
+  `0 J measured (no efficiency exists). Runs at chance level (accuracy < ${CHANCE_LEVEL_FACTOR} / classes, ` +
+  'MNIST and CIFAR-10) stay in the means: they spent the energy and learned nothing.';
+
+/** `Runs in no mean per architecture: lenet 1 failed, 0 diverged, 0 with 0 J (1 at chance level, kept); …`. */
+function countsLine(analysis: Analysis, dataset?: string): string {
+  const per = analysis.architectures.map((a) => {
+    const c = analysis.counts.get(dataset === undefined ? key(a) : key(dataset, a));
+    const n = c ?? { failed: 0, diverged: 0, zeroEnergy: 0, chanceLevel: 0 };
+    return `${a} ${n.failed} failed, ${n.diverged} diverged, ${n.zeroEnergy} with 0 J (${n.chanceLevel} at chance level, kept)`;
+  });
+  return `Runs in no mean per architecture${dataset === undefined ? '' : ` on ${dataset}`}: ${per.join('; ')}.`;
+}
 
 function marks(estimated: boolean, degraded: boolean): string {
   return [estimated ? 'estimated' : '', degraded ? 'degraded' : ''].filter(Boolean).join(', ');
@@ -59,7 +87,7 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
         columns,
         cells: rows.map((r) => [
           r.model,
-          String(r.runs) + (r.failedRuns ? ` (+${r.failedRuns} failed)` : ''),
+          String(r.runs) + excludedText(r.counts),
           Number.isInteger(r.epochs) ? String(r.epochs) : r.epochs.toFixed(1),
           r.accuracy.toFixed(4),
           formatEnergy(r.energyJ),
@@ -78,7 +106,8 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
           marks(r.estimated, r.degraded) || 'measured',
         ]),
         notes: [
-          'Means over the completed runs of each model (folds/seeds); failed runs are excluded.',
+          'Means over the usable runs of each model (folds/seeds); the runs column counts those left out.',
+          EXCLUSION_RULE,
           'Energy source "estimated": some energy came from the labelled estimate, not a meter; "degraded": a probe failed or had gaps, so energy is a lower bound.',
         ],
       });
@@ -103,10 +132,14 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
         c,
         ...archs.flatMap((a) => {
           const ci = analysis.eq3.get(key(d, c, a));
-          return ci ? [ci.mean, ci.n < 2 ? null : `${ci.low};${ci.high}`] : [null, null];
+          return ci ? [ci.mean, rawCi(ci)] : [null, null];
         }),
       ]),
-      notes: ['CI: 95% percentile bootstrap of the mean over model sizes (2000 resamples, fixed seed).'],
+      notes: [
+        `CI: 95% percentile bootstrap of the mean over model sizes (${analysis.bootstrapResamples} resamples, fixed seed); "${ONE_VALUE}" with one model size.`,
+        EXCLUSION_RULE,
+        countsLine(analysis, d),
+      ],
     });
   }
 
@@ -131,12 +164,28 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
       (x, y) => avg(ds.map((d) => m.get(key(d, y)))) - avg(ds.map((d) => m.get(key(d, x)))),
     );
     const pairCols = ds.length >= 2 ? ds.slice(1).map((d) => `${ds[0]}/${d}`) : [];
+    // Ratios are core's (Table 12's definition): every ordered pair, of which the table shows first/other.
+    const positive = [...m.entries()]
+      .filter(([, v]) => v.mean > 0)
+      .map(([k, v]) => {
+        const [dataset = '', architecture = ''] = k.split('\u0000');
+        return { dataset, architecture, efficiency: v.mean };
+      });
+    const coreRatios = positive.length
+      ? efficiencyRatios(positive, { datasets: ds, architectures: archs })
+      : { tasks: [], architectures: [] };
+    const taskRatio = (a: string, n: string, d: string): number | null =>
+      coreRatios.tasks.find((t) => t.architecture === a && t.numerator === n && t.denominator === d)?.ratio ??
+      null;
+    const archRatio = (d: string, n: string, den: string): number | null =>
+      coreRatios.architectures.find((t) => t.dataset === d && t.numerator === n && t.denominator === den)
+        ?.ratio ?? null;
     const columns = ['Architecture', ...ds.flatMap((d) => [d, `${d} 95% CI`]), ...pairCols];
     const cells: string[][] = [];
     const raw: (string | number | null)[][] = [];
     for (const a of archs) {
       const vals = ds.map((d) => m.get(key(d, a)));
-      const rs = ds.slice(1).map((d) => ratio(m.get(key(ds[0] as string, a)), m.get(key(d, a))));
+      const rs = ds.slice(1).map((d) => taskRatio(a, ds[0] as string, d));
       cells.push([
         a,
         ...vals.flatMap((v, i) => {
@@ -147,12 +196,12 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
         }),
         ...rs.map((r) => (r === null ? '—' : r.toFixed(3))),
       ]);
-      raw.push([a, ...vals.flatMap((v) => (v ? [v.mean, `${v.low};${v.high}`] : [null, null])), ...rs]);
+      raw.push([a, ...vals.flatMap((v) => (v ? [v.mean, rawCi(v)] : [null, null])), ...rs]);
     }
     // Relative efficiency of the first architecture against each other one, per dataset.
     for (const b of archs.slice(1)) {
       const a0 = archs[0] as string;
-      const rs = ds.map((d) => ratio(m.get(key(d, a0)), m.get(key(d, b))));
+      const rs = ds.map((d) => archRatio(d, a0, b));
       cells.push([
         `${a0}/${b}`,
         ...rs.flatMap((r) => [r === null ? '—' : r.toFixed(3), '']),
@@ -172,7 +221,9 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
         ...(analysis.extensionCriterion
           ? [`"${analysis.extensionCriterion}" is the overtraining extension and is left out (see Table 14).`]
           : []),
-        'CI: mean over criteria of each criterion’s bootstrap bounds (an approximate interval).',
+        `CI: 95% percentile bootstrap of Eq. 4: model sizes resampled within each criterion, averaged per criterion, then over criteria (${analysis.bootstrapResamples} resamples, fixed seed); "${ONE_VALUE}" when every criterion has one model size.`,
+        EXCLUSION_RULE,
+        countsLine(analysis),
       ],
       analysis.eq4Criteria,
     ),
@@ -223,8 +274,8 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
         r.overtrained,
       ]),
       notes: [
-        'A = test(long) − test(short); B = (train − test)(long) − (train − test)(short); both rounded to 2 decimals.',
-        'Overtrained when A ≤ 0 (no real test gain) or |B| ≥ 0.25·|A| (divergence of the same order as the gain).',
+        'A = test(long) − test(short); B = (train − test)(long) − (train − test)(short).',
+        describeOvertrainingRule(analysis.overtrainingRule),
       ],
     });
     tables.push(
@@ -232,7 +283,12 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
         'table14',
         `Table 14: efficiency from the ${analysis.extensionCriterion} runs alone (Eq. 3) and ratios`,
         analysis.table14,
-        ['Compare with Table 12: overtrained models drag efficiency down and can flip the ratios.'],
+        [
+          'Compare with Table 12: overtrained models drag efficiency down and can flip the ratios.',
+          `CI: as Table 11; "${ONE_VALUE}" with one model size.`,
+          EXCLUSION_RULE,
+          countsLine(analysis),
+        ],
         [analysis.extensionCriterion ?? ''],
       ),
     );
@@ -241,7 +297,8 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
   tables.push(buildEnvironments(loaded));
   tables.push({
     id: 'runs',
-    title: 'All runs (failed runs are listed here and excluded from every mean)',
+    title:
+      'All runs (failed and diverged runs, and runs with 0 J, are listed here and excluded from every mean)',
     columns: [
       'Dataset',
       'Criterion',
@@ -259,7 +316,7 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
       run.config.criterion.label ?? run.config.criterion.name,
       run.config.model ?? `${run.config.architecture}-${run.config.size}`,
       run.config.fold === null ? '—' : String(run.config.fold),
-      run.status === 'failed' ? `failed: ${run.error ?? 'no message'}` : 'completed',
+      statusText(run),
       String(run.final.epochs),
       run.final.accuracy.toFixed(4),
       formatEnergy(run.final.energyJ.total) +
@@ -290,6 +347,11 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
  * Where the runs were measured: one row per machine, backend, training threads and probes, with the runs each
  * holds. Energy is only comparable within a row (threads and probes change the joules, not just the time).
  */
+function statusText(run: LoadedRun['run']): string {
+  if (run.status !== 'completed') return `${run.status}: ${run.error ?? 'no message'}`;
+  return runExclusion(run) === 'zero-energy' ? 'completed, 0 J measured (in no mean)' : 'completed';
+}
+
 function buildEnvironments(loaded: LoadedRun[]): Table {
   const groups = new Map<string, { cells: string[]; runs: number }>();
   for (const { run } of loaded) {

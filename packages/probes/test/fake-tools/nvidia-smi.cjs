@@ -27,6 +27,7 @@ const { parseStrict, fail } = require('./strict-args.cjs');
  *   exitAfterReadings, exitCode, stallAfterReadings,   // the loop exits / goes silent after that many readings
  *   lines: { "<reading>": ["raw line", ...] },          // raw output replacing that reading's rows (garbage)
  *   rowGapMs: 0,                 // rows of one reading this many ms apart (GPUs read one after another)
+ *   unknownFields: [],           // fields this driver does not know (an old one), refused like any unknown field
  * }
  * `power[k]` is GPU's value at reading k (the last one holds on): a number (W), a string printed as is
  * (`[N/A]`, `[Unknown Error]`, `7#.1`), `{ "lost": true }` (the "Unable to determine the device handle" line
@@ -131,7 +132,7 @@ function runFakeNvidiaSmi(machine) {
   }
   const fields = values.queryGpu.split(',').map((f) => f.trim());
   for (const f of fields) {
-    if (!FIELDS[f] || (m.instantPower === false && FIELDS[f].instantOnly)) {
+    if (!FIELDS[f] || (m.instantPower === false && FIELDS[f].instantOnly) || m.unknownFields?.includes(f)) {
       fail({ message: `Field "${f}" is not a valid field to query.\n`, code: 2 });
     }
   }
