@@ -164,6 +164,7 @@ class ProbeMeter implements Meter {
   private readonly waiters = new Waiters();
   /** Instants windows may start at after a release (see anchor). */
   private readonly anchors = new Set<number>();
+  private releasedBeforeMs = Number.NEGATIVE_INFINITY;
   private stoppedAtMs: number | null = null;
   /** Default report window after stop: from the last first sample to the coverage reached at stop. */
   private stopWindow: [number, number] | null = null;
@@ -282,7 +283,8 @@ class ProbeMeter implements Meter {
     const a = this.lastFirstSampleMs();
     const c = this.coveredUntilMs();
     const now = this.stoppedAtMs ?? nowMs();
-    const b = c === null || !Number.isFinite(c) ? now : Math.min(c, now);
+    // Never end before the release horizon: those readings are folded (the tail then shows as a gap).
+    const b = Math.max(c === null || !Number.isFinite(c) ? now : Math.min(c, now), this.releasedBeforeMs);
     return [Math.min(a, b), b];
   }
 
@@ -313,6 +315,7 @@ class ProbeMeter implements Meter {
   }
 
   releaseBefore(tMs: number): number {
+    this.releasedBeforeMs = Math.max(this.releasedBeforeMs, tMs);
     for (const st of this.sessions) st.sampleTimes.fold(tMs, this.anchors);
     return this.energy.releaseBefore(tMs);
   }
