@@ -226,7 +226,11 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
     };
   }
 
-  function energyJBetween(startMs: number, endMs: number, opts: { holdTailMs?: number } = {}): EnergyByComponent {
+  function energyJBetween(
+    startMs: number,
+    endMs: number,
+    opts: { holdTailMs?: number } = {},
+  ): EnergyByComponent {
     if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
       throw new EnergyInputError(
         `an energy interval needs finite startMs <= endMs, found [${startMs}, ${endMs}]`,
@@ -251,7 +255,8 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
   return {
     energyJBetween,
     anchor(tMs) {
-      if (!Number.isFinite(tMs)) throw new EnergyInputError(`an anchor must be a finite instant, found ${tMs}`, tMs);
+      if (!Number.isFinite(tMs))
+        throw new EnergyInputError(`an anchor must be a finite instant, found ${tMs}`, tMs);
       anchors.add(tMs);
     },
     releaseBefore(tMs) {

@@ -76,7 +76,7 @@ export interface Meter {
    * figures as without it; a window that breaks the promise throws FoldedInstantError. Returns readings freed.
    */
   releaseBefore(tMs: number): number;
-  /** Readings held in memory over all devices (bounded when releaseBefore advances). */
+  /** Entries held in memory for readings: the devices' readings plus each probe's sample times (bounded when releaseBefore advances). */
   readonly retainedSampleCount: number;
   /**
    * Earliest last-sample time over the live devices (not unsupported, not lost) of probes still running; null while
@@ -321,7 +321,9 @@ class ProbeMeter implements Meter {
   }
 
   get retainedSampleCount(): number {
-    return this.energy.retainedSampleCount;
+    let n = this.energy.retainedSampleCount;
+    for (const st of this.sessions) n += st.sampleTimes.retained;
+    return n;
   }
 
   waitCovered(tMs: number, timeoutMs = this.coverTimeoutMs): Promise<boolean> {

@@ -145,7 +145,8 @@ abstract class ReadingSeries {
 
   /** Global index of the first reading with t > b. */
   private endIndex(b: number): number {
-    if (this.dropped > 0 && b < (this.tMs[0] as number)) throw new FoldedInstantError(b, this.tMs[0] as number);
+    if (this.dropped > 0 && b < (this.tMs[0] as number))
+      throw new FoldedInstantError(b, this.tMs[0] as number);
     return this.dropped + upperBound(this.tMs, b);
   }
 
