@@ -99,7 +99,7 @@ abstract class ReadingSeries {
     this.first ??= tMs;
   }
 
-  /** The value summed by sumOf (power: W; counter: nothing). */
+  /** The value sumIn adds up (power: W; a counter has none: 0). */
   protected abstract valueAt(i: number): number;
 
   /** Energy inside kept segment i up to `tau` ms after its start, given the segment's total. */
