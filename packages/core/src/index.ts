@@ -67,6 +67,7 @@ export {
   type EnergyMethod,
   type EnergyOptions,
   energyBetweenMarks,
+  FoldedInstantError,
   type IntegrateOptions,
   integrateEnergy,
   microjoulesToJ,
