@@ -109,4 +109,16 @@ export {
   type TornTailRepair,
   tornTailPath,
 } from './results.js';
+export {
+  type DuplicateRun,
+  RESULTS_FILE_NAME,
+  type ResultsReadOptions,
+  type RunIndex,
+  type RunIndexEntry,
+  type RunRecordAt,
+  readRunIndex,
+  readRunRecords,
+  resultsFiles,
+  type TornLine,
+} from './results-reader.js';
 export * from './schema.js';

@@ -1,6 +1,7 @@
 // `eff report`: checks the results directory, then hands it to the report generator (src/report/).
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { resultsFiles } from '@eff/core';
 import { ResultsError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { generateReport } from '../report/index.js';
@@ -13,9 +14,9 @@ export async function reportFor(resultsDir: string, onWarning?: (message: string
       `results directory ${resultsDir} does not exist; give the --out directory of eff run.`,
     );
   }
-  if (!existsSync(join(resultsDir, RESULTS_FILE))) {
+  if (resultsFiles(resultsDir).length === 0) {
     throw new ResultsError(
-      `${resultsDir} has no ${RESULTS_FILE}; run eff run --out ${resultsDir} (or eff demo) first, then eff report ${resultsDir}.`,
+      `${resultsDir} has no ${RESULTS_FILE} (nor any other *.jsonl shard); run eff run --out ${resultsDir} (or eff demo) first, then eff report ${resultsDir}.`,
     );
   }
   await generateReport(resultsDir, onWarning ? { onWarning } : {});

@@ -1,6 +1,6 @@
 // Runs a grid one training run at a time, appending each finished run to results.jsonl; a rerun skips finished runs.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ProbeReport, RunRecord } from '@eff/core';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
@@ -47,13 +47,13 @@ export interface RunGridOptions {
   signal?: AbortSignal;
 }
 
-/** Plan vs results: which runs still have to be trained. */
+/** Plan vs results: which runs still have to be trained (every `*.jsonl` beside `resultsFile` counts, shards too). */
 export async function planGrid(
   grid: GridConfig,
   resultsFile: string,
 ): Promise<{ plan: PlannedRun[]; done: Set<string> }> {
   const plan = expandGrid(grid);
-  const done = await completedRunIds(resultsFile);
+  const done = await completedRunIds(dirname(resultsFile));
   return { plan, done };
 }
 
