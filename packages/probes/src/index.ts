@@ -21,7 +21,14 @@ export { type NvmlProbeOptions, nvmlProbe } from './nvml.js';
 export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './powerstat.js';
 export { type PowertopProbeOptions, parsePowertopCsv, powertopProbe } from './powertop.js';
 export { RAPL_MIN_INTERVAL_MS, type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
-export { type DetectedProbe, detectProbes, probeByName, probeNames } from './registry.js';
+export {
+  type DetectedProbe,
+  detectProbes,
+  oneProbePerHardware,
+  probeByName,
+  probeHardware,
+  probeNames,
+} from './registry.js';
 export {
   parseRocmSmiJson,
   ROCM_SMI_MIN_INTERVAL_MS,
