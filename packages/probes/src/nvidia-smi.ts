@@ -1,5 +1,5 @@
 // nvidia-smi probe: lists the GPUs, keeps the job's own (selectGpus), reads them with one long-running `-lms` process.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import {
   catchError,
   concat,
@@ -12,6 +12,7 @@ import {
   of,
   throwError,
 } from 'rxjs';
+import { spawnTool } from './child-lifetime.js';
 import { attachNotes, DeviceTracker, type TrackedDevice } from './device-state.js';
 import { ProbeParseError, ProbeStalledError, ProbeUnavailableError } from './errors.js';
 import { GpuSelectionError, type ListedGpu, type SelectedGpus, selectGpus } from './gpu-selection.js';
@@ -551,7 +552,8 @@ function queryOnce$(
   },
 ): Observable<QueryResult> {
   return new Observable<QueryResult>((subscriber) => {
-    const child = spawn(binary, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // tied to this process like the sampler (setpriv --pdeathsig): a listing in flight must not outlive eff either
+    const child = spawnTool(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     options.onSpawn?.(child);
     const lines: string[] = [];
     let buffered = '';
