@@ -1,0 +1,34 @@
+// @ts-nocheck
+// `eff run`: trains a grid one run at a time, appending each finished run to results.jsonl; reruns resume.
+import { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { PRESET_NAMES } from '../grid/presets.js';
+import type { CommandContext } from '../program.js';
+import { gpusOption } from './gpus-option.js';
+
+export function runCommand(ctx: CommandContext): Command {
+  return new Command('run')
+    .description(
+      'Run an experiment grid (architectures × sizes × criteria × datasets × folds), one training run at a time. Rerun the same command to resume: finished runs are skipped.',
+    )
+    .option('-c, --config <file>', 'grid config, YAML or JSON (fields: docs/cli.md)')
+    .option('-p, --preset <name>', `a built-in grid: ${PRESET_NAMES.join(', ')}`)
+    .option('-o, --out <dir>', 'results directory (results.jsonl is appended there)', 'results')
+    .option('--dry-run', 'print the planned runs and which are already done, train nothing')
+    .addOption(gpusOption())
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eff run --preset quick --out results/quick\n  $ eff run --config grid.yaml --out results/mine\n  $ eff run --preset paper-mnist --dry-run',
+    )
+    .action(
+      async (opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[] }) => {
+        if ((opts.config === undefined) === (opts.preset === undefined)) {
+          throw new UsageError(
+            `eff run needs exactly one of --config FILE or --preset NAME (presets: ${PRESET_NAMES.join(', ')}).`,
+          );
+        }
+        const { runGridCommand } = await import('../runner/run-grid.js');
+        ctx.setExitCode(await runGridCommand(ctx.io, opts));
+      },
+    );
+}

@@ -1,0 +1,115 @@
+// @ts-nocheck
+// What `eff measure` prints: the JSON object (keys documented in docs/cli.md) and the human summary.
+import type { DeviceReport, EnergyByComponent, ProbeReport } from '@eff/core';
+import { formatDuration, formatEnergy } from '../runner/progress.js';
+
+export const MEASURE_JSON_VERSION = 1;
+
+/** One probe's part of the result: core's ProbeReport plus the energy it measured. */
+export interface MeasuredProbe extends ProbeReport {
+  energyJ: EnergyByComponent;
+}
+
+export interface MeasureResult {
+  version: typeof MEASURE_JSON_VERSION;
+  /** The command and its arguments, as run. */
+  command: string[];
+  exitCode: number;
+  /** Signal that ended the command, e.g. `SIGTERM`, else null. */
+  signal: string | null;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  intervalMs: number;
+  /** Energy per component over the command's lifetime, in joules; `total` as in RunRecord. */
+  energyJ: EnergyByComponent;
+  /** energyJ / duration, in watts. */
+  averagePowerW: Partial<Record<keyof EnergyByComponent, number>>;
+  /** Some energy comes from an estimate (utilisation × TDP), not a hardware meter. */
+  estimated: boolean;
+  /** A probe failed or had gaps: the energy is a lower bound. */
+  degraded: boolean;
+  probes: MeasuredProbe[];
+}
+
+const COMPONENT_ORDER = ['gpu', 'cpu', 'ram', 'system', 'total'] as const;
+
+export function averagePower(energyJ: EnergyByComponent, durationMs: number): MeasureResult['averagePowerW'] {
+  const out: MeasureResult['averagePowerW'] = {};
+  if (durationMs <= 0) return out;
+  for (const c of COMPONENT_ORDER) {
+    const e = energyJ[c];
+    if (e !== undefined) out[c] = e / (durationMs / 1000);
+  }
+  return out;
+}
+
+/**
+ * One line per device of a probe: status, method, energy, samples, uncovered time (the energy missing from it),
+ * when it was lost (seconds after `startMs`) and why. Empty when the probe reported no devices.
+ */
+export function formatDeviceLines(devices: readonly DeviceReport[], startMs: number): string[] {
+  const selectedBy = [...new Set(devices.map((d) => d.selectedBy).filter((s) => s !== undefined))];
+  return devices.map((d) => {
+    const facts = [
+      `${d.sampleCount} samples`,
+      d.uncoveredMs > 0 ? `${(d.uncoveredMs / 1000).toFixed(2)} s uncovered` : '',
+      d.lostAtMs !== undefined ? `lost at ${((d.lostAtMs - startMs) / 1000).toFixed(2)} s` : '',
+      selectedBy.length > 1 && d.selectedBy ? `selected by ${d.selectedBy}` : '',
+    ].filter(Boolean);
+    const energy = d.status === 'unsupported' ? '-' : formatEnergy(d.energyJ);
+    return `    ${d.deviceId.padEnd(11)}  ${d.status.padEnd(11)}  ${(d.method ?? '-').padEnd(8)}  ${energy.padStart(10)}  ${facts.join(', ')}${d.reason ? `: ${d.reason}` : ''}`;
+  });
+}
+
+/** Where a probe's device choice came from, for the device table's header. */
+function selectionText(selectedBy: string): string {
+  if (selectedBy === 'all') return '(every device: nothing narrows the choice)';
+  if (selectedBy === 'option') return '(devices chosen with --gpus)';
+  return `(devices selected by ${selectedBy})`;
+}
+
+/** A small table for humans, written to stderr so the command's own stdout stays untouched. */
+export function formatMeasureResult(r: MeasureResult): string {
+  const lines: string[] = [];
+  const how = r.signal ? `ended by ${r.signal}` : `exit code ${r.exitCode}`;
+  lines.push(
+    `eff measure: ${r.command.join(' ')}  (${how}, ${formatDuration(r.durationMs)}, ${(r.durationMs / 1000).toFixed(2)} s)`,
+  );
+  lines.push('  component   energy        avg power');
+  for (const c of COMPONENT_ORDER) {
+    const e = r.energyJ[c];
+    if (e === undefined) continue;
+    const p = r.averagePowerW[c];
+    lines.push(
+      `  ${c.padEnd(10)}  ${formatEnergy(e).padStart(10)}  ${p === undefined ? '' : `${p.toFixed(1).padStart(8)} W`}`,
+    );
+  }
+  lines.push('  probe          components       samples  gaps  status');
+  for (const p of r.probes) {
+    const gapMs = p.gaps.reduce((sum, g) => sum + g.durationMs, 0);
+    const status = [
+      p.estimated ? 'estimated' : 'measured',
+      p.degraded ? 'DEGRADED' : '',
+      ...p.errors.map((e) => `error: ${e}`),
+    ]
+      .filter(Boolean)
+      .join(', ');
+    lines.push(
+      `  ${p.name.padEnd(13)}  ${p.components.join('+').padEnd(15)}  ${String(p.sampleCount).padStart(7)}  ${`${p.gaps.length}${gapMs ? ` (${formatDuration(gapMs)})` : ''}`.padEnd(4)}  ${status}`,
+    );
+    const devices = p.deviceReports ?? [];
+    if (devices.length > 0) {
+      const selectedBy = [...new Set(devices.map((d) => d.selectedBy).filter(Boolean))];
+      lines.push(
+        `    device       status       method        energy  ${selectedBy.length === 1 ? selectionText(selectedBy[0] as string) : ''}`.trimEnd(),
+      );
+      lines.push(...formatDeviceLines(devices, Date.parse(r.startedAt)));
+    }
+    for (const note of p.notes ?? []) lines.push(`    note: ${note}`);
+  }
+  if (r.estimated)
+    lines.push('  note: some energy is ESTIMATED (utilisation × TDP), not measured by hardware.');
+  if (r.degraded) lines.push('  note: a probe failed or had gaps; the energy is a LOWER BOUND.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,204 @@
+// @ts-nocheck
+// One training run of the grid: builds the model, trains it under measureEfficiency, returns its RunRecord.
+import { resolve } from 'node:path';
+import { criteria, type Environment, measureEfficiency, type RunRecord } from '@eff/core';
+import {
+  bcnn,
+  compileModel,
+  evaluateAccuracy,
+  fitStoppingOnError,
+  type KFold,
+  kFold,
+  lenet,
+  loadCifar10Dataset,
+  loadMnist,
+  releaseWasmHelperHeaps,
+  type Splits,
+  useBackend,
+  withTensorScope,
+} from '@eff/models';
+import type { Probe } from '@eff/probes';
+import { InterruptedError } from '../errors.js';
+import type { GridConfig } from '../grid/config.js';
+import type { PlannedRun } from '../grid/expand.js';
+import { selectProbes } from '../measure/probes.js';
+import { describeEnvironment } from './environment.js';
+import type { EpochProgress, GridProgress } from './progress.js';
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  onEpoch?: (p: EpochProgress) => void;
+}
+
+export interface TrainingSession {
+  train(run: PlannedRun, options: TrainOptions): Promise<RunRecord>;
+  close(): Promise<void>;
+}
+
+/**
+ * Data for one run. Only one split is held as tensors at a time: a CIFAR-10 fold is ~740 MB and the wasm heap
+ * is at most 4 GB, so the grid's fold-innermost order re-cuts the fold (seconds) instead of caching six. The raw
+ * CIFAR-10 images (plain arrays) and the fold plan are kept for the whole grid.
+ */
+class SplitCache {
+  private key: string | null = null;
+  private splits: Splits | null = null;
+  private cifar: KFold | null = null;
+
+  constructor(private readonly grid: GridConfig) {}
+
+  async get(run: PlannedRun): Promise<Splits> {
+    const key = `${run.config.dataset}:${run.config.fold ?? '-'}`;
+    if (this.key === key && this.splits) return this.splits;
+    this.dispose();
+    const grid = this.grid;
+    if (run.config.dataset === 'mnist') {
+      this.splits = await loadMnist({
+        trainSize: grid.mnist.trainSize,
+        testSize: grid.mnist.testSize,
+        validationSplit: grid.mnist.validationSplit,
+        seed: grid.seed,
+      });
+    } else {
+      if (!this.cifar) {
+        const all = await loadCifar10Dataset(
+          grid.cifar10.dir ? { dir: resolve(grid.cifar10.dir) } : { download: true },
+        );
+        this.cifar = kFold(all, {
+          folds: grid.cifar10.folds,
+          perClassPerFold: grid.cifar10.perClassPerFold,
+          seed: grid.seed,
+          validationSplit: grid.cifar10.validationSplit,
+        });
+      }
+      this.splits = this.cifar.fold(run.config.fold ?? 0);
+    }
+    this.key = key;
+    return this.splits;
+  }
+
+  dispose(): void {
+    this.splits?.dispose();
+    this.splits = null;
+    this.key = null;
+  }
+
+  /** At the end of the grid: frees the split's tensors and lets go of the raw CIFAR-10 images (~740 MB). */
+  close(): void {
+    this.dispose();
+    this.cifar = null;
+  }
+}
+
+export async function openTrainingSession(
+  grid: GridConfig,
+  ctx: { progress: GridProgress },
+): Promise<TrainingSession> {
+  const backend = await useBackend(
+    grid.backend as 'auto',
+    grid.threads === undefined ? {} : { threads: grid.threads },
+  );
+  const probes: Probe[] = await selectProbes(grid.probes ?? [], grid.gpus ? { gpus: grid.gpus } : {});
+  const environment: Environment = await describeEnvironment(backend.backend, backend.threads);
+  ctx.progress.message(
+    `backend ${backend.backend} (${backend.package}${backend.trainingKernels ? `, eff training kernels, ${backend.threads ?? 1} threads` : ''}); probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
+  );
+  const cache = new SplitCache(grid);
+  return {
+    async train(run, options) {
+      // Data first: it outlives the run (the next run on the same split reuses it), so it must not be in its scope.
+      const splits = await cache.get(run);
+      try {
+        return await withTensorScope(() => trainRun(grid, run, splits, options, { probes, environment }));
+      } finally {
+        // A large model grows the helper threads' heaps; a smaller next run should not keep paying for it.
+        const { failures } = await releaseWasmHelperHeaps();
+        for (const failure of failures)
+          ctx.progress.message(`a helper thread for eff's wasm kernels failed to restart (${failure})`);
+      }
+    },
+    async close() {
+      cache.close();
+    },
+  };
+}
+
+/**
+ * One run on `splits`: everything it allocates — the model and the optimizer it owns, the tensors tfjs makes while
+ * fitting and evaluating — is freed before it returns or throws, whichever way it ended (completed, stopped by its
+ * criterion, diverged, failed, interrupted). Resolves to the run's record; throws InterruptedError when aborted.
+ */
+async function trainRun(
+  grid: GridConfig,
+  run: PlannedRun,
+  splits: Splits,
+  options: TrainOptions,
+  measured: { probes: Probe[]; environment: Environment },
+): Promise<RunRecord> {
+  const c = run.config;
+  const inputShape = splits.train.xs.shape.slice(1) as [number, number, number];
+  const model =
+    c.architecture === 'lenet'
+      ? lenet({ width: c.size, inputShape, seed: c.seed })
+      : bcnn({ width: c.size, inputShape, kind: grid.bcnnKind, seed: c.seed });
+  try {
+    compileModel(model, {
+      learningRate: c.learningRate ?? grid.learningRate,
+      ...(grid.bcnnKind === 'bayes-by-backprop' && c.architecture === 'bcnn'
+        ? { trainSize: splits.train.count }
+        : {}),
+    });
+    const session = measureEfficiency({
+      runId: run.runId,
+      config: c,
+      probes: measured.probes,
+      intervalMs: grid.intervalMs,
+      criterion: criteria.fromConfig(c.criterion),
+      maxEpochs: c.maxEpochs,
+      environment: measured.environment,
+      evaluate: async () => ({
+        testAccuracy: await evaluateAccuracy(model, splits.test.xs, splits.test.labels, { batchSize: 512 }),
+      }),
+    });
+    const sub = session.epochs$.subscribe((e) =>
+      options.onEpoch?.({
+        epoch: e.epoch,
+        maxEpochs: c.maxEpochs,
+        accuracy: e.testAccuracy ?? e.validationAccuracy ?? e.trainAccuracy,
+        cumulativeEnergyJ: e.cumulativeEnergyJ.total,
+        elapsedMs: e.elapsedMs,
+      }),
+    );
+    const interrupt = {
+      onBatchEnd: async () => {
+        if (options.signal?.aborted) model.stopTraining = true;
+      },
+    };
+    try {
+      await session.start();
+      // A callback's error (the criterion, the energy check, a non-finite loss) ends fit through tfjs's own
+      // clean-up before it is rethrown here, so the epoch's tensors go with the run.
+      await fitStoppingOnError(model, splits.train.xs, splits.train.ys, {
+        epochs: c.maxEpochs,
+        batchSize: c.batchSize ?? grid.batchSize,
+        validationData: [splits.validation.xs, splits.validation.ys],
+        shuffle: true,
+        verbose: 0,
+        callbacks: [session.callback(model), interrupt],
+      });
+      if (options.signal?.aborted) {
+        await session.abort();
+        throw new InterruptedError('run interrupted');
+      }
+      return await session.finish();
+    } catch (err) {
+      if (err instanceof InterruptedError) throw err;
+      return await session.fail(err);
+    } finally {
+      sub.unsubscribe();
+    }
+  } finally {
+    // The model owns its weights and (compileModel) its optimizer's state: Adam's moments and β powers.
+    model.dispose();
+  }
+}

@@ -1,0 +1,216 @@
+// @ts-nocheck
+// The versioned JSON shape of one training run: what measureEfficiency writes and reports read.
+import { z } from 'zod';
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+const accuracy = z.number().min(0).max(1);
+const nonNegative = z.number().nonnegative();
+
+/**
+ * Energy per component in joules. `total` is `system` when a whole-machine reading exists
+ * (it already contains the rest), otherwise gpu + cpu + ram.
+ */
+export const EnergyByComponentSchema = z.object({
+  gpu: nonNegative.optional(),
+  cpu: nonNegative.optional(),
+  ram: nonNegative.optional(),
+  system: nonNegative.optional(),
+  total: nonNegative,
+});
+export type EnergyByComponent = z.infer<typeof EnergyByComponentSchema>;
+
+export const StoppingCriterionConfigSchema = z.object({
+  /** `fixedEpochs` | `accuracyTarget` | `earlyStopping` | `energyBudget` | `anyOf` | `allOf` | user-defined. */
+  name: z.string().min(1),
+  /** The criterion's options as given, e.g. `{ patience: 3, minDelta: 0 }`. */
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Human label used in reports, e.g. `early stopping (patience 3)`. */
+  label: z.string().optional(),
+});
+
+export const RunConfigSchema = z.object({
+  /** Architecture family, e.g. `lenet`, `bcnn`. */
+  architecture: z.string().min(1),
+  /** Width multiplier k of LeNet-k / BCNN-k (or any size index for user models). */
+  size: z.number().int().positive(),
+  /** Free-form model label, defaults to `${architecture}-${size}`. */
+  model: z.string().optional(),
+  dataset: z.string().min(1),
+  /** CIFAR-10 cross-validation fold (0-based), null when the dataset has a fixed split. */
+  fold: z.number().int().nonnegative().nullable().default(null),
+  criterion: StoppingCriterionConfigSchema,
+  maxEpochs: z.number().int().positive(),
+  batchSize: z.number().int().positive().optional(),
+  learningRate: z.number().positive().optional(),
+  optimizer: z.string().optional(),
+  seed: z.number().int().optional(),
+  /** Anything else the user wants kept with the run. */
+  extra: z.record(z.string(), z.unknown()).default({}),
+});
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+export const EnvironmentSchema = z.object({
+  hostname: z.string().optional(),
+  os: z.string().optional(),
+  cpu: z.object({ model: z.string(), cores: z.number().int().nonnegative() }).partial().optional(),
+  memoryBytes: z.number().nonnegative().optional(),
+  gpus: z.array(z.object({ model: z.string(), memoryMB: z.number().optional() }).partial()).default([]),
+  nodeVersion: z.string().optional(),
+  /** tfjs backend that trained, e.g. `wasm`, `tensorflow`, `cpu`. */
+  backend: z.string().optional(),
+  /**
+   * Threads the backend's training kernels ran on (eff's wasm kernels split convolutions across helper threads).
+   * It changes energy as well as time: an estimate (utilisation × TDP) grows with the busy cores.
+   */
+  trainingThreads: z.number().int().positive().optional(),
+  /** Package versions, e.g. `{ "@eff/core": "0.1.0", "@tensorflow/tfjs": "4.22.0" }`. */
+  versions: z.record(z.string(), z.string()).default({}),
+});
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+export const GapSchema = z.object({
+  startMs: z.number(),
+  endMs: z.number(),
+  durationMs: nonNegative,
+  deviceId: z.string().optional(),
+});
+export type Gap = z.infer<typeof GapSchema>;
+
+/** One device's fate in a measurement: whether it was measured, how, how much of the window it covers. */
+export const DeviceReportSchema = z.object({
+  deviceId: z.string(),
+  component: z.enum(['gpu', 'cpu', 'ram', 'system']),
+  /**
+   * `measured`: readings cover the window (apart from the gaps listed); `unsupported`: present, cannot be measured
+   * (its energy is not in the totals); `lost`: stopped delivering readings at `lostAtMs`; `no-samples`: claimed by
+   * the probe but delivered nothing (a gap, never 0 J).
+   */
+  status: z.enum(['measured', 'unsupported', 'lost', 'no-samples']),
+  /** Where the joules came from: an energy counter, integrated power readings, or an estimate (utilisation × TDP). */
+  method: z.enum(['counter', 'power', 'estimate']).optional(),
+  /** Energy of this device inside the window, J. */
+  energyJ: nonNegative,
+  sampleCount: z.number().int().nonnegative(),
+  /** Time inside the window with no usable data for this device, ms (its energy is missing from energyJ). */
+  uncoveredMs: nonNegative.default(0),
+  /** When the device stopped delivering readings (same clock as gaps), for `lost`. */
+  lostAtMs: z.number().optional(),
+  /** Readings of this device inside the window that were unusable (non-numeric, unknown error) and skipped. */
+  badReadingCount: z.number().int().nonnegative().optional(),
+  /** Why it is not (fully) measured, or why the method changed (e.g. a frozen energy counter). */
+  reason: z.string().optional(),
+  /** Why this device was measured: `option`, the variable that selected it (`CUDA_VISIBLE_DEVICES`, …) or `all`. */
+  selectedBy: z.string().optional(),
+  uuid: z.string().optional(),
+});
+export type DeviceReport = z.infer<typeof DeviceReportSchema>;
+
+export const ProbeReportSchema = z.object({
+  name: z.string(),
+  components: z.array(z.enum(['gpu', 'cpu', 'ram', 'system'])),
+  estimated: z.boolean(),
+  sampleCount: z.number().int().nonnegative(),
+  devices: z.array(z.string()).default([]),
+  gaps: z.array(GapSchema).default([]),
+  errors: z.array(z.string()).default([]),
+  /** True when the probe failed or had gaps, so its energy is a lower bound. */
+  degraded: z.boolean().default(false),
+  /** Interval the probe actually sampled at, ms (a requested interval below the probe's minimum is raised). */
+  intervalMs: z.number().positive().optional(),
+  /** Per-device status, method and energy (see DeviceReportSchema). */
+  deviceReports: z.array(DeviceReportSchema).default([]),
+  /** Things the user should know that are not errors (interval raised, counter replaced by power readings, …). */
+  notes: z.array(z.string()).default([]),
+});
+export type ProbeReport = z.infer<typeof ProbeReportSchema>;
+
+export const EpochRecordSchema = z.object({
+  /** 1-based epoch number. */
+  epoch: z.number().int().positive(),
+  trainAccuracy: accuracy.nullable(),
+  validationAccuracy: accuracy.nullable(),
+  testAccuracy: accuracy.nullable(),
+  /** Losses as reported; null when not measured or not finite (see `nonFinite`). */
+  trainLoss: z.number().nullable(),
+  validationLoss: z.number().nullable(),
+  testLoss: z.number().nullable(),
+  /**
+   * Values that were not finite in this epoch (the run diverged here): the field name (`trainLoss`,
+   * `validationAccuracy`, …, or another tfjs log key such as `dense_2_loss`) → the value as text (`NaN`, `Infinity`,
+   * `-Infinity`). The field itself holds null. Absent when every value was finite.
+   */
+  nonFinite: z.record(z.string(), z.string()).optional(),
+  /** Duration of this epoch and time since the run started. */
+  durationMs: nonNegative,
+  elapsedMs: nonNegative,
+  energyJ: EnergyByComponentSchema,
+  cumulativeEnergyJ: EnergyByComponentSchema,
+  /** The authors' measure: plain sum of watt readings up to this epoch (not energy). */
+  cumulativePaperSumW: z.number().nonnegative().optional(),
+  /** Eq. 2: accuracy after this epoch / cumulative total energy in J; 0 when the epoch has no finite accuracy. */
+  efficiency: z.number().nonnegative(),
+  /** Which accuracy Eq. 2 used (for an epoch without a finite accuracy: the one it would have used). */
+  efficiencyAccuracy: z.enum(['test', 'validation', 'train']),
+});
+export type EpochRecord = z.infer<typeof EpochRecordSchema>;
+
+export const StopDecisionSchema = z.object({
+  /** Name of the criterion that stopped the run (or `maxEpochs`, `diverged`, `error`, `user`). */
+  criterion: z.string(),
+  reason: z.string(),
+  epoch: z.number().int().nonnegative(),
+  /** Set when the decision was taken inside an epoch (per-batch energy budget). */
+  batch: z.number().int().nonnegative().optional(),
+});
+export type StopDecision = z.infer<typeof StopDecisionSchema>;
+
+export const RunRecordSchema = z.object({
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  /** Stable hash of `config` (used to skip finished runs when a grid is resumed). */
+  runId: z.string().min(1),
+  /**
+   * `completed`: ended by its criterion or the epoch cap; `diverged`: a non-finite loss or accuracy ended it (a
+   * result, kept with its epochs and not retried on resume); `failed`: an error (retried on resume).
+   */
+  status: z.enum(['completed', 'diverged', 'failed']),
+  error: z.string().optional(),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime(),
+  config: RunConfigSchema,
+  environment: EnvironmentSchema,
+  probes: z.array(ProbeReportSchema),
+  /** Idle power measured before training, when asked for. */
+  baseline: z
+    .object({
+      durationMs: nonNegative,
+      powerW: z.record(z.string(), nonNegative),
+      energyJ: EnergyByComponentSchema,
+    })
+    .optional(),
+  epochs: z.array(EpochRecordSchema),
+  /**
+   * The run's outcome. `accuracy`, `accuracyOn`, `trainAccuracy` and `efficiency` come from the last epoch with a
+   * finite accuracy (for a completed run, the last epoch; for a diverged run whose last epoch's accuracy was not
+   * finite, the epoch before; 0 when there is none); `energyJ` and `durationMs` cover every epoch kept.
+   */
+  final: z.object({
+    epochs: z.number().int().nonnegative(),
+    accuracy: accuracy,
+    accuracyOn: z.enum(['test', 'validation', 'train']),
+    trainAccuracy: accuracy.nullable(),
+    energyJ: EnergyByComponentSchema,
+    /** Energy with idle power subtracted, when a baseline was measured. */
+    energyAboveIdleJ: EnergyByComponentSchema.optional(),
+    paperSumW: z.number().nonnegative().optional(),
+    /** Eq. 1: accuracy / total energy in J (the Eq. 2 value of the epoch `accuracy` comes from). */
+    efficiency: z.number().nonnegative(),
+    durationMs: nonNegative,
+    stoppedBy: StopDecisionSchema,
+    /** Any probe failed or had gaps: energy is a lower bound. */
+    degraded: z.boolean(),
+    /** Some energy came from an estimate, not a hardware meter. */
+    estimated: z.boolean(),
+  }),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;

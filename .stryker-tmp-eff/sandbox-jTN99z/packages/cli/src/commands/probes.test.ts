@@ -1,0 +1,116 @@
+// @ts-nocheck
+// `eff probes [--json]` end to end: fake tools first on PATH make those probes available; the real environment
+// of a GPU-less, RAPL-less, battery-less VM leaves only the labelled estimate.
+import { existsSync } from 'node:fs';
+import { mkdtemp, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runEff } from '../../test/spawn-cli.js';
+import { formatProbeTable, type ProbeRow } from '../measure/probes.js';
+
+const PROBE_FAKES = fileURLToPath(new URL('../../../probes/test/fixtures/bin/', import.meta.url));
+
+async function fakePath(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'eff-probes-path-'));
+  for (const tool of ['nvidia-smi', 'rocm-smi', 'powerstat', 'powertop']) {
+    await symlink(join(PROBE_FAKES, tool), join(dir, tool));
+  }
+  return `${dir}${delimiter}${process.env.PATH ?? ''}`;
+}
+
+const bareMachine =
+  !existsSync('/sys/class/powercap') &&
+  !existsSync('/dev/nvidia0') &&
+  !existsSync('/dev/kfd') &&
+  !existsSync('/sys/class/power_supply/BAT0') &&
+  !existsSync('/sys/class/power_supply/BAT1');
+
+describe('eff probes', () => {
+  it('--json: the fake tools on PATH are available with their devices; the rest say why not', async () => {
+    const r = await runEff(['probes', '--json'], { PATH: await fakePath() });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as ProbeRow[];
+    const byName = Object.fromEntries(rows.map((row) => [row.name, row]));
+    expect(Object.keys(byName).sort()).toEqual(
+      ['estimate', 'nvidia-smi', 'nvml', 'powerstat', 'powertop', 'rapl', 'rocm-smi'].sort(),
+    );
+    expect(byName['nvidia-smi']).toMatchObject({
+      name: 'nvidia-smi',
+      components: ['gpu'],
+      estimated: false,
+      available: true,
+      reason: null,
+      devices: ['gpu0', 'gpu1'],
+    });
+    // Nothing narrows the choice here: every GPU (when the probe says where its choice came from).
+    expect([undefined, 'all']).toContain(byName['nvidia-smi']?.selectedBy);
+    expect(byName['nvidia-smi']?.unmeasurable).toBeUndefined();
+    expect(byName['rocm-smi']?.devices).toEqual(['card0', 'card1']);
+    expect(byName.powerstat?.devices).toEqual(['dram', 'pkg-0']);
+    expect(byName.powerstat?.components).toEqual(['cpu', 'ram']);
+    expect(byName.powertop).toMatchObject({ available: true, devices: ['battery'], components: ['system'] });
+    expect(byName.estimate).toMatchObject({ available: true, estimated: true, devices: ['cpu', 'ram'] });
+    for (const row of rows) {
+      if (row.available) expect(row.reason).toBeNull();
+      else expect(row.reason?.length, row.name).toBeGreaterThan(20);
+    }
+  });
+
+  it.skipIf(!bareMachine)(
+    'on this bare VM with the real Debian tools: only the estimate, and a reason for every other probe',
+    async () => {
+      const r = await runEff(['probes']);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.split('\n');
+      expect(lines[0]).toMatch(/^probe\s+components\s+available\s+details$/);
+      const row = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? '';
+      expect(row('estimate')).toMatch(/^estimate\s+cpu\+ram\s+yes\s+devices: cpu, ram; ESTIMATE/);
+      expect(row('nvidia-smi')).toMatch(/\sno\s+`nvidia-smi` not found on PATH/);
+      expect(row('nvml')).toMatch(/\sno\s+nvml: cannot load libnvidia-ml\.so\.1/);
+      expect(row('rapl')).toMatch(/\sno\s+no RAPL zones under \/sys\/class\/powercap/);
+      expect(row('rocm-smi')).toMatch(/\sno\s+rocm-smi (found no AMD GPU|: executable)/);
+      expect(row('powerstat')).toMatch(/\sno\s+(powerstat -R cannot read RAPL|`powerstat` not found)/);
+      expect(row('powertop')).toMatch(/\sno\s+(powertop|`powertop`)/);
+      expect(r.stdout).toContain(
+        'No hardware power meter is readable here: eff will use the labelled estimate',
+      );
+
+      const json = await runEff(['probes', '--json']);
+      const rows = JSON.parse(json.stdout) as ProbeRow[];
+      expect(rows.filter((x) => x.available).map((x) => x.name)).toEqual(['estimate']);
+    },
+  );
+});
+
+describe('eff probes table: device selection and devices that cannot be measured', () => {
+  it('shows where the choice came from and each unmeasurable device with its reason', () => {
+    const rows: ProbeRow[] = [
+      {
+        name: 'nvidia-smi',
+        components: ['gpu'],
+        estimated: false,
+        available: true,
+        reason: null,
+        devices: ['gpu1'],
+        selectedBy: 'CUDA_VISIBLE_DEVICES',
+        unmeasurable: [{ deviceId: 'gpu2', reason: 'power is [N/A]: no power sensor' }],
+      },
+      {
+        name: 'rocm-smi',
+        components: ['gpu'],
+        estimated: false,
+        available: false,
+        reason: 'no AMD GPU can be measured',
+        devices: [],
+        unmeasurable: [{ deviceId: 'card0', reason: 'power is N/A' }],
+      },
+    ];
+    const lines = formatProbeTable(rows).split('\n');
+    expect(lines[1]).toMatch(
+      /^nvidia-smi\s+gpu\s+yes\s+devices: gpu1 \(selected by CUDA_VISIBLE_DEVICES\); not measurable: gpu2: power is \[N\/A\]: no power sensor$/,
+    );
+    expect(lines[2]).toMatch(/^rocm-smi\s+gpu\s+no\s+no AMD GPU can be measured; card0: power is N\/A$/);
+  });
+});

@@ -1,0 +1,94 @@
+// @ts-nocheck
+// The grid config schema (zod): what `eff run --config FILE` accepts, with every default in one place.
+import { z } from 'zod';
+
+export const DATASETS = ['mnist', 'cifar10'] as const;
+export const ARCHITECTURES = ['lenet', 'bcnn'] as const;
+export const BCNN_KINDS = ['mc-dropout', 'bayes-by-backprop'] as const;
+
+/** One stopping criterion as stored in a RunConfig: core's `criteria.fromConfig` rebuilds it. */
+export const CriterionSchema = z
+  .object({
+    name: z.string().min(1),
+    params: z.record(z.string(), z.unknown()).default({}),
+    label: z.string().optional(),
+  })
+  .strict();
+
+/** Subsets and splits per dataset; `null`/absent means the whole dataset, as in the paper. */
+export const MnistDataSchema = z
+  .object({
+    /** Training images used (taken from the 60k train split before the validation carve-out). */
+    trainSize: z.number().int().positive().max(60_000).optional(),
+    /** Test images used (from the 10k test split). */
+    testSize: z.number().int().positive().max(10_000).optional(),
+    /** Fraction of the training images held out for validation (paper: 0.2). */
+    validationSplit: z.number().gt(0).lt(1).default(0.2),
+  })
+  .strict();
+
+export const CifarDataSchema = z
+  .object({
+    /** Directory holding cifar-10-batches-bin's files; default: the download cache (downloaded when missing). */
+    dir: z.string().min(1).optional(),
+    /** Folds of the cross-validation (paper: 6, each exactly 1000 images per class). */
+    folds: z.number().int().min(2).default(6),
+    /** Run only these 0-based folds (default: all). */
+    onlyFolds: z.array(z.number().int().nonnegative()).optional(),
+    /** Images per class in each fold (paper: 1000). Smaller for quick runs. */
+    perClassPerFold: z.number().int().positive().max(1000).default(1000),
+    /** Fraction of each training part held out for validation (early stopping). */
+    validationSplit: z.number().gt(0).lt(1).default(0.2),
+  })
+  .strict();
+
+export const GridConfigSchema = z
+  .object({
+    /** Free label stored with every run, e.g. `paper-mnist`. */
+    name: z.string().min(1).default('grid'),
+    datasets: z.array(z.enum(DATASETS)).min(1),
+    architectures: z.array(z.enum(ARCHITECTURES)).min(1),
+    /** Width multipliers k (LeNet-k, BCNN-k). */
+    sizes: z.array(z.number().int().positive()).min(1),
+    criteria: z.array(CriterionSchema).min(1),
+    /** Hard epoch cap under every criterion (paper: 100). */
+    maxEpochs: z.number().int().positive().default(100),
+    batchSize: z.number().int().positive().default(256),
+    learningRate: z.number().positive().default(1e-3),
+    optimizer: z.literal('adam').default('adam'),
+    seed: z.number().int().default(1),
+    /** Which BCNN the `bcnn` architecture means (DESIGN.md: MC-dropout is the default). */
+    bcnnKind: z.enum(BCNN_KINDS).default('mc-dropout'),
+    /** Probe names to measure with (default: whatever `eff probes` detects, else the labelled estimate). */
+    probes: z.array(z.string().min(1)).optional(),
+    /**
+     * The GPUs the training may use, as the vendor tools name them: indices, `GPU-…` UUIDs or `MIG-…` ids. GPU
+     * probes measure only these; wins over CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES and SLURM's allocation
+     * (`--gpus` wins over it). Default: the environment's selection. Not part of a run's hash.
+     */
+    gpus: z
+      .array(
+        z.union([
+          z.string().trim().min(1, 'a GPU is an index, a GPU-… UUID or a MIG-… id'),
+          z.number().int().nonnegative().transform(String),
+        ]),
+      )
+      .min(1, 'name at least one GPU, or leave gpus out to follow the environment')
+      .optional(),
+    /** Probe sampling interval in ms. */
+    intervalMs: z.number().int().positive().default(100),
+    /** tfjs backend: `auto` picks tensorflow (tfjs-node[-gpu]) > wasm > cpu. */
+    backend: z.string().min(1).default('auto'),
+    /**
+     * Threads eff's wasm training kernels run on (main thread included); default EFF_WASM_THREADS, else every core
+     * up to four. Threads change a run's energy as well as its time, so a set value is part of each run's config.
+     */
+    threads: z.number().int().min(1).max(64).optional(),
+    mnist: MnistDataSchema.default({ validationSplit: 0.2 }),
+    cifar10: CifarDataSchema.default({ folds: 6, perClassPerFold: 1000, validationSplit: 0.2 }),
+  })
+  .strict();
+
+export type GridConfig = z.infer<typeof GridConfigSchema>;
+/** What a user writes (defaults not yet applied). */
+export type GridConfigInput = z.input<typeof GridConfigSchema>;

@@ -1,0 +1,3 @@
+// @ts-nocheck
+// Public surface of @eff/cli (the program itself is bin.ts).
+export {};

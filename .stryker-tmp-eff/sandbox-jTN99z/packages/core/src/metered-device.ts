@@ -1,0 +1,151 @@
+// @ts-nocheck
+// One device's fate in a measurement: claimed, unsupported, lost, bad readings, and its report over a window.
+import type { Component, DeviceEvent } from '@eff/probes';
+import type { DeviceEnergy } from './device-track.js';
+import { toGaps } from './gap-ledger.js';
+import type { DeviceReport, Gap } from './schema.js';
+
+/** What the meter knows about one device of one probe, apart from its readings (those live in its DeviceTrack). */
+export class MeteredDevice {
+  /** The probe announced the device (`present`): a device that then delivers nothing is a gap, never 0 J. */
+  claimed = false;
+  /** Set when the device is present but cannot be measured at all (and delivered no reading). */
+  unsupportedReason: string | null = null;
+  /** When the device stopped delivering readings (a `lost` event, or its probe ended); null while delivering. */
+  lostAtMs: number | null = null;
+  lostReason: string | null = null;
+  /** Times of unusable readings (`bad-reading` events), ms. */
+  readonly badReadingMs: number[] = [];
+  lastBadReason: string | null = null;
+  uuid: string | undefined;
+  selectedBy: string | undefined;
+  powerLimitW: number | undefined;
+  firstSampleMs: number | null = null;
+  lastSampleMs: number | null = null;
+  /** Losses that ended with a new reading, for the notes. */
+  readonly resumed: Array<{ lostAtMs: number; resumedAtMs: number; reason: string }> = [];
+
+  constructor(
+    readonly key: string,
+    readonly deviceId: string,
+    readonly component: Component,
+    readonly source: string,
+  ) {}
+
+  /** Applies a device event. Returns true when the device stops delivering (the caller ends its energy track). */
+  onEvent(e: DeviceEvent): boolean {
+    if (e.uuid !== undefined) this.uuid = e.uuid;
+    if (e.selectedBy !== undefined) this.selectedBy = e.selectedBy;
+    if (e.powerLimitW !== undefined) this.powerLimitW = e.powerLimitW;
+    const reason = e.reason ?? `${e.state} (no reason given by ${e.source})`;
+    switch (e.state) {
+      case 'present':
+        this.claimed = true;
+        return false;
+      case 'unsupported':
+        // Unsupported after readings is a loss: the energy so far is real, the rest is missing.
+        if (this.firstSampleMs === null) {
+          this.unsupportedReason = reason;
+          return false;
+        }
+        return this.lose(e.tMs, reason);
+      case 'lost':
+        return this.lose(e.tMs, reason);
+      case 'bad-reading':
+        this.badReadingMs.push(e.tMs);
+        this.lastBadReason = reason;
+        return false;
+    }
+  }
+
+  /** Marks the device as no longer delivering from tMs (kept at the earliest time while it stays lost). */
+  lose(tMs: number, reason: string): boolean {
+    if (this.lostAtMs !== null) return false;
+    this.lostAtMs = tMs;
+    this.lostReason = reason;
+    return true;
+  }
+
+  /** Records a reading accepted by the energy meter; a reading after a loss resumes the device. */
+  onSample(tMs: number): void {
+    if (this.lostAtMs !== null) {
+      this.resumed.push({ lostAtMs: this.lostAtMs, resumedAtMs: tMs, reason: this.lostReason ?? '' });
+      this.lostAtMs = null;
+      this.lostReason = null;
+    }
+    this.unsupportedReason = null;
+    this.firstSampleMs ??= tMs;
+    this.lastSampleMs = tMs;
+  }
+
+  get hasSamples(): boolean {
+    return this.firstSampleMs !== null;
+  }
+
+  /** Measurable now: delivered or may still deliver readings (not unsupported, not lost). */
+  get live(): boolean {
+    return this.unsupportedReason === null && this.lostAtMs === null;
+  }
+
+  /**
+   * This device's report over [a, b] (its energy from the energy meter, absent when it delivered nothing) and its
+   * gaps: none for an unsupported device (it was never part of the measurable energy), the whole window for a
+   * claimed device without readings, the track's gaps otherwise.
+   */
+  report(energy: DeviceEnergy | undefined, a: number, b: number): { report: DeviceReport; gaps: Gap[] } {
+    const base = {
+      deviceId: this.deviceId,
+      component: this.component,
+      ...(this.selectedBy !== undefined ? { selectedBy: this.selectedBy } : {}),
+      ...(this.uuid !== undefined ? { uuid: this.uuid } : {}),
+    };
+    const bad = this.badReadingMs.filter((t) => t >= a && t <= b).length;
+    const badPart = bad > 0 ? { badReadingCount: bad } : {};
+    const badReason =
+      bad > 0 ? `${bad} unusable reading${bad === 1 ? '' : 's'} (last: ${this.lastBadReason})` : null;
+    if (!energy || !this.hasSamples) {
+      if (this.unsupportedReason !== null) {
+        const report: DeviceReport = {
+          ...base,
+          status: 'unsupported',
+          energyJ: 0,
+          sampleCount: 0,
+          uncoveredMs: 0,
+          reason: this.unsupportedReason,
+          ...badPart,
+        };
+        return { report, gaps: [] };
+      }
+      const gaps = toGaps(b > a ? [{ startMs: a, endMs: b }] : [], this.deviceId);
+      const why = this.lostReason ? ` (${this.lostReason})` : '';
+      const report: DeviceReport = {
+        ...base,
+        status: 'no-samples',
+        energyJ: 0,
+        sampleCount: 0,
+        uncoveredMs: b > a ? b - a : 0,
+        reason: `claimed by ${this.source} but delivered no readings${why}; its energy is missing`,
+        ...badPart,
+      };
+      return { report, gaps };
+    }
+    const lostInWindow = this.lostAtMs !== null && this.lostAtMs <= b;
+    const reasons = [
+      lostInWindow ? `lost at ${new Date(this.lostAtMs as number).toISOString()}: ${this.lostReason}` : null,
+      energy.reason ?? null,
+      badReason,
+    ].filter((x): x is string => x !== null);
+    const report: DeviceReport = {
+      ...base,
+      status: lostInWindow ? 'lost' : 'measured',
+      method: energy.method,
+      energyJ: energy.energyJ,
+      sampleCount: energy.sampleCount,
+      uncoveredMs: energy.uncoveredMs,
+      ...(lostInWindow ? { lostAtMs: this.lostAtMs as number } : {}),
+      ...(reasons.length ? { reason: reasons.join('; ') } : {}),
+      ...badPart,
+    };
+    return { report, gaps: energy.gaps };
+  }
+}

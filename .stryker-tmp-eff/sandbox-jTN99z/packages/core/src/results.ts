@@ -1,0 +1,269 @@
+// @ts-nocheck
+// Result files: JSON Lines of RunRecord (validated read, fsynced append), CSV export, and the stable config hash.
+import { createHash } from 'node:crypto';
+import { open, readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { type RunConfig, RunConfigSchema, type RunRecord, RunRecordSchema } from './schema.js';
+
+/** A results file or record that does not match the schema; names the line and the field. */
+export class ResultsFormatError extends Error {
+  readonly code = 'E_RESULTS_FORMAT';
+  constructor(
+    message: string,
+    readonly file: string | undefined,
+    readonly line: number | undefined,
+  ) {
+    super(message);
+    this.name = 'ResultsFormatError';
+  }
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Parses JSON Lines text into validated RunRecords. Blank lines are allowed; everything else must be a record. */
+export function parseJsonl(text: string, file?: string): RunRecord[] {
+  const out: RunRecord[] = [];
+  const lines = text.split('\n');
+  const where = file ?? 'results';
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const lineNo = i + 1;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      const last = i === lines.length - 1;
+      throw new ResultsFormatError(
+        `${where}:${lineNo}: not valid JSON (${(e as Error).message})${last ? '; the last line has no newline, so a crash probably cut it: delete that line and rerun the missing run' : ''}`,
+        file,
+        lineNo,
+      );
+    }
+    const r = RunRecordSchema.safeParse(json);
+    if (!r.success) {
+      throw new ResultsFormatError(
+        `${where}:${lineNo}: not a RunRecord (schema version ${String((json as { schemaVersion?: unknown })?.schemaVersion)}): ${describeIssues(r.error)}`,
+        file,
+        lineNo,
+      );
+    }
+    out.push(r.data);
+  });
+  return out;
+}
+
+/** Reads a JSON Lines results file; throws ResultsFormatError naming line and field on any bad record. */
+export async function readJsonl(file: string): Promise<RunRecord[]> {
+  return parseJsonl(await readFile(file, 'utf8'), file);
+}
+
+/**
+ * Validates a record and appends it as one line, then fsyncs before resolving: once this returns, a crash
+ * cannot lose the record (a crash during the call loses at most this record).
+ */
+export async function appendJsonl(file: string, record: RunRecord): Promise<void> {
+  const r = RunRecordSchema.safeParse(record);
+  if (!r.success) {
+    throw new ResultsFormatError(
+      `refusing to write an invalid RunRecord to ${file}: ${describeIssues(r.error)}`,
+      file,
+      undefined,
+    );
+  }
+  const handle = await open(file, 'a');
+  try {
+    await handle.write(`${JSON.stringify(r.data)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** JSON with object keys sorted at every level, so equal values give equal strings. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+/**
+ * Stable id of a run configuration: sha256 of the config with defaults filled and keys sorted, first 16 hex
+ * digits. Key order and omitted defaults do not change it; any value change does.
+ */
+export function configHash(config: z.input<typeof RunConfigSchema> | RunConfig): string {
+  const r = RunConfigSchema.safeParse(config);
+  if (!r.success) {
+    throw new ResultsFormatError(
+      `configHash needs a valid RunConfig: ${describeIssues(r.error)}`,
+      undefined,
+      undefined,
+    );
+  }
+  return createHash('sha256').update(stableStringify(r.data)).digest('hex').slice(0, 16);
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function toCsv(header: string[], rows: unknown[][]): string {
+  return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+}
+
+const RUN_COLUMNS = [
+  'runId',
+  'status',
+  'architecture',
+  'size',
+  'model',
+  'dataset',
+  'fold',
+  'seed',
+  'criterion',
+  'criterionLabel',
+  'criterionParams',
+  'maxEpochs',
+  'epochs',
+  'accuracy',
+  'accuracyOn',
+  'trainAccuracy',
+  'energyJ',
+  'gpuJ',
+  'cpuJ',
+  'ramJ',
+  'systemJ',
+  'paperSumW',
+  'efficiencyPerJ',
+  'durationMs',
+  'stoppedBy',
+  'stopReason',
+  'degraded',
+  'estimated',
+  'startedAt',
+  'error',
+];
+
+/** One CSV row per run (RFC 4180 quoting; energies in J; paperSumW is a sum of watts, not energy). */
+export function runsToCsv(records: readonly RunRecord[]): string {
+  return toCsv(
+    RUN_COLUMNS,
+    records.map((r) => {
+      const c = r.config;
+      const f = r.final;
+      return [
+        r.runId,
+        r.status,
+        c.architecture,
+        c.size,
+        c.model ?? `${c.architecture}-${c.size}`,
+        c.dataset,
+        c.fold,
+        c.seed,
+        c.criterion.name,
+        c.criterion.label,
+        c.criterion.params,
+        c.maxEpochs,
+        f.epochs,
+        f.accuracy,
+        f.accuracyOn,
+        f.trainAccuracy,
+        f.energyJ.total,
+        f.energyJ.gpu,
+        f.energyJ.cpu,
+        f.energyJ.ram,
+        f.energyJ.system,
+        f.paperSumW,
+        f.efficiency,
+        f.durationMs,
+        f.stoppedBy.criterion,
+        f.stoppedBy.reason,
+        f.degraded,
+        f.estimated,
+        r.startedAt,
+        r.error,
+      ];
+    }),
+  );
+}
+
+const EPOCH_COLUMNS = [
+  'runId',
+  'architecture',
+  'size',
+  'dataset',
+  'fold',
+  'criterion',
+  'epoch',
+  'trainAccuracy',
+  'validationAccuracy',
+  'testAccuracy',
+  'trainLoss',
+  'validationLoss',
+  'testLoss',
+  'durationMs',
+  'elapsedMs',
+  'energyJ',
+  'gpuJ',
+  'cpuJ',
+  'ramJ',
+  'systemJ',
+  'cumulativeEnergyJ',
+  'cumulativePaperSumW',
+  'efficiencyPerJ',
+  'efficiencyAccuracy',
+  'nonFinite',
+];
+
+/**
+ * One CSV row per epoch of every run (the Eq. 2 curves). `nonFinite` lists a diverged epoch's values that were not
+ * finite (their cells are empty), e.g. `trainLoss=Infinity;validationLoss=NaN`.
+ */
+export function epochsToCsv(records: readonly RunRecord[]): string {
+  const rows: unknown[][] = [];
+  for (const r of records) {
+    const c = r.config;
+    for (const e of r.epochs) {
+      rows.push([
+        r.runId,
+        c.architecture,
+        c.size,
+        c.dataset,
+        c.fold,
+        c.criterion.label ?? c.criterion.name,
+        e.epoch,
+        e.trainAccuracy,
+        e.validationAccuracy,
+        e.testAccuracy,
+        e.trainLoss,
+        e.validationLoss,
+        e.testLoss,
+        e.durationMs,
+        e.elapsedMs,
+        e.energyJ.total,
+        e.energyJ.gpu,
+        e.energyJ.cpu,
+        e.energyJ.ram,
+        e.energyJ.system,
+        e.cumulativeEnergyJ.total,
+        e.cumulativePaperSumW,
+        e.efficiency,
+        e.efficiencyAccuracy,
+        Object.entries(e.nonFinite ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(';'),
+      ]);
+    }
+  }
+  return toCsv(EPOCH_COLUMNS, rows);
+}

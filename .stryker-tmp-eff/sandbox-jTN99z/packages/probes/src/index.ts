@@ -1,0 +1,35 @@
+// @ts-nocheck
+// Public surface of @eff/probes.
+
+export {
+  ProbeError,
+  ProbeExitedError,
+  ProbeParseError,
+  ProbePermissionError,
+  ProbeStalledError,
+  ProbeUnavailableError,
+} from './errors.js';
+export { type EstimateProbeOptions, estimateProbe } from './estimate.js';
+export {
+  GpuSelectionError,
+  type ListedGpu,
+  type SelectedGpus,
+  type SelectGpusOptions,
+  selectGpus,
+} from './gpu-selection.js';
+export { type NvidiaSmiProbeOptions, nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
+export { type NvmlProbeOptions, nvmlProbe } from './nvml.js';
+export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './powerstat.js';
+export { type PowertopProbeOptions, parsePowertopCsv, powertopProbe } from './powertop.js';
+export { RAPL_MIN_INTERVAL_MS, type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
+export { type DetectedProbe, detectProbes, probeByName, probeNames } from './registry.js';
+export {
+  parseRocmSmiJson,
+  ROCM_SMI_MIN_INTERVAL_MS,
+  type RocmSmiProbeOptions,
+  type RocmSmiReading,
+  rocmSmiProbe,
+} from './rocm-smi.js';
+export * from './sample.js';
+export { type BadLineReport, DEFAULT_MAX_CONSECUTIVE_BAD_LINES } from './tolerance.js';
+export { inWorkerThread } from './worker-probe.js';

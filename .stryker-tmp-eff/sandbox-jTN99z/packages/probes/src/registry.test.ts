@@ -1,0 +1,86 @@
+// @ts-nocheck
+// Registry: probeByName builds each probe, rejects unknown names; detectProbes explains every unavailable probe.
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { firstValueFrom } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { childrenOf } from '../test/processes.js';
+import { ProbeError } from './errors.js';
+import { detectProbes, probeByName, probeNames } from './registry.js';
+
+const bin = join(import.meta.dirname, '..', 'test', 'fixtures', 'bin');
+
+describe('registry', () => {
+  it('builds every named probe with that name', () => {
+    for (const name of probeNames()) expect(probeByName(name).name).toBe(name);
+    expect(probeNames()).toEqual(
+      expect.arrayContaining(['nvml', 'nvidia-smi', 'rocm-smi', 'rapl', 'powerstat', 'estimate']),
+    );
+  });
+  it('unknown names throw E_PROBE_UNKNOWN listing the valid ones', () => {
+    const err = (() => {
+      try {
+        probeByName('wattmeter');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ProbeError);
+    expect((err as ProbeError).code).toBe('E_PROBE_UNKNOWN');
+    expect((err as Error).message).toMatch(/nvidia-smi/);
+  });
+  it('with the fake tools first on PATH, the default binaries are found, detected and sampled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eff-path-'));
+    for (const tool of ['nvidia-smi', 'rocm-smi', 'powerstat', 'powertop'])
+      symlinkSync(join(bin, tool), join(dir, tool));
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${dir}${delimiter}${savedPath ?? ''}`;
+    try {
+      const found = Object.fromEntries((await detectProbes()).map((d) => [d.name, d]));
+      expect(found['nvidia-smi']?.devices).toEqual(['gpu0', 'gpu1']);
+      expect(found['rocm-smi']?.devices).toEqual(['card0', 'card1']);
+      expect(found.powerstat?.devices).toEqual(['dram', 'pkg-0']);
+      expect(found.powertop?.devices).toEqual(['battery']);
+      const first = await Promise.all(
+        ['nvidia-smi', 'rocm-smi', 'powerstat', 'powertop'].map((name) =>
+          firstValueFrom(probeByName(name).samples({ intervalMs: name === 'nvidia-smi' ? 100 : 1000 })),
+        ),
+      );
+      expect(first.map((s) => [s.source, s.deviceId])).toEqual([
+        ['nvidia-smi', 'gpu0'],
+        ['rocm-smi', 'card0'],
+        ['powerstat', 'dram'],
+        ['powertop', 'battery'],
+      ]);
+      await new Promise((r) => setTimeout(r, 700)); // SIGTERM grace
+      expect(childrenOf(process.pid)).toEqual([]);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+  it('detectProbes: fake nvidia-smi available, missing binaries and empty RAPL explained', async () => {
+    const found = await detectProbes({
+      'nvidia-smi': { binary: join(bin, 'nvidia-smi') },
+      'rocm-smi': { binary: '/nonexistent/rocm-smi' },
+      nvml: { libraryPath: '/nonexistent/libnvidia-ml.so.1' },
+      rapl: { root: '/nonexistent-powercap' },
+      powerstat: { binary: '/nonexistent/powerstat' },
+      powertop: { binary: '/nonexistent/powertop' },
+    });
+    const byName = Object.fromEntries(found.map((d) => [d.name, d]));
+    expect(byName['nvidia-smi']).toEqual({
+      name: 'nvidia-smi',
+      available: true,
+      devices: ['gpu0', 'gpu1'],
+      unmeasurable: [],
+      selectedBy: 'all',
+    });
+    for (const name of ['nvml', 'rocm-smi', 'rapl', 'powerstat', 'powertop']) {
+      expect(byName[name]?.available).toBe(false);
+      expect(byName[name]?.reason?.length).toBeGreaterThan(10);
+    }
+    expect(byName['rocm-smi']?.reason).toMatch(/not found/);
+    expect(byName.estimate?.available).toBe(true);
+  });
+});

@@ -1,0 +1,45 @@
+// @ts-nocheck
+// Mutation testing of @eff/core and the probes' parsers (`pnpm mutation`; slow on 2 cores, not part of CI).
+// docs/testing.md has the commands for running it in chunks, the scores and every surviving mutant.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  // pnpm keeps plugins out of core's own node_modules, where Stryker's discovery looks.
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.mutation.config.ts' },
+  // Each mutant runs only the tests that covered it in the dry run.
+  coverageAnalysis: 'perTest',
+  // Static mutants (module-level constants) would need the whole test set per mutant; they are few and listed.
+  ignoreStatic: true,
+  mutate: [
+    'packages/core/src/**/*.ts',
+    '!packages/core/src/**/*.test.ts',
+    '!packages/core/src/index.ts',
+    // measure.ts and meter.ts are being rewritten (issue 12), and their tests run in real time and fail under
+    // Stryker's instrumentation on 2 loaded cores; see docs/testing.md.
+    '!packages/core/src/measure.ts',
+    '!packages/core/src/meter.ts',
+    // The parsers only: the rest of each probe file spawns tools and is covered by the fault-injection tests.
+    'packages/probes/src/nvidia-smi.ts:80-133',
+    'packages/probes/src/rocm-smi.ts:79-167',
+    'packages/probes/src/powerstat.ts:40-116',
+    'packages/probes/src/powertop.ts:57-86',
+    'packages/probes/src/tolerance.ts',
+    // The load -> watts model of the labelled estimate (every joule on a machine without a meter).
+    'packages/probes/src/estimate.ts',
+  ],
+  // The machine has 2 cores shared with other work.
+  concurrency: 2,
+  // Only mutants whose code or tests changed since the last run are tested again.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  timeoutMS: 30_000,
+  timeoutFactor: 2,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.stryker-tmp',
+  // A second run in parallel (another chunk) keeps its sandbox here; not part of this run's copy.
+  ignorePatterns: ['/.stryker-tmp-*'],
+  cleanTempDir: 'always',
+};
