@@ -176,6 +176,9 @@ function efficiencyHeatmap(points: CurvePoint[], panel: (p: CurvePoint) => strin
     .sort((a, b) => a.architecture.localeCompare(b.architecture) || a.size - b.size)
     .map((p) => p.model);
   const maxEpoch = Math.max(...points.map((p) => p.epoch));
+  const perPanel = new Map<string, Set<string>>();
+  for (const p of points) perPanel.set(panel(p), (perPanel.get(panel(p)) ?? new Set()).add(p.model));
+  const maxModels = Math.max(...[...perPanel.values()].map((m) => m.size));
   const step = maxEpoch > 60 ? 10 : maxEpoch > 20 ? 5 : 1;
   return {
     id: 'fig-efficiency-heatmap',
@@ -194,8 +197,9 @@ function efficiencyHeatmap(points: CurvePoint[], panel: (p: CurvePoint) => strin
       },
       facet: { field: 'panel', type: 'nominal', title: null },
       spec: {
-        width: { step: Math.max(3, Math.min(12, Math.floor(400 / maxEpoch))) },
-        height: { step: 11 },
+        // Fixed sizes: vega-lite's { step } sizes inside a facet fail to render ("datum is not defined").
+        width: maxEpoch * Math.max(3, Math.min(12, Math.floor(400 / maxEpoch))),
+        height: 11 * maxModels,
         mark: 'rect',
         encoding: {
           x: {
