@@ -1,3 +1,0 @@
-// @ts-nocheck
-// Public surface of @eff/cli (the program itself is bin.ts).
-export {};
