@@ -1,5 +1,12 @@
 // The probes that measure a run when the caller names none: every available hardware probe, GPU probes narrowed to the job's GPUs.
-import { inWorkerThread, type Probe, type ProbeCheck, probeByName, probeNames } from '@eff/probes';
+import {
+  inWorkerThread,
+  oneProbePerHardware,
+  type Probe,
+  type ProbeCheck,
+  probeByName,
+  probeNames,
+} from '@eff/probes';
 import { MeasureError } from './measure-error.js';
 
 export interface DefaultProbesOptions {
@@ -101,7 +108,8 @@ async function detect(probeOptions: Record<string, Record<string, unknown>>): Pr
 }
 
 /**
- * Every available hardware probe, else the labelled estimate, each sampling in a worker thread
+ * The first available hardware probe of each kind of hardware (oneProbePerHardware: NVML before nvidia-smi, rapl
+ * before powerstat), else the labelled estimate, each sampling in a worker thread
  * (`inWorkerThread`): training holds the main thread for a batch at a time, and samples must be taken on time.
  * GPU probes measure the job's GPUs: `gpus` when given, else what the environment selects (CUDA_VISIBLE_DEVICES, …).
  * A selection that no GPU probe can read is an error, never a quiet CPU-only (or estimated) measurement: with
@@ -132,9 +140,10 @@ export async function defaultProbes(options: DefaultProbesOptions = {}): Promise
       );
     }
   }
-  const available = detected
-    .filter((d) => d.available)
-    .map((d) => inWorkerThread(d.name, probeOptions[d.name] ?? {}));
+  // One probe per kind of hardware: NVML and nvidia-smi (or rapl and powerstat) together would count joules twice.
+  const available = oneProbePerHardware(detected.filter((d) => d.available).map((d) => d.name)).map((name) =>
+    inWorkerThread(name, probeOptions[name] ?? {}),
+  );
   const hardware = available.filter((p) => !p.estimated);
   if (hardware.length > 0) return hardware;
   const estimate = available.filter((p) => p.estimated);

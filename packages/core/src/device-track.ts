@@ -265,20 +265,62 @@ export class DeviceTrack {
     tail: TailRule = { kind: 'edge' },
     includeStart = false,
   ): DeviceEnergy & { paperSumW: number } {
+    const parts = this.integrate(a, b, tail, true);
+    let uncovered = uncoveredSpans(parts.covered, a, b);
+    if (parts.held.length) uncovered = subtractSpans(uncovered, parts.held);
+    const latchedBy = this.latch && this.latch.atMs < b ? this.latch : null;
+    const method = this.estimated
+      ? 'estimate'
+      : latchedBy || (parts.usesPower && !parts.usesCounter)
+        ? 'power'
+        : parts.usesCounter || this.counter.length > 0
+          ? 'counter'
+          : 'power';
+    const gaps = toGaps(uncovered, this.deviceId);
+    return {
+      deviceId: this.deviceId,
+      component: this.component,
+      source: this.source,
+      method,
+      estimated: this.estimated,
+      energyJ: Math.max(0, parts.energyJ),
+      sampleCount: this.power.countIn(a, b, includeStart) + this.counter.countIn(a, b, includeStart),
+      gaps,
+      uncoveredMs: gaps.reduce((s, g) => s + g.durationMs, 0),
+      ...(latchedBy ? { reason: latchedBy.reason } : {}),
+      paperSumW: this.power.sumW(a, b, includeStart),
+    };
+  }
+
+  /**
+   * Energy alone in [a, b], J: the same number as energy(a, b, tail).energyJ without gaps, counts or paper-sum, so it
+   * costs O(1) once the window's start is anchored or the latest reading's index is known (for per-batch checks).
+   */
+  energyJ(a: number, b: number, tail: TailRule = { kind: 'edge' }): number {
+    return Math.max(0, this.integrate(a, b, tail, false).energyJ);
+  }
+
+  /** Energy of the readings and held edges in [a, b]; with `coverage`, also the covered and held spans. */
+  private integrate(
+    a: number,
+    b: number,
+    tail: TailRule,
+    coverage: boolean,
+  ): { energyJ: number; usesCounter: boolean; usesPower: boolean; covered: Span[]; held: Span[] } {
     const pieces = this.pieces();
     let energyJ = 0;
     let usesCounter = false;
     let usesPower = false;
     const covered: Span[] = [];
+    const held: Span[] = [];
     for (const piece of pieces) {
       const c = clipSpan(piece.span, a, b);
       if (!c) continue;
       energyJ += piece.series.energyJ(c.startMs, c.endMs);
-      covered.push(...subtractSpans([c], piece.series.holesIn(c.startMs, c.endMs)));
+      if (coverage) covered.push(...subtractSpans([c], piece.series.holesIn(c.startMs, c.endMs)));
       if (piece.series === this.counter) usesCounter = true;
       else usesPower = true;
     }
-    let uncovered = uncoveredSpans(covered, a, b);
     const first = pieces[0];
     const lastPiece = pieces.reduce<Piece | undefined>(
       (m, p) => (m === undefined || p.span.endMs >= m.span.endMs ? p : m),
@@ -288,9 +330,9 @@ export class DeviceTrack {
       const headRateW = first.series.firstRateW();
       const headMs = first.span.startMs - a;
       if (headMs > 0 && headMs <= this.edgeHoldMs && headRateW !== null) {
-        const held = { startMs: a, endMs: Math.min(first.span.startMs, b) };
-        energyJ += (headRateW * (held.endMs - held.startMs)) / 1000;
-        uncovered = subtractSpans(uncovered, [held]);
+        const span = { startMs: a, endMs: Math.min(first.span.startMs, b) };
+        energyJ += (headRateW * (span.endMs - span.startMs)) / 1000;
+        held.push(span);
       }
     }
     if (lastPiece && b > a && this.lostAtMs === null) {
@@ -303,32 +345,36 @@ export class DeviceTrack {
           energyJ += (tailRateW * Math.min(b - from, tail.capMs)) / 1000;
         } else if (tailMs <= this.edgeHoldMs) {
           energyJ += (tailRateW * (b - from)) / 1000;
-          uncovered = subtractSpans(uncovered, [{ startMs: from, endMs: b }]);
+          held.push({ startMs: from, endMs: b });
         }
       }
     }
-    const latchedBy = this.latch && this.latch.atMs < b ? this.latch : null;
-    const method = this.estimated
-      ? 'estimate'
-      : latchedBy || (usesPower && !usesCounter)
-        ? 'power'
-        : usesCounter || this.counter.length > 0
-          ? 'counter'
-          : 'power';
-    const gaps = toGaps(uncovered, this.deviceId);
-    return {
-      deviceId: this.deviceId,
-      component: this.component,
-      source: this.source,
-      method,
-      estimated: this.estimated,
-      energyJ: Math.max(0, energyJ),
-      sampleCount: this.power.countIn(a, b, includeStart) + this.counter.countIn(a, b, includeStart),
-      gaps,
-      uncoveredMs: gaps.reduce((s, g) => s + g.durationMs, 0),
-      ...(latchedBy ? { reason: latchedBy.reason } : {}),
-      paperSumW: this.power.sumW(a, b, includeStart),
-    };
+    return { energyJ, usesCounter, usesPower, covered, held };
+  }
+
+  /** Readings held in memory (both kinds). */
+  get retainedCount(): number {
+    return this.power.retained + this.counter.retained;
+  }
+
+  /**
+   * Folds readings before `horizonMs` into running totals (see ReadingSeries.fold). Later windows must start at an
+   * instant of `anchorsMs` or at/after the horizon. A counter still being judged (a stall) keeps its readings.
+   * Returns the number of readings dropped.
+   */
+  fold(horizonMs: number, anchorsMs: readonly number[]): number {
+    // A stall being judged, and the counter's last reading (where a later rejection would switch to power), may
+    // still become window edges: keep the readings from there on.
+    let h = this.stall ? Math.min(horizonMs, this.stall.startMs) : horizonMs;
+    const counterLast = this.counter.lastMs;
+    if (!this.latch && counterLast !== null) h = Math.min(h, counterLast);
+    // Where the counter's span starts and ends are window edges of the power readings too.
+    const own = [
+      ...anchorsMs,
+      ...(this.latch ? [this.latch.atMs] : []),
+      ...(this.counter.firstMs !== null ? [this.counter.firstMs] : []),
+    ];
+    return this.power.fold(h, own) + this.counter.fold(h, own);
   }
 }
 

@@ -12,6 +12,7 @@ const COMPONENT_NAMES: readonly Component[] = ['gpu', 'cpu', 'ram', 'system'];
 
 export type { DeviceEnergy, EnergyAnomaly, EnergyMethod } from './device-track.js';
 export { EnergyInputError } from './energy-input-error.js';
+export { FoldedInstantError } from './reading-series.js';
 
 /** Energy spent between two instants, with everything that makes it uncertain. */
 export interface EnergyInterval {
@@ -126,6 +127,25 @@ export interface EnergyMeter {
    * otherwise the tail after the last sample is reported as missing rather than guessed.
    */
   mark(tMs: number): EnergyInterval;
+  /**
+   * Energy alone in [startMs, endMs] per component: the same figures as energyBetween(...).energyJ, without gaps,
+   * counts, anomalies or paper-sum. O(devices) once startMs is anchored (or recent): for per-batch checks.
+   */
+  energyJBetween(startMs: number, endMs: number, opts?: { holdTailMs?: number }): EnergyByComponent;
+  /**
+   * Declares an instant later windows may start at even after the readings around it are released (a run's start,
+   * a baseline's start). Cheap; anchors are kept for the meter's life. Anchor before releasing past the instant.
+   */
+  anchor(tMs: number): void;
+  /**
+   * Declares that no later window starts before tMs, except at an anchored instant, and none ends before tMs: readings
+   * older than that are folded into running totals and freed (per-epoch figures, gaps, counts, paper-sum and
+   * anomalies stay exact). Never moves back. Returns the number of readings freed. A later window that breaks the
+   * promise throws FoldedInstantError.
+   */
+  releaseBefore(tMs: number): number;
+  /** Readings held in memory over all devices (what releaseBefore frees). */
+  readonly retainedSampleCount: number;
   /** Earliest "last usable reading" over devices: energy up to this instant is known for every device; null before any sample. */
   coveredUntilMs(): number | null;
   /** Time of the first sample seen, null before any. */
@@ -206,7 +226,52 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
     };
   }
 
+  function energyJBetween(
+    startMs: number,
+    endMs: number,
+    opts: { holdTailMs?: number } = {},
+  ): EnergyByComponent {
+    if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
+      throw new EnergyInputError(
+        `an energy interval needs finite startMs <= endMs, found [${startMs}, ${endMs}]`,
+        [startMs, endMs],
+      );
+    }
+    const tail =
+      opts.holdTailMs !== undefined
+        ? { kind: 'cap' as const, capMs: opts.holdTailMs }
+        : { kind: 'edge' as const };
+    const devices: Array<Pick<DeviceEnergy, 'component' | 'energyJ'>> = [];
+    for (const tr of tracks.values()) {
+      if (tr.sampleCount === 0) continue;
+      devices.push({ component: tr.component, energyJ: tr.energyJ(startMs, endMs, tail) });
+    }
+    return sumByComponent(devices);
+  }
+
+  const anchors = new Set<number>();
+  let horizonMs = Number.NEGATIVE_INFINITY;
+
   return {
+    energyJBetween,
+    anchor(tMs) {
+      if (!Number.isFinite(tMs))
+        throw new EnergyInputError(`an anchor must be a finite instant, found ${tMs}`, tMs);
+      anchors.add(tMs);
+    },
+    releaseBefore(tMs) {
+      if (!Number.isFinite(tMs) || tMs <= horizonMs) return 0;
+      horizonMs = tMs;
+      const list = [...anchors];
+      let freed = 0;
+      for (const tr of tracks.values()) freed += tr.fold(tMs, list);
+      return freed;
+    },
+    get retainedSampleCount() {
+      let n = 0;
+      for (const tr of tracks.values()) n += tr.retainedCount;
+      return n;
+    },
     push(s) {
       validateSample(s);
       trackOf(s).push(s);

@@ -242,6 +242,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       await new Promise((r) => setTimeout(r, Math.max(0, endMs - nowMs())));
       await meter.waitCovered(endMs);
       baseline = { startMs: firstMs, endMs, reading: meter.energyBetween(firstMs, endMs) };
+      meter.anchor(firstMs); // the final reports start here
     }
     return meter;
   })();
@@ -275,10 +276,13 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
   };
 
   async function start(): Promise<void> {
-    await startup;
+    const m = await startup;
     if (trainStartMs === null) {
       trainStartMs = nowMs();
       lastMarkMs = trainStartMs;
+      // Cumulative figures start here; readings before it are no longer needed once the baseline is measured.
+      m.anchor(trainStartMs);
+      m.releaseBefore(trainStartMs);
     }
   }
 
@@ -294,6 +298,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       const m = await startup;
       trainStartMs = createdMs;
       lastMarkMs = createdMs;
+      m.anchor(createdMs);
       return { m, t0: createdMs };
     }
     return { m: await startup, t0: trainStartMs };
@@ -380,9 +385,12 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     chain = chain.then(async () => {
       if (chainError) return;
       try {
-        await m.waitCovered(endMs);
+        const covered = await m.waitCovered(endMs);
         const iv = m.energyBetween(startMs, endMs);
         const cum = m.energyBetween(t0, endMs);
+        // Later windows start at this epoch's end (or at t0, anchored): fold older readings, bounding memory. Not
+        // while a probe lags behind the mark, so that its late readings still land in this epoch's successor.
+        if (covered) m.releaseBefore(endMs);
         degraded ||= iv.degraded;
         const cumulativeJ = cum.energyJ.total;
         if (!(cumulativeJ > 0)) degraded = true; // no energy measured: Eq. 2 is undefined, recorded as 0

@@ -117,6 +117,23 @@ describe('per-device isolation', () => {
     expect(r.degraded).toBe(false);
   });
 
+  it("what a probe says on `present` (a MIG instance read through its GPU) reaches the device's reason and the notes", async () => {
+    const note =
+      'MIG-GPU-aa/1/0 is a MIG instance: measured through its whole GPU gpu0, with every other instance on it';
+    const { r, probe, dev } = await readWindow([
+      device(T, 'gpu0', 'present', { reason: note, selectedBy: 'CUDA_VISIBLE_DEVICES' }),
+      ...every(T, T + 10_000, 100, (t) => power(t, 'gpu0', 100)),
+    ]);
+    expect(dev('gpu0')).toMatchObject({
+      status: 'measured',
+      selectedBy: 'CUDA_VISIBLE_DEVICES',
+      reason: note,
+    });
+    expect(probe.notes).toContain(`gpu0: ${note}`);
+    expect(r.energyJ.gpu).toBeCloseTo(1000, J);
+    expect(r.degraded).toBe(false);
+  });
+
   it('a claimed GPU with zero readings is a whole-window gap (degraded), never "measured 0 J"', async () => {
     const { r, probe, dev } = await readWindow([device(T, 'gpu1', 'present'), ...gpu0()]);
     expect(dev('gpu1')).toMatchObject({

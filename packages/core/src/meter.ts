@@ -66,6 +66,19 @@ export interface Meter {
    */
   estimateEnergyUntil(startMs: number, tMs: number): EnergyByComponent;
   /**
+   * Declares an instant later windows may start at even after the readings around it are released (a run's or a
+   * baseline's start). The meter's start and every device's first reading are anchored already.
+   */
+  anchor(tMs: number): void;
+  /**
+   * Promises that no later window starts before tMs (except at an anchored instant) nor ends before it: readings
+   * older than that are folded into running totals and freed, so memory stays bounded over a long session. Same
+   * figures as without it; a window that breaks the promise throws FoldedInstantError. Returns readings freed.
+   */
+  releaseBefore(tMs: number): number;
+  /** Entries held in memory for readings: the devices' readings plus each probe's sample times (bounded when releaseBefore advances). */
+  readonly retainedSampleCount: number;
+  /**
    * Earliest last-sample time over the live devices (not unsupported, not lost) of probes still running; null while
    * some running probe has delivered nothing to wait on; +Infinity when nothing is left to wait for.
    */
@@ -149,6 +162,9 @@ class ProbeMeter implements Meter {
   /** Which probe reads each device (a device read by two probes would be counted twice). */
   private readonly owner = new Map<string, ProbeSession>();
   private readonly waiters = new Waiters();
+  /** Instants windows may start at after a release (see anchor). */
+  private readonly anchors = new Set<number>();
+  private releasedBeforeMs = Number.NEGATIVE_INFINITY;
   private stoppedAtMs: number | null = null;
   /** Default report window after stop: from the last first sample to the coverage reached at stop. */
   private stopWindow: [number, number] | null = null;
@@ -165,6 +181,7 @@ class ProbeMeter implements Meter {
     this.coverTimeoutMs = options.coverTimeoutMs ?? Math.max(3000, 5 * slowestMs);
     this.firstSampleTimeoutMs = options.coverTimeoutMs ?? Math.max(10_000, 5 * slowestMs);
     this.energy = createEnergyMeter({ gapThresholdMs: this.gapThresholdMs });
+    this.anchor(this.startedAtMs);
     for (const st of this.sessions) this.subscribe(st);
     process.once('exit', this.onExit);
   }
@@ -214,7 +231,10 @@ class ProbeMeter implements Meter {
         st.addError(`${st.name}: rejected a sample: ${(err as Error).message}`);
         return;
       }
+      const firstOfDevice = dev.firstSampleMs === null;
       st.recordSample(dev, e.tMs, e.estimated);
+      // The default report window starts at some device's first reading: keep it answerable after releases.
+      if (firstOfDevice) this.anchor(e.tMs);
     } else {
       if (dev.onEvent(e)) this.energy.deviceLost(dev, e.tMs);
       if (e.state === 'present' && e.powerLimitW !== undefined && e.powerLimitW > 0) {
@@ -263,7 +283,8 @@ class ProbeMeter implements Meter {
     const a = this.lastFirstSampleMs();
     const c = this.coveredUntilMs();
     const now = this.stoppedAtMs ?? nowMs();
-    const b = c === null || !Number.isFinite(c) ? now : Math.min(c, now);
+    // Never end before the release horizon: those readings are folded (the tail then shows as a gap).
+    const b = Math.max(c === null || !Number.isFinite(c) ? now : Math.min(c, now), this.releasedBeforeMs);
     return [Math.min(a, b), b];
   }
 
@@ -284,8 +305,25 @@ class ProbeMeter implements Meter {
   }
 
   estimateEnergyUntil(startMs: number, tMs: number): EnergyByComponent {
-    return this.energy.energyBetween(startMs, Math.max(startMs, tMs), { holdTailMs: this.gapThresholdMs })
-      .energyJ;
+    // Energy alone: no gaps, counts or paper-sum, so a per-batch check does not grow with the session.
+    return this.energy.energyJBetween(startMs, Math.max(startMs, tMs), { holdTailMs: this.gapThresholdMs });
+  }
+
+  anchor(tMs: number): void {
+    this.anchors.add(tMs);
+    this.energy.anchor(tMs);
+  }
+
+  releaseBefore(tMs: number): number {
+    this.releasedBeforeMs = Math.max(this.releasedBeforeMs, tMs);
+    for (const st of this.sessions) st.sampleTimes.fold(tMs, this.anchors);
+    return this.energy.releaseBefore(tMs);
+  }
+
+  get retainedSampleCount(): number {
+    let n = this.energy.retainedSampleCount;
+    for (const st of this.sessions) n += st.sampleTimes.retained;
+    return n;
   }
 
   waitCovered(tMs: number, timeoutMs = this.coverTimeoutMs): Promise<boolean> {

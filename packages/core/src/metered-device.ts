@@ -19,6 +19,8 @@ export class MeteredDevice {
   uuid: string | undefined;
   selectedBy: string | undefined;
   powerLimitW: number | undefined;
+  /** What the probe said on `present` about how the device is read (e.g. a MIG instance measured through its GPU). */
+  presentNote: string | undefined;
   firstSampleMs: number | null = null;
   lastSampleMs: number | null = null;
   /** Losses that ended with a new reading, for the notes. */
@@ -40,6 +42,7 @@ export class MeteredDevice {
     switch (e.state) {
       case 'present':
         this.claimed = true;
+        if (e.reason !== undefined) this.presentNote = e.reason;
         return false;
       case 'unsupported':
         // Unsupported after readings is a loss: the energy so far is real, the rest is missing.
@@ -130,6 +133,7 @@ export class MeteredDevice {
     }
     const lostInWindow = this.lostAtMs !== null && this.lostAtMs <= b;
     const reasons = [
+      this.presentNote ?? null,
       lostInWindow ? `lost at ${new Date(this.lostAtMs as number).toISOString()}: ${this.lostReason}` : null,
       energy.reason ?? null,
       badReason,

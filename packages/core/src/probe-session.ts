@@ -4,6 +4,7 @@ import type { Subscription } from 'rxjs';
 import { type DeviceEnergy, sumByComponent } from './energy.js';
 import { mergeGaps, toGaps } from './gap-ledger.js';
 import { MeteredDevice } from './metered-device.js';
+import { FoldedInstantError } from './reading-series.js';
 import type { DeviceReport, EnergyByComponent, Gap, ProbeReport } from './schema.js';
 
 const MAX_ERRORS_KEPT = 20;
@@ -18,11 +19,52 @@ export function deviceKey(d: { source: string; component: Component; deviceId: s
   return `${d.source}\u0000${d.component}\u0000${d.deviceId}`;
 }
 
-/** Samples with a <= t <= b in a time-sorted list. */
+/** Samples with a <= t <= b in a list (in arrival order). */
 function countIn(times: readonly number[], a: number, b: number): number {
   let n = 0;
   for (const t of times) if (t >= a && t <= b) n++;
   return n;
+}
+
+/**
+ * Times of a probe's accepted samples, to count them inside a window. Times before a release horizon are folded:
+ * only, per anchored instant, how many of them are at or after it.
+ */
+class SampleTimes {
+  private times: number[] = [];
+  private horizonMs = Number.NEGATIVE_INFINITY;
+  /** Per anchor before the horizon: folded samples at or after it. */
+  private readonly foldedFrom = new Map<number, number>();
+
+  push(tMs: number): void {
+    this.times.push(tMs);
+  }
+
+  get retained(): number {
+    return this.times.length;
+  }
+
+  /** Samples with a <= t <= b; `a` before the horizon must be anchored, `b` must not be before it. */
+  countIn(a: number, b: number): number {
+    if (a >= this.horizonMs) return countIn(this.times, a, b);
+    const folded = this.foldedFrom.get(a);
+    if (folded === undefined || b < this.horizonMs) throw new FoldedInstantError(a, this.horizonMs);
+    return folded + countIn(this.times, a, b);
+  }
+
+  /** Folds times before horizonMs, keeping per anchor the count at or after it. */
+  fold(horizonMs: number, anchorsMs: Iterable<number>): void {
+    if (!(horizonMs > this.horizonMs)) return;
+    const old = this.times.filter((t) => t < horizonMs);
+    for (const a of anchorsMs) {
+      const known = this.foldedFrom.get(a);
+      if (known === undefined && a < this.horizonMs) continue; // anchored after its samples were folded
+      if (a >= horizonMs) continue;
+      this.foldedFrom.set(a, (known ?? 0) + old.filter((t) => t >= a).length);
+    }
+    this.times = this.times.filter((t) => t >= horizonMs);
+    this.horizonMs = horizonMs;
+  }
 }
 
 /**
@@ -40,7 +82,7 @@ export class ProbeSession {
   estimated: boolean;
   readonly devices = new Map<string, MeteredDevice>();
   /** Times of accepted samples, to count them inside a window. */
-  private readonly sampleTimes: number[] = [];
+  readonly sampleTimes = new SampleTimes();
 
   constructor(
     readonly probe: Probe,
@@ -145,7 +187,7 @@ export class ProbeSession {
       name: this.name,
       components: [...this.probe.components],
       estimated: this.estimated,
-      sampleCount: countIn(this.sampleTimes, a, b),
+      sampleCount: this.sampleTimes.countIn(a, b),
       devices: [...this.devices.values()].filter((d) => d.hasSamples).map((d) => d.deviceId),
       gaps: merged,
       errors,

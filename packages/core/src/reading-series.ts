@@ -25,22 +25,67 @@ function lowerBound(xs: readonly number[], t: number): number {
   return lo;
 }
 
+/** An instant asked about before the readings kept in memory (see ReadingSeries.fold): a bug of the caller. */
+export class FoldedInstantError extends Error {
+  readonly code = 'E_FOLDED_INSTANT';
+  constructor(
+    readonly tMs: number,
+    readonly keptFromMs: number,
+  ) {
+    super(
+      `energy at ${tMs} ms was asked for, but readings before ${keptFromMs} ms were folded into running totals; ` +
+        'anchor that instant (anchor(tMs)) before releasing the readings around it (releaseBefore)',
+    );
+    this.name = 'FoldedInstantError';
+  }
+}
+
+/**
+ * What an anchored instant needs once the readings around it are folded away: the cumulative energy there, the global
+ * indices of the first reading at/after it, and the running sums of the folded readings' values from those indices
+ * (accumulated in the same order as a plain loop would, so sums stay bit-identical).
+ */
+/** Key of the anchor standing for every instant before a series' first reading. */
+const WHOLE = Number.NEGATIVE_INFINITY;
+
+interface AnchorTotals {
+  cumJ: number;
+  /** Global index of the first reading with t >= anchor / t > anchor. */
+  loIdx: number;
+  upIdx: number;
+  /** Sum of `value` over folded readings from loIdx / upIdx on. */
+  sumFromLo: number;
+  sumFromUp: number;
+}
+
 /**
  * Readings of one kind for one device. Energy between two readings is known exactly for the model of the subclass
  * (power varying linearly, or constant power between two counter readings); a segment marked as a hole carries none.
+ * Readings older than what any caller still needs can be folded (fold): they are dropped from memory and only the
+ * totals at anchored instants are kept, so memory stays bounded over a long session.
  */
 abstract class ReadingSeries {
+  /** Kept readings' times, ms (the first `dropped` readings of the series are folded away). */
   readonly tMs: number[] = [];
-  /** Cumulative energy at each reading, J (0 at the first). */
+  /** Cumulative energy at each kept reading, J (0 at the series' very first reading). */
   readonly cumJ: number[] = [];
-  /** Segments (between reading i and i+1) without usable energy, as time spans, in time order. */
+  /** Segments (between reading i and i+1) without usable energy, as time spans, in time order (never folded). */
   readonly holes: Span[] = [];
+  /** Number of readings folded away. */
+  dropped = 0;
+  /** Time of the very first reading (kept even once folded), ms. */
+  private first: number | null = null;
+  private readonly anchors = new Map<number, AnchorTotals>();
 
   get length(): number {
+    return this.dropped + this.tMs.length;
+  }
+  /** Readings held in memory. */
+  get retained(): number {
     return this.tMs.length;
   }
   get firstMs(): number | null {
-    return this.tMs.length ? (this.tMs[0] as number) : null;
+    return this.first;
   }
   get lastMs(): number | null {
     return this.tMs.length ? (this.tMs[this.tMs.length - 1] as number) : null;
@@ -51,15 +96,32 @@ abstract class ReadingSeries {
     if (n > 0 && hole) this.holes.push({ startMs: this.tMs[n - 1] as number, endMs: tMs });
     this.cumJ.push(n === 0 ? 0 : (this.cumJ[n - 1] as number) + deltaJ);
     this.tMs.push(tMs);
+    this.first ??= tMs;
   }
 
-  /** Energy inside segment i up to `tau` ms after its start, given the segment's total. */
+  /** The value sumIn adds up (power: W; a counter has none: 0). */
+  protected abstract valueAt(i: number): number;
+
+  /** Energy inside kept segment i up to `tau` ms after its start, given the segment's total. */
   protected abstract partialJ(i: number, tau: number, segmentJ: number): number;
+
+  /**
+   * Totals of an instant before the kept readings (an anchor, or the whole series for an instant before its first
+   * reading); null when the kept readings answer. Throws FoldedInstantError for any other folded instant.
+   */
+  private folded(t: number): AnchorTotals | null {
+    if (this.dropped === 0 || t >= (this.tMs[0] as number)) return null;
+    const a = this.anchors.get(this.first !== null && t < this.first ? WHOLE : t);
+    if (a) return a;
+    throw new FoldedInstantError(t, this.tMs[0] as number);
+  }
 
   /** Cumulative energy at t, J; clamped to the readings' range, flat across holes. */
   cumAt(t: number): number {
     const n = this.tMs.length;
-    if (n === 0 || t <= (this.tMs[0] as number)) return 0;
+    if (n === 0 || this.first === null || t <= this.first) return 0;
+    const f = this.folded(t);
+    if (f) return f.cumJ;
     if (t >= (this.tMs[n - 1] as number)) return this.cumJ[n - 1] as number;
     const i = upperBound(this.tMs, t) - 1; // tMs[i] <= t < tMs[i+1]
     const c0 = this.cumJ[i] as number;
@@ -73,21 +135,92 @@ abstract class ReadingSeries {
     return b > a ? Math.max(0, this.cumAt(b) - this.cumAt(a)) : 0;
   }
 
+  /** Global index of the first reading with t >= a (or t > a without `includeStart`), and the folded values' sum from it. */
+  private startIndex(a: number, includeStart: boolean): { idx: number; sum: number } {
+    const f = this.folded(a);
+    if (f) return includeStart ? { idx: f.loIdx, sum: f.sumFromLo } : { idx: f.upIdx, sum: f.sumFromUp };
+    const local = includeStart ? lowerBound(this.tMs, a) : upperBound(this.tMs, a);
+    return { idx: this.dropped + local, sum: 0 };
+  }
+
+  /** Global index of the first reading with t > b. */
+  private endIndex(b: number): number {
+    if (this.dropped > 0 && b < (this.tMs[0] as number))
+      throw new FoldedInstantError(b, this.tMs[0] as number);
+    return this.dropped + upperBound(this.tMs, b);
+  }
+
   /** Number of readings with a < t <= b, or a <= t <= b with `includeStart`. */
   countIn(a: number, b: number, includeStart = false): number {
-    const lo = includeStart ? lowerBound(this.tMs, a) : upperBound(this.tMs, a);
-    return Math.max(0, upperBound(this.tMs, b) - lo);
+    return Math.max(0, this.endIndex(b) - this.startIndex(a, includeStart).idx);
+  }
+
+  /** Sum of the readings' values with a < t <= b (or a <= t with `includeStart`), in time order. */
+  protected sumIn(a: number, b: number, includeStart: boolean): number {
+    const hi = this.endIndex(b);
+    const start = this.startIndex(a, includeStart);
+    let sum = start.sum;
+    for (let i = Math.max(start.idx, this.dropped); i < hi; i++) sum += this.valueAt(i - this.dropped);
+    return sum;
   }
 
   /** Holes overlapping [a, b]. */
   holesIn(a: number, b: number): Span[] {
     return this.holes.filter((h) => h.endMs > a && h.startMs < b);
   }
+
+  /**
+   * Drops readings before `horizonMs` from memory (keeping the last one at or before it, so energy from the horizon
+   * on is still exact), after saving the totals every instant of `anchorsMs` needs. Afterwards, windows must start at
+   * an anchored instant or at/after the kept readings, and end at/after them (else FoldedInstantError).
+   * Returns the number of readings dropped.
+   */
+  fold(horizonMs: number, anchorsMs: Iterable<number>): number {
+    // Keep the reading at or before the horizon; never split readings sharing a timestamp; keep two for rates.
+    let k = Math.min(upperBound(this.tMs, horizonMs) - 1, this.tMs.length - 2);
+    while (k > 0 && (this.tMs[k - 1] as number) === (this.tMs[k] as number)) k--;
+    if (k <= 0) return 0;
+    const newFirst = this.tMs[k] as number;
+    // An instant before the first reading stands for the whole series: one anchor of its own (WHOLE).
+    for (const t of [WHOLE, ...anchorsMs]) {
+      if (t >= newFirst || (t !== WHOLE && this.first !== null && t < this.first)) continue;
+      let a = this.anchors.get(t);
+      if (!a) {
+        if (this.dropped > 0 && t !== WHOLE && t < (this.tMs[0] as number)) continue; // anchored too late
+        if (t === WHOLE && this.dropped > 0) continue;
+        a =
+          t === WHOLE
+            ? { cumJ: 0, loIdx: 0, upIdx: 0, sumFromLo: 0, sumFromUp: 0 }
+            : {
+                cumJ: this.cumAt(t),
+                loIdx: this.dropped + lowerBound(this.tMs, t),
+                upIdx: this.dropped + upperBound(this.tMs, t),
+                sumFromLo: 0,
+                sumFromUp: 0,
+              };
+        this.anchors.set(t, a);
+      }
+      for (let i = 0; i < k; i++) {
+        const g = this.dropped + i;
+        if (g >= a.loIdx) a.sumFromLo += this.valueAt(i);
+        if (g >= a.upIdx) a.sumFromUp += this.valueAt(i);
+      }
+    }
+    this.dropRetained(k);
+    this.tMs.splice(0, k);
+    this.cumJ.splice(0, k);
+    this.dropped += k;
+    return k;
+  }
+
+  /** Subclasses drop their own per-reading arrays' first k entries. */
+  protected abstract dropRetained(k: number): void;
 }
 
 /** Power readings, W; energy by the trapezoid rule, and exact inside a segment for linearly varying power. */
 export class PowerSeries extends ReadingSeries {
   readonly powerW: number[] = [];
+  private firstW: number | null = null;
 
   /** Appends a reading; `hole` leaves the segment since the previous reading out (a gap). Time order is the caller's. */
   push(tMs: number, powerW: number, hole: boolean): void {
@@ -98,6 +231,15 @@ export class PowerSeries extends ReadingSeries {
         : ((((this.powerW[n - 1] as number) + powerW) / 2) * (tMs - (this.tMs[n - 1] as number))) / 1000;
     this.append(tMs, deltaJ, hole);
     this.powerW.push(powerW);
+    this.firstW ??= powerW;
+  }
+
+  protected valueAt(i: number): number {
+    return this.powerW[i] as number;
+  }
+
+  protected dropRetained(k: number): void {
+    this.powerW.splice(0, k);
   }
 
   protected partialJ(i: number, tau: number): number {
@@ -109,15 +251,11 @@ export class PowerSeries extends ReadingSeries {
 
   /** Sum of the readings with a < t <= b (or a <= t with `includeStart`), W: the paper's "paper-sum". */
   sumW(a: number, b: number, includeStart = false): number {
-    const lo = includeStart ? lowerBound(this.tMs, a) : upperBound(this.tMs, a);
-    const hi = upperBound(this.tMs, b);
-    let sum = 0;
-    for (let i = lo; i < hi; i++) sum += this.powerW[i] as number;
-    return sum;
+    return this.sumIn(a, b, includeStart);
   }
 
   firstRateW(): number | null {
-    return this.powerW.length ? (this.powerW[0] as number) : null;
+    return this.firstW;
   }
   lastRateW(): number | null {
     return this.powerW.length ? (this.powerW[this.powerW.length - 1] as number) : null;
@@ -138,10 +276,19 @@ export class PowerSeries extends ReadingSeries {
 
 /** Accepted energy-counter steps, J; power is constant between two counter readings. */
 export class CounterSeries extends ReadingSeries {
+  private firstSlope: number | null | undefined;
+
   /** Appends a reading whose energy since the previous one is `deltaJ` (ignored for the first), or a hole. */
   push(tMs: number, deltaJ: number, hole: boolean): void {
     this.append(tMs, hole ? 0 : deltaJ, hole);
+    if (this.length === 2) this.firstSlope = this.slopeW(0);
   }
+
+  protected valueAt(): number {
+    return 0;
+  }
+
+  protected dropRetained(): void {}
 
   protected partialJ(i: number, tau: number, segmentJ: number): number {
     return (segmentJ * tau) / ((this.tMs[i + 1] as number) - (this.tMs[i] as number));
@@ -149,7 +296,7 @@ export class CounterSeries extends ReadingSeries {
 
   /** Slope of the first / last usable segment, W (null with fewer than two readings or a hole there). */
   firstRateW(): number | null {
-    return this.slopeW(0);
+    return this.firstSlope ?? null;
   }
   lastRateW(): number | null {
     return this.slopeW(this.tMs.length - 2);

@@ -1,10 +1,21 @@
-// Tests for result files: JSON Lines round trip and errors, fsynced append, CSV, config hash.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// Tests for result files: JSON Lines round trip and errors, fsynced append, torn-tail repair, CSV, config hash.
+import { mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRecord } from '../test/make-record.js';
-import { appendJsonl, configHash, epochsToCsv, ResultsFormatError, readJsonl, runsToCsv } from './results.js';
+import {
+  appendJsonl,
+  configHash,
+  epochsToCsv,
+  findTornTail,
+  ResultsFormatError,
+  readJsonl,
+  readJsonlKeepingTail,
+  repairTornTail,
+  runsToCsv,
+  tornTailPath,
+} from './results.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'eff-results-'));
 
@@ -30,13 +41,106 @@ describe('JSON Lines', () => {
     const err = await readJsonl(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResultsFormatError);
     expect((err as ResultsFormatError).line).toBe(2);
-    expect((err as ResultsFormatError).message).toMatch(/crash/);
+    // The way out it names is eff run's repair, not an edit by hand.
+    expect((err as ResultsFormatError).message).toMatch(
+      /crash cut it: run `eff run` with the same --out again/,
+    );
+    expect((err as ResultsFormatError).message).not.toMatch(/delete that line/);
   });
 
   it('refuses to append an invalid record', async () => {
     const file = join(dir(), 'r.jsonl');
     const bad = { ...makeRecord(), runId: '' };
     await expect(appendJsonl(file, bad)).rejects.toThrow(/runId/);
+  });
+});
+
+describe('a last line cut by a crash', () => {
+  const a = makeRecord({ size: 1 });
+  const b = makeRecord({ size: 2, curve: [[0.5, 10]] });
+  const c = makeRecord({ size: 3 });
+
+  /** Two complete records, then the third cut `keepBytes` bytes into its line, as a crash mid-append leaves it. */
+  async function tornFile(keepBytes: number): Promise<{ file: string; wholeSize: number; cut: Buffer }> {
+    const file = join(dir(), 'results.jsonl');
+    for (const r of [a, b, c]) await appendJsonl(file, r);
+    const whole = readFileSync(file);
+    const thirdStart = whole.length - Buffer.byteLength(`${JSON.stringify(c)}\n`);
+    truncateSync(file, thirdStart + keepBytes);
+    return { file, wholeSize: whole.length, cut: whole.subarray(thirdStart, thirdStart + keepBytes) };
+  }
+
+  it('is found with its line, offset and size; complete files and blank tails have none', async () => {
+    const { file, cut } = await tornFile(57);
+    const torn = findTornTail(readFileSync(file));
+    expect(torn).toMatchObject({ line: 3, bytes: 57, text: cut.toString('utf8') });
+    expect(torn?.byteOffset).toBe(readFileSync(file).length - 57);
+    expect(findTornTail(`${JSON.stringify(a)}\n`)).toBeNull();
+    expect(findTornTail(`${JSON.stringify(a)}\n  `)).toBeNull();
+    expect(findTornTail(JSON.stringify(a))).toBeNull(); // complete, only its newline lost
+    expect(findTornTail('{"schemaVer')).toMatchObject({ line: 1, byteOffset: 0, bytes: 11 });
+  });
+
+  it('is left out by readJsonlKeepingTail, which reads every complete record and changes nothing', async () => {
+    const { file } = await tornFile(200);
+    const before = readFileSync(file);
+    const { records, tornTail } = await readJsonlKeepingTail(file);
+    expect(records).toEqual([a, b]);
+    expect(tornTail?.line).toBe(3);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    await expect(readJsonl(file)).rejects.toThrow(/results\.jsonl:3: not valid JSON/);
+  });
+
+  it('is moved to a side file by repairTornTail, byte for byte, and appending resumes on a clean line', async () => {
+    const { file, cut } = await tornFile(123);
+    const at = new Date('2026-11-30T09:30:00.000Z');
+    const repair = await repairTornTail(file, at);
+    expect(repair).toMatchObject({ line: 3, bytes: 123, movedTo: `${file}.torn-2026-11-30T09-30-00.000Z` });
+    expect(repair?.movedTo).toBe(tornTailPath(file, at));
+    expect(readFileSync(repair!.movedTo).equals(cut)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(a)}\n${JSON.stringify(b)}\n`);
+    expect(await repairTornTail(file, at)).toBeNull(); // nothing left to repair
+    await appendJsonl(file, c);
+    expect(await readJsonl(file)).toEqual([a, b, c]);
+  });
+
+  it('never overwrites an earlier side file', async () => {
+    const { file } = await tornFile(10);
+    const at = new Date('2026-11-30T09:30:00.000Z');
+    const first = await repairTornTail(file, at);
+    writeFileSync(file, `${readFileSync(file, 'utf8')}{"cut":`);
+    const second = await repairTornTail(file, at);
+    expect(second?.movedTo).toBe(`${first?.movedTo}-2`);
+    expect(readFileSync(first!.movedTo, 'utf8')).toBe(JSON.stringify(c).slice(0, 10));
+    expect(readFileSync(second!.movedTo, 'utf8')).toBe('{"cut":');
+    expect(readdirSync(join(file, '..')).filter((n) => n.includes('.torn-'))).toHaveLength(2);
+  });
+
+  it('a complete last record that only lost its newline is kept and gets its newline back', async () => {
+    const file = join(dir(), 'results.jsonl');
+    writeFileSync(file, `${JSON.stringify(a)}\n${JSON.stringify(b)}`);
+    expect(await repairTornTail(file)).toBeNull();
+    await appendJsonl(file, c);
+    expect(await readJsonl(file)).toEqual([a, b, c]);
+  });
+
+  it('a torn line in the middle stays an error naming file and line', async () => {
+    const file = join(dir(), 'results.jsonl');
+    writeFileSync(file, `${JSON.stringify(a)}\n${JSON.stringify(b).slice(0, 80)}\n${JSON.stringify(c)}\n`);
+    expect(await repairTornTail(file)).toBeNull();
+    const err = await readJsonlKeepingTail(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResultsFormatError);
+    expect(err).toMatchObject({ file, line: 2 });
+    expect((err as Error).message).toMatch(/results\.jsonl:2: not valid JSON.*cut by an earlier crash/);
+  });
+
+  it('appending to a file whose repair was skipped starts a new line instead of gluing onto the torn bytes', async () => {
+    const { file } = await tornFile(30);
+    await appendJsonl(file, c);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines).toHaveLength(5);
+    expect(JSON.parse(lines[3]!)).toEqual(c);
+    await expect(readJsonl(file)).rejects.toMatchObject({ line: 3 });
   });
 });
 

@@ -1,6 +1,6 @@
 // Result files: JSON Lines of RunRecord (validated read, fsynced append), CSV export, and the stable config hash.
 import { createHash } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, truncate } from 'node:fs/promises';
 import type { z } from 'zod';
 import { type RunConfig, RunConfigSchema, type RunRecord, RunRecordSchema } from './schema.js';
 
@@ -24,6 +24,46 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * The end of a results file that a crash cut mid-line: bytes after the last newline that are not JSON. A record
+ * is written as one line with its newline in a single write, so only an interrupted append leaves such a tail.
+ */
+export interface TornTail {
+  /** 1-based line number of the torn line. */
+  line: number;
+  /** Byte offset in the file where the torn line starts (everything before it is complete lines). */
+  byteOffset: number;
+  /** Its size in bytes. */
+  bytes: number;
+  /** The torn text (UTF-8, possibly ending mid-character), for messages. */
+  text: string;
+}
+
+/**
+ * Finds a torn tail in a results file's bytes: null when the file ends with a newline, when the bytes after the
+ * last newline are blank, or when they are complete JSON (a record whose newline alone was lost).
+ */
+export function findTornTail(content: Buffer | string): TornTail | null {
+  const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const start = buf.lastIndexOf(0x0a) + 1;
+  if (start === buf.length) return null;
+  const text = buf.subarray(start).toString('utf8');
+  if (text.trim() === '') return null;
+  try {
+    JSON.parse(text);
+    return null;
+  } catch {
+    let line = 1;
+    for (let i = 0; i < start; i++) if (buf[i] === 0x0a) line += 1;
+    return { line, byteOffset: start, bytes: buf.length - start, text };
+  }
+}
+
+/** Where a cut line is moved: beside the results file, `<name>.torn-<UTC time>` (no colons, for any filesystem). */
+export function tornTailPath(file: string, at: Date = new Date()): string {
+  return `${file}.torn-${at.toISOString().replaceAll(':', '-')}`;
+}
+
 /** Parses JSON Lines text into validated RunRecords. Blank lines are allowed; everything else must be a record. */
 export function parseJsonl(text: string, file?: string): RunRecord[] {
   const out: RunRecord[] = [];
@@ -39,7 +79,11 @@ export function parseJsonl(text: string, file?: string): RunRecord[] {
     } catch (e) {
       const last = i === lines.length - 1;
       throw new ResultsFormatError(
-        `${where}:${lineNo}: not valid JSON (${(e as Error).message})${last ? '; the last line has no newline, so a crash probably cut it: delete that line and rerun the missing run' : ''}`,
+        `${where}:${lineNo}: not valid JSON (${(e as Error).message})${
+          last
+            ? `; the last line has no newline, so a crash cut it: run \`eff run\` with the same --out again (it moves the cut line to ${where}.torn-<time> and redoes that run), or read the file with readJsonlKeepingTail`
+            : '; a line cut by an earlier crash, with runs appended after it? move that line out of the file (the run it held is redone by the next eff run)'
+        }`,
         file,
         lineNo,
       );
@@ -63,8 +107,84 @@ export async function readJsonl(file: string): Promise<RunRecord[]> {
 }
 
 /**
+ * Reads every complete record of a results file and sets a torn last line apart instead of failing on it (the
+ * file is not changed). Any other bad line, a torn one in the middle included, throws ResultsFormatError naming
+ * file and line.
+ */
+export async function readJsonlKeepingTail(
+  file: string,
+): Promise<{ records: RunRecord[]; tornTail: TornTail | null }> {
+  const content = await readFile(file);
+  const tornTail = findTornTail(content);
+  const complete = tornTail ? content.subarray(0, tornTail.byteOffset) : content;
+  return { records: parseJsonl(complete.toString('utf8'), file), tornTail };
+}
+
+/** What `repairTornTail` did: `movedTo` holds the torn bytes, cut from line `line` of the results file. */
+export interface TornTailRepair extends TornTail {
+  movedTo: string;
+}
+
+/**
+ * Makes a results file safe to append to after a crash: a torn last line (see `findTornTail`) is copied to
+ * `tornTailPath(file)` (fsynced, never overwriting) and then cut from the file (fsynced), so every complete record
+ * stays and the next append starts on a fresh line; a complete last record that only lost its newline gets it
+ * back. Returns what was moved, or null when nothing was torn. A crash during the repair leaves at worst the torn
+ * line both in place and in the side file; the next repair copies it again under a new name.
+ */
+export async function repairTornTail(file: string, at: Date = new Date()): Promise<TornTailRepair | null> {
+  const content = await readFile(file);
+  if (content.length === 0 || content[content.length - 1] === 0x0a) return null;
+  const torn = findTornTail(content);
+  if (torn === null) {
+    if (
+      content
+        .subarray(content.lastIndexOf(0x0a) + 1)
+        .toString('utf8')
+        .trim() !== ''
+    ) {
+      const handle = await open(file, 'a');
+      try {
+        await handle.write('\n');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    return null;
+  }
+  const base = tornTailPath(file, at);
+  let movedTo = base;
+  for (let n = 2; ; n++) {
+    try {
+      const side = await open(movedTo, 'wx');
+      try {
+        await side.write(content.subarray(torn.byteOffset));
+        await side.sync();
+      } finally {
+        await side.close();
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      movedTo = `${base}-${n}`;
+    }
+  }
+  await truncate(file, torn.byteOffset);
+  const handle = await open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return { ...torn, movedTo };
+}
+
+/**
  * Validates a record and appends it as one line, then fsyncs before resolving: once this returns, a crash
- * cannot lose the record (a crash during the call loses at most this record).
+ * cannot lose the record (a crash during the call loses at most this record). If the file does not end with a
+ * newline (a torn line that `repairTornTail` was not asked to move), the record starts a new line rather than
+ * gluing itself to the torn bytes.
  */
 export async function appendJsonl(file: string, record: RunRecord): Promise<void> {
   const r = RunRecordSchema.safeParse(record);
@@ -75,9 +195,15 @@ export async function appendJsonl(file: string, record: RunRecord): Promise<void
       undefined,
     );
   }
-  const handle = await open(file, 'a');
+  const handle = await open(file, 'a+');
   try {
-    await handle.write(`${JSON.stringify(r.data)}\n`);
+    const { size } = await handle.stat();
+    let lastByte = 0x0a;
+    if (size > 0) {
+      const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+      lastByte = buffer[0] ?? 0x0a;
+    }
+    await handle.write(`${lastByte === 0x0a ? '' : '\n'}${JSON.stringify(r.data)}\n`);
     await handle.sync();
   } finally {
     await handle.close();

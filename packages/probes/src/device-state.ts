@@ -10,6 +10,11 @@ export interface TrackedDevice {
   label: string;
   uuid?: string;
   powerLimitW?: number;
+  /** What the user should know about why or how this device is read (a MIG instance read through its GPU), sent
+   * as the `present` event's reason. */
+  note?: string;
+  /** The device's component when it differs from the tracker's (RAPL: package is `cpu`, dram is `ram`). */
+  component?: Component;
 }
 
 /**
@@ -26,6 +31,19 @@ export class NoMeasurableDeviceError extends ProbeUnavailableError {
     this.name = 'NoMeasurableDeviceError';
     this.devices = devices;
   }
+}
+
+/**
+ * Gives each device the notes that concern it, for its `present` event: a note naming a device (`gpu1` as a word)
+ * goes to that device, the others (entries ignored, an order assumed) to the first device, so each is said once.
+ */
+export function attachNotes(devices: readonly TrackedDevice[], notes: readonly string[]): TrackedDevice[] {
+  const names = (note: string, d: TrackedDevice): boolean =>
+    new RegExp(`(^|[^A-Za-z0-9_-])${d.deviceId}($|[^A-Za-z0-9_-])`).test(note);
+  return devices.map((device, i) => {
+    const own = notes.filter((n) => names(n, device) || (i === 0 && !devices.some((d) => names(n, d))));
+    return own.length > 0 ? { ...device, note: [device.note, ...own].filter(Boolean).join('; ') } : device;
+  });
 }
 
 export interface DeviceTrackerOptions {
@@ -87,7 +105,7 @@ export class DeviceTracker {
   present(tMs: number): DeviceEvent[] {
     return [...this.states.values()].map((s) => {
       s.lastSeenMs = tMs;
-      return this.event(s, tMs, 'present', undefined, {
+      return this.event(s, tMs, 'present', s.device.note, {
         ...(s.device.uuid ? { uuid: s.device.uuid } : {}),
         ...(s.device.powerLimitW !== undefined ? { powerLimitW: s.device.powerLimitW } : {}),
         selectedBy: this.selectedBy,
@@ -198,7 +216,7 @@ export class DeviceTracker {
       kind: 'device',
       tMs,
       deviceId: s.device.deviceId,
-      component: this.component,
+      component: s.device.component ?? this.component,
       source: this.source,
       state,
       ...(reason !== undefined ? { reason } : {}),

@@ -1,5 +1,6 @@
 // Public surface of @eff/probes.
 
+export { NoMeasurableDeviceError } from './device-state.js';
 export {
   ProbeError,
   ProbeExitedError,
@@ -16,12 +17,24 @@ export {
   type SelectGpusOptions,
   selectGpus,
 } from './gpu-selection.js';
-export { type NvidiaSmiProbeOptions, nvidiaSmiProbe, parseNvidiaSmiLine } from './nvidia-smi.js';
-export { type NvmlProbeOptions, nvmlProbe } from './nvml.js';
+export {
+  NVIDIA_SMI_MIN_INTERVAL_MS,
+  type NvidiaSmiProbeOptions,
+  nvidiaSmiProbe,
+  parseNvidiaSmiLine,
+} from './nvidia-smi.js';
+export { NVML_MIN_INTERVAL_MS, type NvmlProbeOptions, nvmlProbe } from './nvml.js';
 export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './powerstat.js';
 export { type PowertopProbeOptions, parsePowertopCsv, powertopProbe } from './powertop.js';
 export { RAPL_MIN_INTERVAL_MS, type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
-export { type DetectedProbe, detectProbes, probeByName, probeNames } from './registry.js';
+export {
+  type DetectedProbe,
+  detectProbes,
+  oneProbePerHardware,
+  probeByName,
+  probeHardware,
+  probeNames,
+} from './registry.js';
 export {
   parseRocmSmiJson,
   ROCM_SMI_MIN_INTERVAL_MS,

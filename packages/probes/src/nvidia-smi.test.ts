@@ -26,6 +26,7 @@ import {
   parseNvidiaSmiDeviceError,
   parseNvidiaSmiLine,
   parseNvidiaSmiListLine,
+  parseNvidiaSmiMigList,
 } from './nvidia-smi.js';
 import type { DeviceEvent, PowerReading, ProbeEvent } from './sample.js';
 import type { BadLineReport } from './tolerance.js';
@@ -98,7 +99,16 @@ describe('parseNvidiaSmiLine', () => {
         value: v,
       });
     }
-    for (const v of ['[Unknown Error]', '[GPU is lost]', '[Requires Pro Driver]', '12 W', '7#.1', '-3', '']) {
+    for (const v of [
+      '[Unknown Error]',
+      '[GPU is lost]',
+      '[Requires Pro Driver]',
+      '12 W',
+      '7#.1',
+      '-3',
+      '',
+      '9'.repeat(400),
+    ]) {
       expect(parseNvidiaSmiLine(`1, GPU-y, ${v}`)).toMatchObject({ index: 1, powerW: null, status: 'bad' });
     }
   });
@@ -110,7 +120,12 @@ describe('parseNvidiaSmiLine', () => {
   it('property: any text is a row (a finite non-negative power, or null with a reason) or a ProbeParseError', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.string(), fc.stringMatching(/^[0-9], ?[A-Z-]{0,5}, ?[0-9.A-Z[\] /]{0,8}$/)),
+        fc.oneof(
+          fc.string(),
+          fc.stringMatching(/^[0-9], ?[A-Z-]{0,5}, ?[0-9.A-Z[\] /]{0,8}$/),
+          // numbers too long for a double
+          fc.stringMatching(/^[0-9], GPU-x, [0-9]{300,400}(\.[0-9]{1,3})?$/),
+        ),
         (s) => {
           try {
             const row = parseNvidiaSmiLine(s);
@@ -172,6 +187,22 @@ describe('parseNvidiaSmiDeviceError and parseNvidiaSmiListLine', () => {
     // the loop's 3-field row is not a list line (a wrapper that ignores the query)
     expect(() => parseNvidiaSmiListLine(`0, ${UUID0}, 310.00`)).toThrow(ProbeParseError);
   });
+  it("reads each GPU's MIG instances from nvidia-smi -L", () => {
+    const text = [
+      `GPU 0: NVIDIA A100-SXM4-40GB (UUID: ${UUID0})`,
+      '  MIG 1g.5gb      Device  0: (UUID: MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f)',
+      '  MIG 2g.10gb     Device  1: (UUID: MIG-0a1b2c3d-42e4-5de3-91c7-45d71c87eb3f)',
+      `GPU 1: NVIDIA A100-SXM4-40GB (UUID: ${UUID1})`,
+      'GPU 2: Tesla T4 (UUID: GPU-x)',
+      '  MIG 1g.5gb      Device  0: (UUID: MIG-ffff0000-42e4-5de3-91c7-45d71c87eb3f)',
+    ].join('\n');
+    expect([...parseNvidiaSmiMigList(text)]).toEqual([
+      [0, ['MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f', 'MIG-0a1b2c3d-42e4-5de3-91c7-45d71c87eb3f']],
+      [2, ['MIG-ffff0000-42e4-5de3-91c7-45d71c87eb3f']],
+    ]);
+    expect(parseNvidiaSmiMigList('No devices were found').size).toBe(0);
+  });
+
   it('property: any text is a listed GPU or a ProbeParseError', () => {
     fc.assert(
       fc.property(
@@ -513,6 +544,41 @@ describe('nvidiaSmiProbe (strict fake nvidia-smi first on PATH)', () => {
         );
       });
     }
+
+    it('a MIG UUID in CUDA_VISIBLE_DEVICES selects its GPU (found with -L), and the present event says why', async () => {
+      const mig = 'MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f';
+      process.env.FAKE_NVSMI_MACHINE = JSON.stringify({
+        gpus: [
+          { uuid: UUID0, power: [30] },
+          { uuid: UUID1, power: [40], migs: ['MIG-0a1b2c3d-42e4-5de3-91c7-45d71c87eb3f', mig] },
+        ],
+      });
+      const probe = nvidiaSmiProbe({ env: { CUDA_VISIBLE_DEVICES: mig } });
+      expect(await probe.check()).toMatchObject({
+        available: true,
+        devices: ['gpu1'],
+        selectedBy: 'CUDA_VISIBLE_DEVICES',
+      });
+      const got = await lastValueFrom(probe.samples({ intervalMs: 30 }).pipe(take(3), toArray()));
+      expect(device(got, 'gpu1', 'present')?.reason).toMatch(
+        new RegExp(`${mig} is a MIG instance of gpu1 .*cannot be measured apart from its GPU`),
+      );
+      expect(watts(got, 'gpu1')).toEqual([40, 40]);
+      expect(watts(got, 'gpu0')).toEqual([]);
+    });
+
+    it('what CUDA ignores is said once, on the first GPU measured', async () => {
+      quad();
+      const got = await lastValueFrom(
+        nvidiaSmiProbe({ env: { CUDA_VISIBLE_DEVICES: '2,1,-1,3' } })
+          .samples({ intervalMs: 30 })
+          .pipe(take(2), toArray()),
+      );
+      expect(got.map((e) => (e.kind === 'device' ? [e.deviceId, e.state, e.reason] : e.kind))).toEqual([
+        ['gpu1', 'present', 'CUDA_VISIBLE_DEVICES=2,1,-1,3: the runtime stops at "-1", so "-1,3" is ignored'],
+        ['gpu2', 'present', undefined],
+      ]);
+    });
 
     it('a GPU that does not exist: GpuSelectionError before anything is sampled, and check() says why', async () => {
       quad();

@@ -1,5 +1,5 @@
 // nvidia-smi probe: lists the GPUs, keeps the job's own (selectGpus), reads them with one long-running `-lms` process.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import {
   catchError,
   concat,
@@ -12,7 +12,8 @@ import {
   of,
   throwError,
 } from 'rxjs';
-import { DeviceTracker, type TrackedDevice } from './device-state.js';
+import { spawnTool } from './child-lifetime.js';
+import { attachNotes, DeviceTracker, type TrackedDevice } from './device-state.js';
 import { ProbeParseError, ProbeStalledError, ProbeUnavailableError } from './errors.js';
 import { GpuSelectionError, type ListedGpu, type SelectedGpus, selectGpus } from './gpu-selection.js';
 import type { Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
@@ -93,7 +94,10 @@ export function parseNvidiaSmiLine(line: string): NvidiaSmiRow {
     );
   }
   const index = Number(indexText);
-  if (WATTS.test(value)) return { index, uuid, powerW: Number(value), status: 'ok', value };
+  // a 400-digit "number" is Infinity in a double: not a reading either
+  if (WATTS.test(value) && Number.isFinite(Number(value))) {
+    return { index, uuid, powerW: Number(value), status: 'ok', value };
+  }
   return { index, uuid, powerW: null, status: UNSUPPORTED.has(value) ? 'unsupported' : 'bad', value };
 }
 
@@ -128,8 +132,29 @@ export function parseNvidiaSmiListLine(line: string): NvidiaSmiGpu {
     deviceId: `gpu${index}`,
     name,
     ...(busId && !busId.startsWith('[') ? { busId } : {}),
-    ...(WATTS.test(limitText) ? { powerLimitW: Number(limitText) } : {}),
+    ...(WATTS.test(limitText) && Number.isFinite(Number(limitText))
+      ? { powerLimitW: Number(limitText) }
+      : {}),
   };
+}
+
+/**
+ * The MIG instances of each GPU from `nvidia-smi -L` (`GPU 0: … (UUID: GPU-…)` then indented
+ * `MIG 1g.5gb Device 0: (UUID: MIG-…)` lines): GPU index -> its MIG UUIDs. Other lines are ignored.
+ */
+export function parseNvidiaSmiMigList(text: string): Map<number, string[]> {
+  const migs = new Map<number, string[]>();
+  let gpu: number | undefined;
+  for (const line of text.split('\n')) {
+    const head = /^GPU ([0-9]{1,4}):/.exec(line.trim());
+    if (head) {
+      gpu = Number(head[1]);
+      continue;
+    }
+    const mig = /^MIG\b.*\(UUID: (MIG-[^)\s]+)\)/.exec(line.trim());
+    if (mig?.[1] && gpu !== undefined) migs.set(gpu, [...(migs.get(gpu) ?? []), mig[1]]);
+  }
+  return migs;
 }
 
 /** What nvidia-smi lists, and what was noticed while listing (a fallback, an unreachable GPU). */
@@ -144,6 +169,31 @@ export interface NvidiaSmiListing {
  * then known by index only (noted). Errors: ProbeUnavailableError (not found, no GPU), ProbeStalledError (hung).
  */
 export function listNvidiaSmiGpus$(
+  binary: string,
+  onSpawn?: (child: ChildProcess) => void,
+  withMig = false,
+): Observable<NvidiaSmiListing> {
+  const listing$ = listGpusOnly$(binary, onSpawn);
+  if (!withMig) return listing$;
+  // a MIG UUID (MIG-<uuid>, R470 and later) does not name its GPU: `nvidia-smi -L` lists them under their GPU
+  return listing$.pipe(
+    mergeMap((listing) =>
+      queryOnce$(binary, ['-L'], { onSpawn }).pipe(
+        map((list) => {
+          const migs = parseNvidiaSmiMigList(list.lines.join('\n'));
+          return {
+            ...listing,
+            gpus: listing.gpus.map((g) =>
+              migs.has(g.index) ? { ...g, migIds: migs.get(g.index) ?? [] } : g,
+            ),
+          };
+        }),
+      ),
+    ),
+  );
+}
+
+function listGpusOnly$(
   binary: string,
   onSpawn?: (child: ChildProcess) => void,
 ): Observable<NvidiaSmiListing> {
@@ -315,6 +365,17 @@ function idArgs(listing: NvidiaSmiListing, selection: SelectedGpus): string[] {
   return ['-i', selection.devices.map((g) => g.uuid ?? String(g.index)).join(',')];
 }
 
+/** Whether the selection (option or variables) names a MIG instance, so the listing must include MIG ids. */
+function namesMig(options: NvidiaSmiProbeOptions): boolean {
+  const env = options.env ?? process.env;
+  const sources = [
+    ...(options.gpus ?? []).map(String),
+    env.CUDA_VISIBLE_DEVICES ?? '',
+    env.NVIDIA_VISIBLE_DEVICES ?? '',
+  ];
+  return sources.some((v) => /MIG-/i.test(v));
+}
+
 function selectOrExplain(listing: NvidiaSmiListing, options: NvidiaSmiProbeOptions): SelectedGpus {
   const selection = selectGpus('nvidia', listing.gpus, {
     ...(options.gpus ? { gpus: options.gpus } : {}),
@@ -339,7 +400,7 @@ export function nvidiaSmiProbe(options: NvidiaSmiProbeOptions = {}): Probe {
     async check(): Promise<ProbeCheck> {
       let listing: NvidiaSmiListing;
       try {
-        listing = await lastOf(listNvidiaSmiGpus$(binary, options.onSpawn));
+        listing = await lastOf(listNvidiaSmiGpus$(binary, options.onSpawn, namesMig(options)));
       } catch (err) {
         return { available: false, reason: (err as Error).message };
       }
@@ -409,14 +470,16 @@ export function nvidiaSmiProbe(options: NvidiaSmiProbeOptions = {}): Probe {
         map(({ stdout }) => (stdout.includes('"power.draw.instant"') ? 'power.draw.instant' : 'power.draw')),
         catchError(() => of('power.draw' as const)), // the listing reports a missing binary
       );
-      return defer(() => forkJoin([listNvidiaSmiGpus$(binary, options.onSpawn), field$])).pipe(
+      return defer(() =>
+        forkJoin([listNvidiaSmiGpus$(binary, options.onSpawn, namesMig(options)), field$]),
+      ).pipe(
         mergeMap(([listing, field]) => {
           const selection = selectOrExplain(listing, options);
           const tracker = new DeviceTracker(
             'nvidia-smi',
             'gpu',
             selection.selectedBy,
-            selection.devices.map(trackedDevice),
+            attachNotes(selection.devices.map(trackedDevice), [...listing.notes, ...selection.notes]),
             {
               lostAfterBadReadings: LOST_AFTER_BAD_READINGS,
               // rows of one reading come together: a GPU missing from three readings in a row dropped out
@@ -489,7 +552,8 @@ function queryOnce$(
   },
 ): Observable<QueryResult> {
   return new Observable<QueryResult>((subscriber) => {
-    const child = spawn(binary, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // tied to this process like the sampler (setpriv --pdeathsig): a listing in flight must not outlive eff either
+    const child = spawnTool(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     options.onSpawn?.(child);
     const lines: string[] = [];
     let buffered = '';

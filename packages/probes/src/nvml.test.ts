@@ -261,6 +261,27 @@ describe.skipIf(!hasGcc)('nvmlProbe (fake libnvidia-ml.so.1; skipped only when g
       });
     }
 
+    it('a MIG UUID selects its GPU (NVML lists the instances), and the present event says the whole GPU is read', async () => {
+      inject({ FAKE_NVML_MIGS_1: '3' });
+      const mig = 'MIG-fa4e0000-0000-4000-8000-000000000012';
+      const probe = nvmlProbe({ libraryPath, env: { CUDA_VISIBLE_DEVICES: mig } });
+      expect(await probe.check()).toMatchObject({
+        available: true,
+        devices: ['gpu1'],
+        selectedBy: 'CUDA_VISIBLE_DEVICES',
+      });
+      const got = await lastValueFrom(probe.samples({ intervalMs: 20 }).pipe(take(3), toArray()));
+      expect(device(got, 'gpu1', 'present')?.reason).toMatch(
+        new RegExp(`${mig} is a MIG instance of gpu1 .*whole GPU`),
+      );
+      expect(watts(got, 'gpu1')).toEqual([75.5, 75.5]);
+      const unknown = await nvmlProbe({
+        libraryPath,
+        env: { CUDA_VISIBLE_DEVICES: 'MIG-fa4e0000-0000-4000-8000-000000000019' },
+      }).check();
+      expect(unknown.reason).toMatch(/names "MIG-fa4e.*19", which is not a GPU of this machine/);
+    });
+
     it('a GPU that does not exist, or an ambiguous index on mixed models: E_GPU_SELECTION', async () => {
       const missing = nvmlProbe({ libraryPath, gpus: [5], env: {} });
       expect((await missing.check()).reason).toMatch(

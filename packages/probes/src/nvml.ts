@@ -1,7 +1,7 @@
 // NVML probe: reads each selected NVIDIA GPU's energy counter (mJ) and power (mW) in-process from libnvidia-ml.so.1.
 import koffi, { type LibraryHandle } from 'koffi';
 import { Observable } from 'rxjs';
-import { DeviceTracker, type TrackedDevice } from './device-state.js';
+import { attachNotes, DeviceTracker, type TrackedDevice } from './device-state.js';
 import { type ProbeError, ProbePermissionError, ProbeUnavailableError } from './errors.js';
 import { GpuSelectionError, type ListedGpu, type SelectedGpus, selectGpus } from './gpu-selection.js';
 import type { DeviceEvent, PowerSample, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
@@ -43,6 +43,8 @@ interface NvmlLib {
   getPowerLimit?: (device: unknown, out: number[]) => number;
   getEnergy?: (device: unknown, out: (number | bigint)[]) => number;
   getPower(device: unknown, out: number[]): number;
+  getMaxMigCount?: (device: unknown, out: number[]) => number;
+  getMigHandle?: (device: unknown, index: number, out: unknown[]) => number;
 }
 
 // koffi type names are global: register the opaque device handle once per process
@@ -86,6 +88,10 @@ function loadNvml(libraryPath: string): NvmlLib {
       'int nvmlDeviceGetTotalEnergyConsumption(eff_nvmlDevice_t, _Out_ unsigned long long *)',
     ),
     getPower: lib.func('int nvmlDeviceGetPowerUsage(eff_nvmlDevice_t, _Out_ unsigned int *)'),
+    getMaxMigCount: optional('int nvmlDeviceGetMaxMigDeviceCount(eff_nvmlDevice_t, _Out_ unsigned int *)'),
+    getMigHandle: optional(
+      'int nvmlDeviceGetMigDeviceHandleByIndex(eff_nvmlDevice_t, unsigned int, _Out_ eff_nvmlDevice_t *)',
+    ),
   };
   loaded.set(libraryPath, nvml);
   return nvml;
@@ -119,6 +125,20 @@ function readString(
   return out.toString('utf8', 0, end < 0 ? out.length : end) || undefined;
 }
 
+/** The UUIDs of a GPU's MIG instances (none when it is not in MIG mode or the driver predates MIG). */
+function migUuids(nvml: NvmlLib, handle: unknown): string[] {
+  const max = [0];
+  if (!nvml.getMigHandle || nvml.getMaxMigCount?.(handle, max) !== NVML_SUCCESS) return [];
+  const ids: string[] = [];
+  for (let i = 0; i < (max[0] ?? 0); i++) {
+    const out: unknown[] = [null];
+    if (nvml.getMigHandle(handle, i, out) !== NVML_SUCCESS) continue; // a slot without an instance
+    const id = readString(nvml.getUuid, out[0]);
+    if (id) ids.push(id);
+  }
+  return ids;
+}
+
 /** Every GPU NVML lists, in its (PCI) order. NVML must be initialised. */
 function listGpus(nvml: NvmlLib): NvmlGpu[] {
   const count = [0];
@@ -139,12 +159,14 @@ function listGpus(nvml: NvmlLib): NvmlGpu[] {
     const name = readString(nvml.getName, handle);
     const limitMw = [0];
     const limitOk = nvml.getPowerLimit?.(handle, limitMw) === NVML_SUCCESS;
+    const migIds = migUuids(nvml, handle);
     return {
       index,
       deviceId: `gpu${index}`,
       handle,
       ...(uuid ? { uuid } : {}),
       ...(name ? { name } : {}),
+      ...(migIds.length > 0 ? { migIds } : {}),
       ...(limitOk && (limitMw[0] ?? 0) > 0 ? { powerLimitW: (limitMw[0] ?? 0) / 1000 } : {}),
     };
   });
@@ -342,7 +364,7 @@ export function nvmlProbe(options: NvmlProbeOptions = {}): Probe {
           'nvml',
           'gpu',
           opened.selection.selectedBy,
-          opened.gpus.map(trackedDevice),
+          attachNotes(opened.gpus.map(trackedDevice), opened.selection.notes),
           {
             lostAfterBadReadings: 3,
           },

@@ -1,7 +1,7 @@
 // powerstat probe: one long-running `powerstat -R -D -n -d 0 <s> <count>` per subscription, per-RAPL-domain watts.
 import type { ChildProcess } from 'node:child_process';
 import { defer, filter, firstValueFrom, map, mergeMap, type Observable, of, throwError } from 'rxjs';
-import { DeviceTracker } from './device-tracker.js';
+import { DeviceTracker } from './device-state.js';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
 import type { Component, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
@@ -120,14 +120,15 @@ export class PowerstatParser {
  * readings should be at least N" for runs under 60 s, so a short probing run is not possible either).
  */
 /**
- * The package and dram domains of one powerstat run, each on its own: the first usable row makes each `present`
- * (or `unsupported` when its cell is not a number); later rows give its reading or a `bad-reading`. core, uncore,
+ * The package and dram domains of one powerstat run, each on its own (device-state's DeviceTracker): the first
+ * usable row announces each (`present`), `unsupported` when its cell is not a number; later rows give its reading
+ * or a `bad-reading` (three in a row: `lost`). core, uncore,
  * gpu and psys overlap package (or contain everything) and are never used. Returns an Error as the last element
  * when no domain can be measured, so the `unsupported` events reach the consumer before the stream errors.
  */
 class PowerstatDomains {
-  private readonly tracker = new DeviceTracker('powerstat');
-  private started = false;
+  private tracker: DeviceTracker | undefined;
+  private domains: string[] = [];
 
   eventsOf(row: PowerstatRow, tMs: number): Array<ProbeEvent | Error> {
     const names = [...Object.keys(row.domainsW), ...Object.keys(row.unreadable ?? {})];
@@ -140,34 +141,39 @@ class PowerstatDomains {
       ];
     }
     const out: Array<ProbeEvent | Error> = [];
-    if (!this.started) {
-      this.started = true;
+    let tracker = this.tracker;
+    if (!tracker) {
+      tracker = new DeviceTracker(
+        'powerstat',
+        'cpu',
+        'all',
+        used.map((domain) => ({
+          deviceId: domain,
+          label: domain,
+          component: powerstatComponent(domain) ?? 'cpu',
+        })),
+      );
+      this.tracker = tracker;
+      this.domains = used;
+      out.push(...tracker.present(tMs));
       for (const domain of used) {
-        const device = { deviceId: domain, component: powerstatComponent(domain) ?? 'cpu' };
         const why = row.unreadable?.[domain];
-        out.push(
-          why === undefined
-            ? this.tracker.present(device, tMs)
-            : this.tracker.unsupportedDevice(device, tMs, `${why}; use --probe rapl or --probe estimate`),
-        );
+        if (why !== undefined) {
+          out.push(...tracker.unsupported(domain, tMs, why, '; use --probe rapl or --probe estimate'));
+        }
       }
-      if (this.tracker.measurableCount === 0) {
-        out.push(
-          new ProbeUnavailableError(
-            `powerstat: no domain can be measured (${this.tracker.unmeasurable.map((u) => `${u.deviceId}: ${u.reason}`).join(' / ')})`,
-          ),
-        );
-        return out;
-      }
+      const none = tracker.noneMeasurable();
+      if (none) return [...out, none];
     }
-    for (const domain of this.tracker.trackedIds) {
+    for (const domain of this.domains) {
       const powerW = row.domainsW[domain];
       if (powerW === undefined) {
-        const event = this.tracker.bad(domain, tMs, row.unreadable?.[domain] ?? 'no reading');
-        if (event) out.push(event);
+        out.push(
+          ...tracker.bad(domain, tMs, row.unreadable?.[domain] ?? `powerstat printed no ${domain} column`),
+        );
         continue;
       }
-      this.tracker.read(domain);
+      if (!tracker.good(domain, tMs)) continue; // unsupported from the start
       const component = powerstatComponent(domain) ?? 'cpu';
       out.push({
         kind: 'power',

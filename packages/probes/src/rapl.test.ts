@@ -95,14 +95,14 @@ describe('raplProbe', () => {
     const events = await firstValueFrom(probe.samples().pipe(take(4), toArray()));
     expect(events.map(show)).toEqual([
       'intel-rapl:0 present',
-      'intel-rapl:0 5',
       'intel-rapl:0:2 present',
+      'intel-rapl:0 5',
       'intel-rapl:0:2 2.5',
     ]);
-    const [pkgEvent, cpu, dramEvent, ram] = events as [
+    const [pkgEvent, dramEvent, cpu, ram] = events as [
+      DeviceEvent,
       DeviceEvent,
       EnergyCounterReading,
-      DeviceEvent,
       EnergyCounterReading,
     ];
     // the largest constraint_*_max_power_uw (short_term, 121 W); dram's 0 means "no limit given"
@@ -184,15 +184,16 @@ describe('raplProbe', () => {
         expect(check.available).toBe(true);
         expect(check.devices).toEqual(['intel-rapl:0']);
         expect(check.unmeasurable?.map((u) => u.deviceId)).toEqual(['intel-rapl:0:2']);
-        const events = await firstValueFrom(probe.samples().pipe(take(5), toArray()));
+        const events = await firstValueFrom(probe.samples().pipe(take(6), toArray()));
         expect(events.map(show)).toEqual([
           'intel-rapl:0 present',
+          'intel-rapl:0:2 present',
           'intel-rapl:0 5',
           'intel-rapl:0:2 unsupported',
           'intel-rapl:0 5',
           'intel-rapl:0 5',
         ]);
-        const reason = (events[2] as DeviceEvent).reason ?? '';
+        const reason = (events[3] as DeviceEvent).reason ?? '';
         expect(reason).toContain(join(dram, 'energy_uj'));
         expect(reason).toMatch(/--probe estimate/);
       });
@@ -268,7 +269,12 @@ describe('raplProbe', () => {
           .samples()
           .pipe(tap((e) => events.push(e))),
       ).catch((e: unknown) => e);
-      expect(events.map(show)).toEqual(['intel-rapl:0 unsupported', 'intel-rapl:0:2 unsupported']);
+      expect(events.map(show)).toEqual([
+        'intel-rapl:0 present',
+        'intel-rapl:0:2 present',
+        'intel-rapl:0 unsupported',
+        'intel-rapl:0:2 unsupported',
+      ]);
       expect(err).toBeInstanceOf(ProbeError);
       expect((err as ProbeError).code).toBe('E_PROBE_READ');
       expect((err as Error).message).toMatch(
@@ -318,11 +324,11 @@ describe('raplProbe', () => {
         expect(check.devices).toEqual(['intel-rapl:0']);
         expect(events.map(show)).toEqual([
           'intel-rapl:0 present',
+          'intel-rapl:0:2 present',
           'intel-rapl:0 5',
           'intel-rapl:0:2 unsupported',
-          'intel-rapl:0 5',
         ]);
-        const reason = (events[2] as DeviceEvent).reason ?? '';
+        const reason = (events[3] as DeviceEvent).reason ?? '';
         expect(reason).toMatch(/permission denied, root-only since CVE-2020-8694/);
         expect(reason).toMatch(/sudo chmod -R a\+r \/sys\/class\/powercap\/intel-rapl\*.*--probe estimate/);
       },

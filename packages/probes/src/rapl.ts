@@ -12,7 +12,7 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import { DeviceTracker } from './device-tracker.js';
+import { DeviceTracker } from './device-state.js';
 import { ProbeError, ProbePermissionError, ProbeUnavailableError } from './errors.js';
 import type {
   Component,
@@ -50,6 +50,8 @@ interface RaplZone {
   deviceId: string;
   dir: string;
   component: Component;
+  /** sysfs `name`, e.g. `package-0`, `dram`. */
+  name: string;
 }
 
 const ZONE_RE = /^intel-rapl(-mmio)?:[0-9]+(:[0-9]+)*$/;
@@ -120,7 +122,7 @@ async function discoverZones(root: string, domains: readonly RaplDomain[]): Prom
   const msrNames = new Set([...found.values()].filter((z) => !z.mmio).map((z) => z.name));
   return [...found.values()]
     .filter((z) => !z.mmio || !msrNames.has(z.name))
-    .map(({ deviceId, dir, component }) => ({ deviceId, dir, component }));
+    .map(({ deviceId, dir, component, name }) => ({ deviceId, dir, component, name }));
 }
 
 /** A counter read: microjoules, or the typed error that says why not (and `gone` when the file vanished). */
@@ -209,45 +211,68 @@ function sampleOf(zone: LiveZone, uj: number): EnergyCounterReading {
 }
 
 /**
- * The first read of every zone: measurable zones are `present` (with their power limit) and give a first sample,
- * unreadable ones are `unsupported` with the reason. `fatal` is set when no zone can be measured.
+ * The first read of every zone (each zone's fate is kept by device-state's DeviceTracker): every zone is announced
+ * (`present`, with its power limit), readable ones give a first sample, unreadable ones are `unsupported` with the
+ * reason. Returns the measurable zones, the events, the tracker, the unmeasurable zones and `fatal` when no zone
+ * can be measured.
  */
-async function firstRead(root: string, domains: readonly RaplDomain[], tracker: DeviceTracker) {
+async function firstRead(root: string, domains: readonly RaplDomain[]) {
   const zones = await discoverZones(root, domains);
   if (zones.length === 0) {
     throw new ProbeUnavailableError(
       `no RAPL zones under ${root} (usual in VMs and containers); use --probe estimate`,
     );
   }
-  const events: ProbeEvent[] = [];
+  const limits = await Promise.all(
+    zones.map(async (zone) => ({
+      rangeJ: await readRangeJ(zone.dir),
+      powerLimitW: await readPowerLimitW(zone.dir),
+    })),
+  );
+  const tracker = new DeviceTracker(
+    'rapl',
+    'cpu',
+    'all',
+    zones.map((zone, i) => {
+      const powerLimitW = limits[i]?.powerLimitW;
+      return {
+        deviceId: zone.deviceId,
+        label: `${zone.deviceId} (${zone.name})`,
+        component: zone.component,
+        ...(powerLimitW !== undefined ? { powerLimitW } : {}),
+      };
+    }),
+  );
+  const events: ProbeEvent[] = [...tracker.present(nowMs())];
   const live: LiveZone[] = [];
   const errors: ProbeError[] = [];
-  for (const zone of zones) {
+  const unmeasurable: Array<{ deviceId: string; reason: string }> = [];
+  for (const [i, zone] of zones.entries()) {
     const read = await readRaplMicrojoules(join(zone.dir, 'energy_uj'));
     const tMs = nowMs();
     if ('error' in read) {
       errors.push(read.error);
-      events.push(tracker.unsupportedDevice(zone, tMs, read.error.message));
+      unmeasurable.push({ deviceId: zone.deviceId, reason: read.error.message });
+      events.push(...tracker.unsupported(zone.deviceId, tMs, read.error.message));
       continue;
     }
-    const [rangeJ, powerLimitW] = await Promise.all([readRangeJ(zone.dir), readPowerLimitW(zone.dir)]);
+    const rangeJ = limits[i]?.rangeJ;
     const liveZone: LiveZone = { ...zone, ...(rangeJ !== undefined ? { rangeJ } : {}) };
     live.push(liveZone);
-    events.push(
-      tracker.present({ ...zone, ...(powerLimitW !== undefined ? { powerLimitW } : {}) }, tMs),
-      sampleOf(liveZone, read.uj),
-    );
+    tracker.good(zone.deviceId, tMs);
+    events.push(sampleOf(liveZone, read.uj));
   }
   let fatal: ProbeError | undefined;
   const [firstError] = errors;
   if (live.length === 0 && firstError) {
+    // the first failure's class, so that a root-only counter stays E_PROBE_PERMISSION with its chmod advice
     const message = errors.length === 1 ? firstError.message : errors.map((e) => e.message).join(' / ');
     fatal =
       firstError instanceof ProbePermissionError
         ? new ProbePermissionError(message, { cause: firstError })
         : new ProbeError(firstError.code, message, { cause: firstError });
   }
-  return { zones: live, events, fatal };
+  return { zones: live, events, tracker, unmeasurable, fatal };
 }
 
 /** One later read of the measured zones: a sample each, or `lost` (the zone vanished) / `bad-reading`. */
@@ -255,16 +280,15 @@ async function readZones(zones: readonly LiveZone[], tracker: DeviceTracker): Pr
   const out: ProbeEvent[] = [];
   for (const zone of zones) {
     const read = await readRaplMicrojoules(join(zone.dir, 'energy_uj'));
+    const tMs = nowMs();
     if ('uj' in read) {
-      tracker.read(zone.deviceId);
-      out.push(sampleOf(zone, read.uj));
+      if (tracker.good(zone.deviceId, tMs)) out.push(sampleOf(zone, read.uj));
       continue;
     }
     const reason = read.error.message;
-    const event = read.gone
-      ? tracker.missing(zone.deviceId, nowMs(), reason)
-      : tracker.bad(zone.deviceId, nowMs(), reason);
-    if (event) out.push(event);
+    out.push(
+      ...(read.gone ? tracker.lost(zone.deviceId, tMs, reason) : tracker.bad(zone.deviceId, tMs, reason)),
+    );
   }
   return out;
 }
@@ -289,11 +313,10 @@ export function raplProbe(options: RaplProbeOptions = {}): Probe {
     estimated: false,
     minIntervalMs: RAPL_MIN_INTERVAL_MS,
     async check(): Promise<ProbeCheck> {
-      const tracker = new DeviceTracker('rapl');
       try {
-        const { zones, fatal } = await firstRead(root, domains, tracker);
+        const { zones, unmeasurable, fatal } = await firstRead(root, domains);
         const check: ProbeCheck = { available: zones.length > 0, devices: zones.map((z) => z.deviceId) };
-        if (tracker.unmeasurable.length > 0) check.unmeasurable = tracker.unmeasurable;
+        if (unmeasurable.length > 0) check.unmeasurable = unmeasurable;
         if (fatal) check.reason = fatal.message;
         return check;
       } catch (err) {
@@ -306,9 +329,8 @@ export function raplProbe(options: RaplProbeOptions = {}): Probe {
         ? Math.max(requestedMs, RAPL_MIN_INTERVAL_MS)
         : RAPL_MIN_INTERVAL_MS;
       return defer(() => {
-        const tracker = new DeviceTracker('rapl');
-        return from(firstRead(root, domains, tracker)).pipe(
-          switchMap(({ zones, events, fatal }) =>
+        return from(firstRead(root, domains)).pipe(
+          switchMap(({ zones, events, tracker, fatal }) =>
             concat(
               from(events),
               fatal

@@ -6,11 +6,28 @@ import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { childrenOf } from '../test/processes.js';
 import { ProbeError } from './errors.js';
-import { detectProbes, probeByName, probeNames } from './registry.js';
+import { detectProbes, oneProbePerHardware, probeByName, probeHardware, probeNames } from './registry.js';
 
 const bin = join(import.meta.dirname, '..', 'test', 'fixtures', 'bin');
 
 describe('registry', () => {
+  it('keeps one probe per kind of hardware, the first in detection order (no joule counted twice)', () => {
+    expect(oneProbePerHardware(['nvml', 'nvidia-smi', 'rocm-smi', 'rapl', 'powerstat', 'powertop'])).toEqual([
+      'nvml',
+      'rocm-smi',
+      'rapl',
+      'powertop',
+    ]);
+    expect(oneProbePerHardware(['nvidia-smi', 'powerstat'])).toEqual(['nvidia-smi', 'powerstat']);
+    expect(probeHardware('nvml')).toBe(probeHardware('nvidia-smi'));
+    expect(probeHardware('powerstat')).toBe(probeHardware('rapl'));
+    expect(probeHardware('rocm-smi')).not.toBe(probeHardware('nvml'));
+    expect(probeHardware('my-wattmeter')).toBe('my-wattmeter');
+    // detection order puts the in-process and counter-based probes first
+    const names = probeNames();
+    expect(names.indexOf('nvml')).toBeLessThan(names.indexOf('nvidia-smi'));
+    expect(names.indexOf('rapl')).toBeLessThan(names.indexOf('powerstat'));
+  });
   it('builds every named probe with that name', () => {
     for (const name of probeNames()) expect(probeByName(name).name).toBe(name);
     expect(probeNames()).toEqual(

@@ -22,9 +22,44 @@ const FACTORIES: Record<string, Factory> = {
   estimate: estimateProbe,
 };
 
+/**
+ * Which hardware each probe reads. Two probes of one kind read the same devices (NVML and nvidia-smi the same
+ * NVIDIA boards; powerstat reads the RAPL counters the rapl probe reads), so measuring with both would count those
+ * joules twice: automatic selection keeps only the first available probe of each kind, in detection order.
+ */
+const HARDWARE: Record<string, string> = {
+  nvml: 'nvidia-gpu',
+  'nvidia-smi': 'nvidia-gpu',
+  'rocm-smi': 'amd-gpu',
+  rapl: 'rapl',
+  powerstat: 'rapl',
+  powertop: 'battery',
+  estimate: 'estimate',
+};
+
+/** The kind of hardware probe `name` reads (probes registered without one read hardware of their own). */
+export function probeHardware(name: string): string {
+  return HARDWARE[name] ?? name;
+}
+
+/**
+ * Of the probe names given (available ones, in detection order), the first of each hardware kind: e.g.
+ * `['nvml', 'nvidia-smi', 'rapl', 'powerstat']` → `['nvml', 'rapl']`. Order is kept.
+ */
+export function oneProbePerHardware(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.filter((name) => {
+    const kind = probeHardware(name);
+    if (seen.has(kind)) return false;
+    seen.add(kind);
+    return true;
+  });
+}
+
 /** Adds a probe factory to the registry (used by modules that need optional native code, e.g. NVML). */
-export function registerProbe(name: string, factory: Factory): void {
+export function registerProbe(name: string, factory: Factory, hardware?: string): void {
   FACTORIES[name] = factory;
+  if (hardware !== undefined) HARDWARE[name] = hardware;
 }
 
 /** Names accepted by `probeByName`, in detection order (measurements first, the estimate last). */

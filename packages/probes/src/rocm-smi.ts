@@ -2,19 +2,20 @@
 import type { ChildProcess } from 'node:child_process';
 import {
   catchError,
-  exhaustMap,
+  defer,
   firstValueFrom,
   mergeMap,
   Observable,
   of,
+  repeat,
   switchMap,
   throwError,
   timer,
 } from 'rxjs';
-import { DeviceTracker } from './device-tracker.js';
+import { DeviceTracker } from './device-state.js';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
 import { type ListedGpu, selectGpus } from './gpu-selection.js';
-import type { DeviceEvent, PowerSample, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
+import type { PowerSample, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
 import { oneLine, type RunResult, runOnce$ } from './spawn.js';
 import { parseTolerantly } from './tolerance.js';
@@ -42,7 +43,7 @@ export const ROCM_SMI_DEFAULT_INTERVAL_MS = 1000;
 /**
  * One poll is one Python start of rocm_smi.py: measured on the CI VM (2 cores, shared) with Debian's rocm-smi 5.2.3,
  * 20 runs of `rocm-smi --showpower --showenergycounter --json`, median 0.60 s, max 0.75 s (docs/probes.md). A
- * shorter interval cannot be delivered (ticks during a poll are skipped), so the minimum is the max plus ~30 %.
+ * shorter interval cannot be delivered (the next poll waits for the previous one), so the minimum is the max plus ~30 %.
  */
 export const ROCM_SMI_MIN_INTERVAL_MS = 1000;
 /** Default limit of one poll (a hung driver call); longer -> killed, ProbeStalledError. */
@@ -197,9 +198,12 @@ function hasValue(r: RocmSmiReading): boolean {
   return r.powerW !== undefined || r.energyJ !== undefined;
 }
 
+function problemsOf(r: RocmSmiReading): string {
+  return r.problems.length > 0 ? r.problems.join('; ') : 'rocm-smi prints no power and no energy for it';
+}
+
 function whyUnmeasurable(r: RocmSmiReading): string {
-  const what =
-    r.problems.length > 0 ? r.problems.join('; ') : 'rocm-smi prints no power and no energy for it';
+  const what = `${r.card}: ${problemsOf(r)}`;
   if (r.problems.some((p) => p.includes('Secondary die'))) {
     return `${what}; its power is counted in the primary die's reading (the card above or below)`;
   }
@@ -216,43 +220,47 @@ function samplesOf(r: RocmSmiReading, tMs: number): PowerSample[] {
 }
 
 /**
- * One subscription's view of the cards: the first parseable poll decides which cards are measured (`present`,
- * with their power cap and unique id) and which cannot be (`unsupported`); later polls give each card's samples,
- * a `bad-reading` when it read nothing usable, `lost` when it is missing. Returns an Error as the last element when
- * no card can be measured at all, so the `unsupported` events still reach the consumer before the stream errors.
+ * One subscription's view of the cards (each card's fate is kept by device-state's DeviceTracker): the first
+ * parseable poll decides which cards the job may use and announces them (`present`, with their power cap and unique
+ * id), those with nothing usable are `unsupported`; later polls give each card's samples, a `bad-reading` when it
+ * read nothing usable (three in a row: `lost`), `lost` when it is missing from the output. Returns an Error as the
+ * last element when no card can be measured, so the events still reach the consumer before the stream errors.
  */
 class RocmCards {
-  private readonly tracker = new DeviceTracker('rocm-smi');
-  private started = false;
+  private tracker: DeviceTracker | undefined;
+  private cards: string[] = [];
   private selectedBy = 'all';
+  private readonly unmeasurable: Array<{ deviceId: string; reason: string }> = [];
 
   constructor(private readonly selection: Pick<RocmSmiProbeOptions, 'gpus' | 'env'> = {}) {}
 
   get discovered(): boolean {
-    return this.started;
+    return this.tracker !== undefined;
   }
 
   eventsOf(readings: readonly RocmSmiReading[]): Array<ProbeEvent | Error> {
     const tMs = nowMs();
-    if (!this.started) return this.first(readings, tMs);
+    const tracker = this.tracker;
+    if (!tracker) return this.first(readings, tMs);
     const byCard = new Map(readings.map((r) => [r.card, r]));
     const out: Array<ProbeEvent | Error> = [];
-    for (const card of this.tracker.trackedIds) {
+    for (const card of this.cards) {
       const r = byCard.get(card);
-      let event: DeviceEvent | undefined;
       if (r === undefined) {
-        event = this.tracker.missing(
-          card,
-          tMs,
-          "missing from rocm-smi's output (the card fell off the bus or the driver reset it)",
+        out.push(
+          ...tracker.lost(
+            card,
+            tMs,
+            `${card} is missing from rocm-smi's output (it fell off the bus or the driver reset it)`,
+          ),
         );
       } else if (!hasValue(r)) {
-        event = this.tracker.bad(card, tMs, whyUnmeasurable(r));
-      } else {
-        this.tracker.read(card);
+        out.push(
+          ...tracker.bad(card, tMs, `${card}: ${problemsOf(r)}; this poll's reading of the card is skipped`),
+        );
+      } else if (tracker.good(card, tMs)) {
         out.push(...samplesOf(r, tMs));
       }
-      if (event) out.push(event);
     }
     return out;
   }
@@ -278,39 +286,39 @@ class RocmCards {
 
   private first(all: readonly RocmSmiReading[], tMs: number): Array<ProbeEvent | Error> {
     const readings = this.select(all);
-    this.started = true;
-    const out: Array<ProbeEvent | Error> = [];
-    for (const r of readings) {
-      const device = {
+    const tracker = new DeviceTracker(
+      'rocm-smi',
+      'gpu',
+      this.selectedBy,
+      readings.map((r) => ({
         deviceId: r.card,
-        component: 'gpu' as const,
-        selectedBy: this.selectedBy,
+        label: r.uniqueId !== undefined ? `${r.card} (${rocrUuid(r.uniqueId)})` : r.card,
         ...(r.uniqueId !== undefined ? { uuid: rocrUuid(r.uniqueId) } : {}),
         ...(r.maxPowerW !== undefined ? { powerLimitW: r.maxPowerW } : {}),
-      };
-      if (!hasValue(r)) out.push(this.tracker.unsupportedDevice(device, tMs, whyUnmeasurable(r)));
-      else out.push(this.tracker.present(device, tMs));
+      })),
+    );
+    this.tracker = tracker;
+    this.cards = readings.map((r) => r.card);
+    const out: Array<ProbeEvent | Error> = [...tracker.present(tMs)];
+    for (const r of readings) {
+      if (hasValue(r)) continue;
+      const reason = whyUnmeasurable(r);
+      this.unmeasurable.push({ deviceId: r.card, reason });
+      out.push(...tracker.unsupported(r.card, tMs, reason));
     }
-    if (this.tracker.measurableCount === 0) {
-      out.push(
-        new ProbeUnavailableError(
-          `rocm-smi: no card can be measured (${this.tracker.unmeasurable.map((u) => `${u.deviceId}: ${u.reason}`).join(' / ')}); ` +
-            'pick another probe, e.g. --probe estimate',
-        ),
-      );
-      return out;
-    }
-    for (const r of readings) if (hasValue(r)) out.push(...samplesOf(r, tMs));
+    const none = tracker.noneMeasurable();
+    if (none) return [...out, none];
+    for (const r of readings) if (hasValue(r) && tracker.good(r.card, tMs)) out.push(...samplesOf(r, tMs));
     return out;
   }
 
   /** check()'s answer from a first poll. */
   check(readings: readonly RocmSmiReading[]): ProbeCheck {
     const events = this.first(readings, nowMs());
-    const devices = this.tracker.trackedIds;
-    const unmeasurable = this.tracker.unmeasurable;
+    const unsupported = new Set(this.unmeasurable.map((u) => u.deviceId));
+    const devices = this.cards.filter((c) => !unsupported.has(c));
     const check: ProbeCheck = { available: devices.length > 0, devices, selectedBy: this.selectedBy };
-    if (unmeasurable.length > 0) check.unmeasurable = unmeasurable;
+    if (this.unmeasurable.length > 0) check.unmeasurable = [...this.unmeasurable];
     const fatal = events.find((e): e is Error => e instanceof Error);
     if (fatal) check.reason = fatal.message;
     return check;
@@ -318,8 +326,8 @@ class RocmCards {
 }
 
 /**
- * A probe reading every AMD card rocm-smi lists, one rocm-smi process per poll (one at a time: a tick during a poll
- * is skipped, not queued). Each poll emits, per card, the energy counter (`kind: 'energy'`, J) and the power
+ * A probe reading every AMD card rocm-smi lists, one rocm-smi process per poll (one at a time; a poll starts one
+ * interval after the previous one started, or as soon as it ended when it took longer). Each poll emits, per card, the energy counter (`kind: 'energy'`, J) and the power
  * reading (`kind: 'power'`, W) when printed; DeviceEvents say which cards are measured (`present`, with
  * `powerLimitW` and the unique id as `uuid` from the first poll), which cannot be (`unsupported`), and which read
  * badly or vanished later (`bad-reading`, `lost`). The stream errors only when no card can be measured, rocm-smi
@@ -371,9 +379,16 @@ export function rocmSmiProbe(options: RocmSmiProbeOptions = {}): Probe {
         : ROCM_SMI_MIN_INTERVAL_MS;
       return new Observable<ProbeEvent>((subscriber) => {
         const cards = new RocmCards(options);
-        return timer(0, intervalMs)
+        let pollStartMs = 0;
+        const poll = defer(() => {
+          pollStartMs = performance.now();
+          return cards.discovered ? run(args) : firstRun();
+        });
+        // One rocm-smi at a time; the next starts one interval after the previous started, or at once when that
+        // poll took longer (on a loaded machine a poll can take seconds: waiting for the next tick would double it).
+        return poll
           .pipe(
-            exhaustMap(() => (cards.discovered ? run(args) : firstRun())),
+            repeat({ delay: () => timer(Math.max(0, intervalMs - (performance.now() - pollStartMs))) }),
             parseTolerantly(
               'rocm-smi',
               (result: RunResult) => cards.eventsOf(readingsOf(result)),

@@ -56,7 +56,10 @@ export interface DeviceEvent {
   component: Component;
   source: string;
   state: 'present' | 'unsupported' | 'lost' | 'bad-reading';
-  /** One sentence a user can act on; set for every state but `present`. */
+  /**
+   * One sentence a user can act on; set for every state but `present`, where it may carry a note on the device's
+   * selection (a MIG instance measured through its whole GPU, CUDA_VISIBLE_DEVICES entries ignored).
+   */
   reason?: string;
   /** Vendor id of the device when known (`GPU-…` UUID, PCI bus id), to tell devices apart across tools. */
   uuid?: string;

@@ -137,9 +137,9 @@ describe('inWorkerThread', () => {
       const probe = inWorkerThread('rocm-smi');
       expect(probe.minIntervalMs).toBe(rocmSmiProbe().minIntervalMs);
       expect(probe.minIntervalMs).toBe(1000);
-      const got = await lastValueFrom(probe.samples().pipe(take(4), toArray()));
+      const got = await lastValueFrom(probe.samples().pipe(take(5), toArray()));
       writeFileSync(`${replies}.poll`, '0'); // the in-thread run below starts from the first reply again
-      const local = await lastValueFrom(rocmSmiProbe().samples().pipe(take(4), toArray()));
+      const local = await lastValueFrom(rocmSmiProbe().samples().pipe(take(5), toArray()));
       const withoutTime = (events: ProbeEvent[]) => events.map(({ tMs, ...rest }) => rest);
       expect(withoutTime(got)).toEqual(withoutTime(local));
       expect(got[0]).toEqual({
@@ -153,11 +153,12 @@ describe('inWorkerThread', () => {
         powerLimitW: 300,
         selectedBy: 'all',
       });
-      expect(got[1]).toMatchObject({ kind: 'device', deviceId: 'card1', state: 'unsupported' });
-      expect((got[1] as { reason?: string }).reason).toMatch(/N\/A/);
+      expect(got[1]).toMatchObject({ kind: 'device', deviceId: 'card1', state: 'present' });
+      expect(got[2]).toMatchObject({ kind: 'device', deviceId: 'card1', state: 'unsupported' });
+      expect((got[2] as { reason?: string }).reason).toMatch(/N\/A/);
       expect(
         got
-          .slice(2)
+          .slice(3)
           .map((e) => [e.kind, e.kind === 'energy' ? e.energyJ : e.kind === 'power' ? e.powerW : 0]),
       ).toEqual([
         ['energy', 5],

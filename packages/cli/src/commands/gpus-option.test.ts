@@ -30,7 +30,7 @@ describe('parseGpuList', () => {
 });
 
 describe('eff measure --gpus', () => {
-  it('a malformed list is a usage error and the command does not start', async () => {
+  it('a malformed list is a usage error and the command does not start', { timeout: 180_000 }, async () => {
     const cmd = await markerCommand();
     const r = await runEff(['measure', '--gpus', '0,', '--', ...cmd.args]);
     expect(r.code).toBe(2);
@@ -38,7 +38,9 @@ describe('eff measure --gpus', () => {
     expect(existsSync(cmd.marker)).toBe(false);
   });
 
-  it('with only non-GPU probes named it is a usage error, not silently ignored', async () => {
+  it('with only non-GPU probes named it is a usage error, not silently ignored', {
+    timeout: 180_000,
+  }, async () => {
     const cmd = await markerCommand();
     const r = await runEff(['measure', '--probe', 'estimate', '--gpus', '1', '--', ...cmd.args]);
     expect(r.code).toBe(2);
@@ -48,7 +50,9 @@ describe('eff measure --gpus', () => {
     expect(existsSync(cmd.marker)).toBe(false);
   });
 
-  it('when no GPU probe can read the selection: exit 2 with each probe reason, command not started', async () => {
+  it('when no GPU probe can read the selection: exit 2 with each probe reason, command not started', {
+    timeout: 180_000,
+  }, async () => {
     const cmd = await markerCommand();
     const r = await runEff(['measure', '--gpus', '1', '--', ...cmd.args], {
       PATH: await pathWithoutGpuTools(),
@@ -63,7 +67,7 @@ describe('eff measure --gpus', () => {
 
 describe('eff run --gpus', () => {
   it('when no GPU probe can read the selection: exit 2 before training, nothing recorded', {
-    timeout: 60_000,
+    timeout: 240_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-run-gpus-'));
     const config = join(dir, 'g.yaml');

@@ -42,6 +42,7 @@ describe('eff probes', () => {
       available: true,
       reason: null,
       devices: ['gpu0', 'gpu1'],
+      selectedBy: 'all',
     });
     // Nothing narrows the choice here: every GPU (when the probe says where its choice came from).
     expect([undefined, 'all']).toContain(byName['nvidia-smi']?.selectedBy);
@@ -59,6 +60,7 @@ describe('eff probes', () => {
 
   it.skipIf(!bareMachine)(
     'on this bare VM with the real Debian tools: only the estimate, and a reason for every other probe',
+    { timeout: 240_000 }, // two eff probes runs, each starting every vendor tool: about a minute on a loaded VM
     async () => {
       const r = await runEff(['probes']);
       expect(r.code, r.stderr).toBe(0);

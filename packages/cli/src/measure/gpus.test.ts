@@ -22,7 +22,7 @@ const joules = (powerW: number, durationMs: number) => (powerW * durationMs) / 1
 
 describe('eff measure --gpus', () => {
   it('measures only the GPU named, over CUDA_VISIBLE_DEVICES, and reports it per device (JSON)', {
-    timeout: 120_000,
+    timeout: 180_000,
   }, async () => {
     const r = await runEff(['measure', '--gpus', '1', '--json', '--', `${BIN}sleep-exit`, '1', '0'], {
       ...env,
@@ -34,8 +34,8 @@ describe('eff measure --gpus', () => {
     expect(gpuProbes.map((p) => p.name)).toEqual(['nvidia-smi']);
     const probe = gpuProbes[0]!;
     expect(probe.devices).toEqual(['gpu1']);
-    expect(probe.deviceReports.map((d) => [d.deviceId, d.status, d.method])).toEqual([
-      ['gpu1', 'measured', 'power'],
+    expect(probe.deviceReports.map((d) => [d.deviceId, d.status, d.method, d.selectedBy])).toEqual([
+      ['gpu1', 'measured', 'power', 'option'],
     ]);
     // GPU 1 alone: 140 W over the command's duration, within 5 %; GPU 0's 95.5 W is not in it.
     expect(result.energyJ.gpu).toBeGreaterThan(0.95 * joules(GPU1_W, result.durationMs));
@@ -45,7 +45,7 @@ describe('eff measure --gpus', () => {
   });
 
   it('without --gpus, one line per GPU with its own energy in the human summary', {
-    timeout: 120_000,
+    timeout: 180_000,
   }, async () => {
     const r = await runEff(['measure', '--probe', 'nvidia-smi', '--', `${BIN}sleep-exit`, '1', '0'], env);
     expect(r.code, r.stderr).toBe(0);
@@ -64,20 +64,27 @@ describe('eff measure --gpus', () => {
   });
 
   it('a GPU that does not exist: exit 2 naming it, before the command starts', {
-    timeout: 120_000,
+    timeout: 180_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-gpus-missing-'));
     const marker = join(dir, 'started');
     const command = ['/bin/sh', '-c', `echo started > ${marker}`];
     const byDefault = await runEff(['measure', '--gpus', '7', '--', ...command], env);
     expect(byDefault.code, byDefault.stderr).toBe(2);
+    // The message names the GPU asked for and the GPUs there are.
     expect(byDefault.stderr).toMatch(
-      /--gpus 7: no GPU probe can measure them \(.*nvidia-smi: [^;]*(No devices were found|"7")/,
+      /--gpus 7: no GPU probe can measure them \(.*nvidia-smi: gpus option: "7" is not a GPU index.*this machine has: gpu0 \(index 0, GPU-0a0a0a0a[^)]*\); gpu1 \(index 1, GPU-1b1b1b1b/,
     );
     const named = await runEff(['measure', '--probe', 'nvidia-smi', '--gpus', '7', '--', ...command], env);
     expect(named.code, named.stderr).toBe(2);
     expect(named.stderr).toMatch(
-      /probe 'nvidia-smi' cannot run on this machine: .*(No devices were found|"7")/,
+      /probe 'nvidia-smi' cannot run on this machine: gpus option: "7" is not a GPU index/,
+    );
+    // The same selection made by the environment is as clear an error (no silent CPU-only or estimated result).
+    const fromEnv = await runEff(['measure', '--', ...command], { ...env, CUDA_VISIBLE_DEVICES: '7' });
+    expect(fromEnv.code, fromEnv.stderr).toBe(2);
+    expect(fromEnv.stderr).toMatch(
+      /the job's GPU selection names GPUs that are not here \(nvidia-smi: CUDA_VISIBLE_DEVICES=7 names "7".*this machine has: gpu0/,
     );
     expect(existsSync(marker)).toBe(false);
   });
@@ -89,15 +96,63 @@ describe('eff probes --gpus', () => {
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as ProbeRow[];
     const nvsmi = rows.find((row) => row.name === 'nvidia-smi');
-    expect(nvsmi).toMatchObject({ available: true, devices: ['gpu1'] });
-    const all = JSON.parse((await runEff(['probes', '--json'], env)).stdout) as ProbeRow[];
-    expect(all.find((row) => row.name === 'nvidia-smi')?.devices).toEqual(['gpu0', 'gpu1']);
+    expect(nvsmi).toMatchObject({ available: true, devices: ['gpu1'], selectedBy: 'option' });
+    const fromEnv = JSON.parse(
+      (await runEff(['probes', '--json'], { ...env, CUDA_VISIBLE_DEVICES: '0' })).stdout,
+    ) as ProbeRow[];
+    expect(fromEnv.find((row) => row.name === 'nvidia-smi')).toMatchObject({
+      devices: ['gpu0'],
+      selectedBy: 'CUDA_VISIBLE_DEVICES',
+    });
+  });
+});
+
+// GPU 0 drives the displays and has no power sensor (nvidia-smi prints [N/A]); GPU 1 trains at 95.5 W.
+const NO_SENSOR_MACHINE = JSON.stringify({
+  gpus: [
+    { uuid: 'GPU-0a0a0a0a-0000-4000-8000-000000000000', power: ['[N/A]'] },
+    { uuid: 'GPU-1b1b1b1b-0000-4000-8000-000000000001', power: [95.5] },
+  ],
+});
+
+describe('a GPU without a power sensor beside a healthy one', () => {
+  it('eff probes names it as not measurable, with the reason; the other GPU is measured', {
+    timeout: 240_000,
+  }, async () => {
+    const r = await runEff(['probes'], { ...env, FAKE_NVSMI_MACHINE: NO_SENSOR_MACHINE });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^nvidia-smi\s+gpu\s+yes\s+devices: gpu1 \(all: nothing narrows the choice\); not measurable: gpu0: .*\[N\/A\]: no power sensor/m,
+    );
+  });
+
+  it('eff measure: gpu0 unsupported, gpu1 measured at 95.5 W, not degraded', {
+    timeout: 180_000,
+  }, async () => {
+    const r = await runEff(['measure', '--json', '--', `${BIN}sleep-exit`, '1', '0'], {
+      ...env,
+      FAKE_NVSMI_MACHINE: NO_SENSOR_MACHINE,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as MeasureResult;
+    const probe = result.probes.find((p) => p.name === 'nvidia-smi')!;
+    expect(probe.deviceReports.map((d) => [d.deviceId, d.status])).toEqual([
+      ['gpu0', 'unsupported'],
+      ['gpu1', 'measured'],
+    ]);
+    expect(result.energyJ.gpu).toBeGreaterThan(0.95 * joules(GPU0_W, result.durationMs));
+    expect(result.energyJ.gpu).toBeLessThan(1.05 * joules(GPU0_W, result.durationMs));
+    expect(result.degraded).toBe(false);
+    expect(r.stderr).toMatch(/^ {4}gpu0\s+unsupported\s+-\s+-\s+0 samples: .*\[N\/A\]/m);
+    expect(r.stderr).toMatch(/^ {4}gpu1\s+measured\s+power\s+[\d.]+ J/m);
+    // The reason is on gpu0's line; the probe's note saying the same is not printed twice.
+    expect(r.stderr).not.toMatch(/note: gpu0 not measured/);
   });
 });
 
 describe('eff run --gpus', () => {
   it('--gpus wins over the config gpus; the record shows the device measured', {
-    timeout: 180_000,
+    timeout: 400_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-run-gpus-'));
     const config = join(dir, 'g.yaml');

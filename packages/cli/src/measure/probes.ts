@@ -55,13 +55,20 @@ export async function listProbes(options: ProbeSelectionOptions = {}): Promise<P
   });
 }
 
+/** Where a probe's device choice came from, as the table says it. */
+function choiceText(selectedBy: string): string {
+  if (selectedBy === 'all') return 'all: nothing narrows the choice';
+  if (selectedBy === 'option') return 'chosen with --gpus';
+  return `selected by ${selectedBy}`;
+}
+
 export function formatProbeTable(rows: ProbeRow[]): string {
   const lines = ['probe          components       available  details'];
   for (const r of rows) {
     const details = r.available
       ? [
           r.devices.length
-            ? `devices: ${r.devices.join(', ')}${r.selectedBy ? ` (selected by ${r.selectedBy})` : ''}`
+            ? `devices: ${r.devices.join(', ')}${r.selectedBy ? ` (${choiceText(r.selectedBy)})` : ''}`
             : '',
           ...(r.unmeasurable ?? []).map((u) => `not measurable: ${u.deviceId}: ${u.reason}`),
           r.estimated ? 'ESTIMATE (utilisation × TDP), not a measurement' : '',

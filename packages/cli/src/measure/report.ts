@@ -105,7 +105,11 @@ export function formatMeasureResult(r: MeasureResult): string {
       );
       lines.push(...formatDeviceLines(devices, Date.parse(r.startedAt)));
     }
-    for (const note of p.notes ?? []) lines.push(`    note: ${note}`);
+    for (const note of p.notes ?? []) {
+      // A note repeating a device's reason (`gpu0 not measured: …`) is already on that device's line.
+      if (devices.some((d) => d.reason && note.includes(d.reason))) continue;
+      lines.push(`    note: ${note}`);
+    }
   }
   if (r.estimated)
     lines.push('  note: some energy is ESTIMATED (utilisation × TDP), not measured by hardware.');

@@ -4,8 +4,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { Analysis } from './analysis.js';
-import { criterionLabel } from './analysis.js';
-import type { LoadedRun } from './load.js';
+import type { CurvePoint, EpochCurves } from './load.js';
 
 export interface Figure {
   id: string;
@@ -20,88 +19,213 @@ const FONT_FILES = [
   '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
 ].filter((f) => existsSync(f));
 
+// labelLimit 0: criterion labels such as "validation accuracy ≥ 0.95 (validation)" are shown whole, never cut.
 const config = {
   font: FONT,
-  axis: { labelFontSize: 11, titleFontSize: 12 },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
-  header: { labelFontSize: 12, titleFontSize: 12 },
+  axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
+  header: { labelFontSize: 12, titleFontSize: 12, labelLimit: 0 },
   title: { fontSize: 14 },
 };
 const effFormat = '.1e';
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-export function buildFigures(analysis: Analysis, loaded: LoadedRun[]): Figure[] {
-  const figs: Figure[] = [];
-  const curve = loaded
-    .filter(({ run }) => run.status === 'completed')
-    .flatMap(({ run }) =>
-      run.epochs
-        .filter((e) => e.efficiency > 0)
-        .map((e) => ({
-          dataset: run.config.dataset,
-          criterion: criterionLabel(run),
-          model: run.config.model ?? `${run.config.architecture}-${run.config.size}`,
-          epoch: e.epoch,
-          efficiency: e.efficiency,
-        })),
-    );
+/** Up to this many models in one panel, each gets its own colour; above it, colour is the ordered model size. */
+export const MAX_NOMINAL_MODELS = 10;
+
+/** Panel name of a facet that only exists where there is data (no dataset gets another dataset's criteria). */
+const panelOf = (...parts: string[]): string => parts.join(' · ');
+
+export function buildFigures(analysis: Analysis, curves: EpochCurves): Figure[] {
   // Fig. 5/6 use the longest fixed-epoch runs when present (the curves are longest there); otherwise every run.
   const curveCriterion = analysis.extensionCriterion ?? analysis.shortFixedCriterion;
-  const curveData = curveCriterion ? curve.filter((p) => p.criterion === curveCriterion) : curve;
-  if (curveData.length === 0) {
+  const points = curves.points(curveCriterion);
+  if (points.length === 0) {
     // Runs without epoch records (e.g. stopped inside the first epoch) leave nothing to draw: say so in the figure.
-    figs.push({
-      id: 'fig-efficiency-vs-epoch',
-      title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
-      caption: 'No completed run has per-epoch records, so there is no curve to draw.',
-      spec: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        config,
-        width: 380,
-        height: 60,
-        data: { values: [{ text: 'no per-epoch records in these results' }] },
-        mark: { type: 'text', fontSize: 14 },
-        encoding: { text: { field: 'text', type: 'nominal' } },
+    return [
+      {
+        id: 'fig-efficiency-vs-epoch',
+        title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
+        caption: 'No completed run has per-epoch records, so there is no curve to draw.',
+        spec: {
+          $schema: SCHEMA,
+          config,
+          width: 380,
+          height: 60,
+          data: { values: [{ text: 'no per-epoch records in these results' }] },
+          mark: { type: 'text', fontSize: 14 },
+          encoding: { text: { field: 'text', type: 'nominal' } },
+        },
       },
-    });
-    return [...figs, ...buildSummaryFigures(analysis)];
+      ...buildSummaryFigures(analysis),
+    ];
   }
-  figs.push({
+  const basePanel = (p: CurvePoint) => (curveCriterion ? p.dataset : panelOf(p.dataset, p.criterion));
+  const modelsPerPanel = new Map<string, Set<string>>();
+  for (const p of points) {
+    const ms = modelsPerPanel.get(basePanel(p)) ?? new Set();
+    ms.add(p.model);
+    modelsPerPanel.set(basePanel(p), ms);
+  }
+  const many = Math.max(...[...modelsPerPanel.values()].map((m) => m.size)) > MAX_NOMINAL_MODELS;
+  const of = curveCriterion ? ` (runs of "${curveCriterion}")` : ' (all runs)';
+  return [
+    many ? manyModelCurves(points, basePanel, of) : fewModelCurves(points, basePanel, of),
+    ...(many ? [efficiencyHeatmap(points, basePanel, of)] : []),
+    ...buildSummaryFigures(analysis),
+  ];
+}
+
+const CURVE_Y = {
+  field: 'efficiency',
+  type: 'quantitative',
+  title: 'efficiency, acc/J (log)',
+  // log scale because the curves fall roughly as 1/epoch
+  scale: { type: 'log' },
+  axis: { format: effFormat },
+} as const;
+const CURVE_X = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } } as const;
+
+/** A few models per panel: one coloured line each, named in the legend. */
+function fewModelCurves(points: CurvePoint[], panel: (p: CurvePoint) => string, of: string): Figure {
+  return {
     id: 'fig-efficiency-vs-epoch',
     title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
-    caption: `Accuracy after each epoch divided by cumulative energy${curveCriterion ? ` (runs of "${curveCriterion}")` : ' (all runs)'}; folds/seeds averaged, log scale; one line per model, one panel per dataset${curveCriterion ? '' : ' and criterion'}.`,
+    caption: `Accuracy after each epoch divided by cumulative energy${of}; folds/seeds averaged (the spec holds these means, one row per model and epoch), log scale; one line per model, one panel per dataset${of === ' (all runs)' ? ' and criterion' : ''}.`,
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      $schema: SCHEMA,
       config,
-      data: { values: curveData },
-      facet: curveCriterion
-        ? { column: { field: 'dataset', type: 'nominal', title: null } }
-        : {
-            column: { field: 'dataset', type: 'nominal', title: null },
-            row: { field: 'criterion', type: 'nominal', sort: analysis.criteria, title: null },
-          },
+      data: { values: points.map((p) => ({ ...p, panel: panel(p) })) },
+      facet: { field: 'panel', type: 'nominal', title: null },
+      columns: 2,
       spec: {
         width: 380,
         height: 220,
         mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-          // Folds/seeds of one model are averaged per epoch; log scale because the curves fall roughly as 1/epoch.
-          y: {
-            field: 'efficiency',
-            aggregate: 'mean',
-            type: 'quantitative',
-            title: 'efficiency, acc/J (log)',
-            scale: { type: 'log' },
-            axis: { format: effFormat },
-          },
-          color: { field: 'model', type: 'nominal', title: 'model' },
-        },
+        encoding: { x: CURVE_X, y: CURVE_Y, color: { field: 'model', type: 'nominal', title: 'model' } },
       },
       resolve: { scale: { y: 'independent' } },
     },
-  });
+  };
+}
 
-  return [...figs, ...buildSummaryFigures(analysis)];
+/**
+ * Many models: one panel per dataset and architecture, colour the model size on an ordered scale (small → large
+ * reads as light → dark), and the smallest and largest model of each panel named at their line ends.
+ */
+function manyModelCurves(points: CurvePoint[], panel: (p: CurvePoint) => string, of: string): Figure {
+  const keyOf = (p: CurvePoint) => panelOf(panel(p), p.architecture);
+  const extremes = new Map<string, { min: number; max: number; lastEpoch: Map<number, number> }>();
+  for (const p of points) {
+    const e = extremes.get(keyOf(p)) ?? { min: p.size, max: p.size, lastEpoch: new Map() };
+    e.min = Math.min(e.min, p.size);
+    e.max = Math.max(e.max, p.size);
+    e.lastEpoch.set(p.size, Math.max(e.lastEpoch.get(p.size) ?? 0, p.epoch));
+    extremes.set(keyOf(p), e);
+  }
+  const values = points.map((p) => {
+    const e = extremes.get(keyOf(p))!;
+    const labelled = (p.size === e.min || p.size === e.max) && e.lastEpoch.get(p.size) === p.epoch;
+    return { ...p, panel: keyOf(p), ...(labelled ? { label: p.model } : {}) };
+  });
+  const panels = new Set(values.map((v) => v.panel)).size;
+  return {
+    id: 'fig-efficiency-vs-epoch',
+    title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
+    caption: `Accuracy after each epoch divided by cumulative energy${of}; folds/seeds averaged (the spec holds these means, one row per model and epoch), log scale. One panel per dataset and architecture; colour is the model size (light = small, dark = large), the smallest and largest model are named at their line ends; the heatmap below names every model.`,
+    spec: {
+      $schema: SCHEMA,
+      config,
+      data: { values },
+      facet: { field: 'panel', type: 'nominal', title: null },
+      columns: Math.min(panels, 2),
+      spec: {
+        width: 380,
+        height: 220,
+        layer: [
+          {
+            mark: { type: 'line', strokeWidth: 1.2 },
+            encoding: {
+              x: CURVE_X,
+              y: CURVE_Y,
+              detail: { field: 'model', type: 'nominal' },
+              color: {
+                field: 'size',
+                type: 'ordinal',
+                title: 'model size k',
+                scale: { scheme: 'viridis', reverse: true },
+                legend: { columns: 2, symbolLimit: 0 },
+              },
+            },
+          },
+          {
+            transform: [{ filter: 'isValid(datum.label)' }],
+            mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 },
+            encoding: { x: CURVE_X, y: CURVE_Y, text: { field: 'label' } },
+          },
+        ],
+      },
+      resolve: { scale: { y: 'independent' } },
+    },
+  };
+}
+
+/** Every model as one labelled row, epochs across, efficiency as colour: legible at any number of models. */
+function efficiencyHeatmap(points: CurvePoint[], panel: (p: CurvePoint) => string, of: string): Figure {
+  const models = [...new Map(points.map((p) => [p.model, p])).values()]
+    .sort((a, b) => a.architecture.localeCompare(b.architecture) || a.size - b.size)
+    .map((p) => p.model);
+  const maxEpoch = Math.max(...points.map((p) => p.epoch));
+  const perPanel = new Map<string, Set<string>>();
+  for (const p of points) perPanel.set(panel(p), (perPanel.get(panel(p)) ?? new Set()).add(p.model));
+  const maxModels = Math.max(...[...perPanel.values()].map((m) => m.size));
+  const step = maxEpoch > 60 ? 10 : maxEpoch > 20 ? 5 : 1;
+  return {
+    id: 'fig-efficiency-heatmap',
+    title: 'Efficiency vs epoch, every model (Fig. 5/6 as a heatmap, Eq. 2)',
+    caption: `One row per model (by architecture, then size), one column per epoch; colour is the mean efficiency${of}, log scale (dark = low, bright = high). Blank cells: the model's runs had stopped.`,
+    spec: {
+      $schema: SCHEMA,
+      config,
+      data: {
+        values: points.map((p) => ({
+          panel: panel(p),
+          model: p.model,
+          epoch: p.epoch,
+          efficiency: p.efficiency,
+        })),
+      },
+      facet: { field: 'panel', type: 'nominal', title: null },
+      spec: {
+        // Fixed sizes: vega-lite's { step } sizes inside a facet fail to render ("datum is not defined").
+        width: maxEpoch * Math.max(3, Math.min(12, Math.floor(400 / maxEpoch))),
+        height: 11 * maxModels,
+        mark: 'rect',
+        encoding: {
+          x: {
+            field: 'epoch',
+            type: 'ordinal',
+            title: 'epoch',
+            axis: {
+              values: Array.from({ length: maxEpoch }, (_, i) => i + 1).filter(
+                (e) => e === 1 || e % step === 0,
+              ),
+              labelAngle: 0,
+            },
+          },
+          y: { field: 'model', type: 'ordinal', sort: models, title: null, axis: { labelFontSize: 9 } },
+          color: {
+            field: 'efficiency',
+            type: 'quantitative',
+            title: 'acc/J (log)',
+            scale: { type: 'log', scheme: 'viridis' },
+            legend: { format: effFormat },
+          },
+        },
+      },
+      resolve: { scale: { y: 'independent', x: 'independent' } },
+    },
+  };
 }
 
 /** Figures drawn from the per-model cells and Eq. 3 (Figs. 7–11). */
@@ -128,7 +252,7 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
             sort: analysis.criteria,
             type: 'nominal',
             title: 'stopping criterion',
-            axis: { labelAngle: -20, labelLimit: 160 },
+            axis: { labelAngle: -20 },
           },
           xOffset: { field: 'architecture', type: 'nominal' },
           y: {
@@ -140,7 +264,7 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
           color: { field: 'architecture', type: 'nominal', title: 'architecture' },
         },
       },
-      resolve: { scale: { y: 'independent' } },
+      resolve: { scale: { y: 'independent', x: 'independent' } },
     },
   });
 
@@ -167,7 +291,7 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
             sort: analysis.criteria,
             type: 'nominal',
             title: 'stopping criterion',
-            axis: { labelAngle: -20, labelLimit: 160 },
+            axis: { labelAngle: -20 },
           },
           xOffset: { field: 'architecture', type: 'nominal' },
           color: { field: 'architecture', type: 'nominal', title: 'architecture' },
@@ -194,28 +318,33 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
           },
         ],
       },
-      resolve: { scale: { y: 'independent' } },
+      resolve: { scale: { y: 'independent', x: 'independent' } },
     },
   });
 
   figs.push({
     id: 'fig-size-comparison',
     title: 'Efficiency by model size (Fig. 10/11)',
-    caption: 'Efficiency of each model size under each criterion; one panel per architecture and dataset.',
+    caption:
+      'Efficiency of each model size under each criterion; one panel per dataset and architecture that has runs.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       config,
-      data: { values: analysis.cells },
-      facet: {
-        column: { field: 'architecture', type: 'nominal', title: null },
-        row: { field: 'dataset', type: 'nominal', title: null },
-      },
+      // One panel per dataset and architecture that has cells (no empty panel for an architecture a dataset lacks).
+      data: { values: analysis.cells.map((c) => ({ ...c, panel: panelOf(c.dataset, c.architecture) })) },
+      facet: { field: 'panel', type: 'nominal', title: null },
+      columns: Math.max(1, Math.min(analysis.architectures.length, 3)),
       spec: {
-        width: 300,
+        width: { step: 14 },
         height: 200,
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'size', type: 'ordinal', title: 'model size k', axis: { labelAngle: 0 } },
+          x: {
+            field: 'size',
+            type: 'ordinal',
+            title: 'model size k',
+            axis: { labelAngle: -90, labelOverlap: true },
+          },
           y: {
             field: 'efficiency',
             type: 'quantitative',

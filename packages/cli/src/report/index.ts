@@ -1,4 +1,4 @@
-// `generateReport`: reads a results directory's JSONL and writes tables, figures and index.html into `<dir>/report/`.
+// `generateReport`: streams a results directory's JSONL files and writes tables, figures and index.html into `<dir>/report/`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runExclusion } from '@eff/core';
@@ -15,6 +15,8 @@ export interface ReportOptions extends AnalysisOptions {
   outDir?: string;
   /** Skip PNG rasterising (SVG and specs are still written). */
   png?: boolean;
+  /** Told about input that was read with a caveat (a results file whose last line a crash cut). */
+  onWarning?: (message: string) => void;
 }
 
 export interface ReportResult {
@@ -28,7 +30,7 @@ export interface ReportResult {
 }
 
 export async function generateReport(resultsDir: string, options: ReportOptions = {}): Promise<ReportResult> {
-  const { runs, files } = loadRuns(resultsDir);
+  const { runs, files, curves } = await loadRuns(resultsDir, options.onWarning);
   const analysis = analyze(runs, options);
   const outDir = options.outDir ?? join(resultsDir, 'report');
   const tablesDir = join(outDir, 'tables');
@@ -44,7 +46,7 @@ export async function generateReport(resultsDir: string, options: ReportOptions 
   writeFileSync(join(outDir, 'tables.md'), `# Tables\n\n${tables.map(toMarkdown).join('\n')}`);
 
   const rendered = [];
-  for (const figure of buildFigures(analysis, runs)) {
+  for (const figure of buildFigures(analysis, curves)) {
     const svg = await renderSvg(figure.spec, figure.id);
     writeFileSync(join(figuresDir, `${figure.id}.vl.json`), `${JSON.stringify(figure.spec, null, 2)}\n`);
     writeFileSync(join(figuresDir, `${figure.id}.svg`), svg);

@@ -1,8 +1,15 @@
-// Reads the JSON Lines results of a results directory into validated RunRecords, naming file and line on error.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+// Streams the RunRecords of a results directory into per-run summaries and per-epoch curve sums for the report.
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RunRecord, RunRecordSchema } from '@eff/core';
+import {
+  type DuplicateRun,
+  ResultsFormatError,
+  type RunRecord,
+  readRunRecords,
+  resultsFiles,
+} from '@eff/core';
 import { EffCliError } from '../errors.js';
+import { criterionLabel } from './analysis.js';
 
 /** The report's input cannot be used: `file` and `line` (1-based) say where, when known. */
 export class ReportInputError extends EffCliError {
@@ -15,63 +22,137 @@ export class ReportInputError extends EffCliError {
   }
 }
 
-/** One run and where it came from, so the report can name its source. */
+/**
+ * One run and where it came from, so the report can name its source. `run.epochs` is empty: a run's epochs go into
+ * `EpochCurves` while reading, so the report holds a summary per run, not every epoch of every run.
+ */
 export interface LoadedRun {
   run: RunRecord;
   file: string;
   line: number;
 }
 
+/** The model name tables and figures show: the config's `model`, else `architecture-size`. */
+export const modelName = (run: RunRecord): string =>
+  run.config.model ?? `${run.config.architecture}-${run.config.size}`;
+
+/** One point of an Eq. 2 curve: the mean efficiency of one model's runs after one epoch (folds/seeds averaged). */
+export interface CurvePoint {
+  dataset: string;
+  criterion: string;
+  architecture: string;
+  size: number;
+  model: string;
+  epoch: number;
+  /** Mean Eq. 2 efficiency, accuracy/J, over the `runs` runs with this epoch. */
+  efficiency: number;
+  runs: number;
+}
+
 /**
- * Every `*.jsonl` file directly in `resultsDir` (results.jsonl first), parsed and validated.
- * Blank lines are allowed; anything else that is not a RunRecord is an error (nothing is dropped silently).
+ * Per-epoch efficiency sums of completed runs, kept per (dataset, criterion, model, epoch) while the runs stream by:
+ * its size grows with models × epochs, never with the number of runs (repeats add to a sum).
  */
-export function loadRuns(resultsDir: string): { runs: LoadedRun[]; files: string[] } {
+export class EpochCurves {
+  private readonly sums = new Map<string, CurvePoint & { sum: number }>();
+
+  /** Adds a completed run's epochs with a positive efficiency (a 0 has no place on a log scale). */
+  add(run: RunRecord): void {
+    if (run.status !== 'completed') return;
+    const criterion = criterionLabel(run);
+    const model = modelName(run);
+    for (const e of run.epochs) {
+      if (!(e.efficiency > 0)) continue;
+      const k = [run.config.dataset, criterion, model, e.epoch].join('\u0000');
+      const p = this.sums.get(k);
+      if (p) {
+        p.sum += e.efficiency;
+        p.runs += 1;
+      } else {
+        this.sums.set(k, {
+          dataset: run.config.dataset,
+          criterion,
+          architecture: run.config.architecture,
+          size: run.config.size,
+          model,
+          epoch: e.epoch,
+          efficiency: 0,
+          runs: 1,
+          sum: e.efficiency,
+        });
+      }
+    }
+  }
+
+  /** The mean curves, of one criterion (its label) or of all. */
+  points(criterion?: string | null): CurvePoint[] {
+    const out: CurvePoint[] = [];
+    for (const { sum, ...p } of this.sums.values()) {
+      if (criterion && p.criterion !== criterion) continue;
+      out.push({ ...p, efficiency: sum / p.runs });
+    }
+    return out;
+  }
+}
+
+/** What the report reads: summaries of every run, the curves, the files read. */
+export interface LoadedResults {
+  runs: LoadedRun[];
+  curves: EpochCurves;
+  files: string[];
+}
+
+/**
+ * Every `*.jsonl` file directly in `resultsDir` (results.jsonl first, shards after), streamed line by line through
+ * @eff/core's readRunRecords: each record is validated, its epochs are added to `curves` and dropped, so memory holds
+ * one line plus a summary per run. Blank lines are allowed; anything else that is not a RunRecord throws
+ * ReportInputError naming file, line and fix. A last line cut by a crash is left out (file unchanged) and a run
+ * found twice is counted once; `onWarning` is told about both.
+ */
+export async function loadRuns(
+  resultsDir: string,
+  onWarning: (message: string) => void = () => {},
+): Promise<LoadedResults> {
   if (!existsSync(resultsDir) || !statSync(resultsDir).isDirectory()) {
     throw new ReportInputError(
       `results directory ${resultsDir} does not exist or is not a directory; give the --out directory of eff run.`,
     );
   }
-  const names = readdirSync(resultsDir)
-    .filter((n) => n.endsWith('.jsonl'))
-    .sort((a, b) => (a === 'results.jsonl' ? -1 : b === 'results.jsonl' ? 1 : a.localeCompare(b)));
-  if (names.length === 0) {
+  const files = resultsFiles(resultsDir);
+  if (files.length === 0) {
     throw new ReportInputError(
       `${resultsDir} has no results.jsonl (no *.jsonl file at all); run eff run --out ${resultsDir} or eff demo first.`,
       join(resultsDir, 'results.jsonl'),
     );
   }
   const runs: LoadedRun[] = [];
-  const files = names.map((n) => join(resultsDir, n));
-  for (const file of files) {
-    const lines = readFileSync(file, 'utf8').split('\n');
-    lines.forEach((text, i) => {
-      if (text.trim() === '') return;
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw new ReportInputError(
-          `${file}:${i + 1}: expected one JSON object per line, found text that is not JSON (${(err as Error).message}); fix or remove that line.`,
-          file,
-          i + 1,
-        );
-      }
-      const parsed = RunRecordSchema.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const where = issue ? issue.path.join('.') || '(root)' : '(root)';
-        throw new ReportInputError(
-          `${file}:${i + 1}: expected a RunRecord, field ${where}: ${issue?.message ?? 'invalid'}; fix or remove that line.`,
-          file,
-          i + 1,
-        );
-      }
-      runs.push({ run: parsed.data, file, line: i + 1 });
-    });
+  const curves = new EpochCurves();
+  const duplicates: DuplicateRun[] = [];
+  try {
+    for await (const { record, file, line } of readRunRecords(resultsDir, {
+      onDuplicate: (d) => duplicates.push(d),
+      onTornLine: (t) =>
+        onWarning(
+          `${t.file}:${t.line}: the last line was cut by a crash (${t.bytes} bytes, not JSON); reporting the ` +
+            `complete runs before it. The next eff run --out ${resultsDir} moves it aside and redoes its run.`,
+        ),
+    })) {
+      curves.add(record);
+      runs.push({ run: { ...record, epochs: [] }, file, line });
+    }
+  } catch (err) {
+    if (err instanceof ResultsFormatError) throw new ReportInputError(err.message, err.file, err.line);
+    throw err;
+  }
+  if (duplicates.length > 0) {
+    const d = duplicates[0] as DuplicateRun;
+    onWarning(
+      `${duplicates.length} run(s) found more than once, each counted once (first: ${d.runId} in ${d.first.file}:${d.first.line}, ` +
+        `again in ${d.again.file}:${d.again.line}); a shard copied twice? remove the extra file or lines.`,
+    );
   }
   if (runs.length === 0) {
     throw new ReportInputError(`${files.join(', ')} contain no runs; run eff run first.`, files[0]);
   }
-  return { runs, files };
+  return { runs, curves, files };
 }

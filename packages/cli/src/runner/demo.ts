@@ -7,7 +7,7 @@ import { interruptOnSignals } from './interrupt.js';
 import { formatDuration } from './progress.js';
 import { reportFor } from './report.js';
 import { runGrid } from './run-grid.js';
-import { RESULTS_FILE, readRunRecords } from './store.js';
+import { collectRunRecords, RESULTS_FILE } from './store.js';
 import { formatSummaryTable, summaryRows } from './summary.js';
 
 /**
@@ -76,9 +76,7 @@ export async function runDemo(io: CliIo, out: string): Promise<number> {
   }
   io.stderr.write('Writing the report (tables, figures, index.html)...\n');
   const index = await reportFor(outDir);
-  const records = (await readRunRecords(join(outDir, RESULTS_FILE))).filter(
-    (r) => r.config.extra.trainSize === DEMO_TRAIN,
-  );
+  const records = (await collectRunRecords(outDir)).filter((r) => r.config.extra.trainSize === DEMO_TRAIN);
   io.stdout.write(`\n${formatSummaryTable(summaryRows(records))}`);
   const estimated = records.some((r) => r.final.estimated);
   if (estimated) {

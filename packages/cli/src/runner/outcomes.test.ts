@@ -140,7 +140,7 @@ probes: [estimate]
 
 describe('eff run with a run that diverges', () => {
   it('records it as diverged with its epochs, exits 0, and a rerun does not train it again', {
-    timeout: 180_000,
+    timeout: 400_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-diverge-'));
     const config = join(dir, 'diverging.yaml');

@@ -1,29 +1,30 @@
 // `eff report`: checks the results directory, then hands it to the report generator (src/report/).
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { resultsFiles } from '@eff/core';
 import { ResultsError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { generateReport } from '../report/index.js';
 import { RESULTS_FILE } from './store.js';
 
-/** Generates `<dir>/report/` and returns the path of its index.html. */
-export async function reportFor(resultsDir: string): Promise<string> {
+/** Generates `<dir>/report/` and returns the path of its index.html; warnings about the input go to `onWarning`. */
+export async function reportFor(resultsDir: string, onWarning?: (message: string) => void): Promise<string> {
   if (!existsSync(resultsDir) || !statSync(resultsDir).isDirectory()) {
     throw new ResultsError(
       `results directory ${resultsDir} does not exist; give the --out directory of eff run.`,
     );
   }
-  if (!existsSync(join(resultsDir, RESULTS_FILE))) {
+  if (resultsFiles(resultsDir).length === 0) {
     throw new ResultsError(
-      `${resultsDir} has no ${RESULTS_FILE}; run eff run --out ${resultsDir} (or eff demo) first, then eff report ${resultsDir}.`,
+      `${resultsDir} has no ${RESULTS_FILE} (nor any other *.jsonl shard); run eff run --out ${resultsDir} (or eff demo) first, then eff report ${resultsDir}.`,
     );
   }
-  await generateReport(resultsDir, {});
+  await generateReport(resultsDir, onWarning ? { onWarning } : {});
   return join(resultsDir, 'report', 'index.html');
 }
 
 export async function runReport(io: CliIo, resultsDir: string): Promise<number> {
-  const index = await reportFor(resolve(io.cwd, resultsDir));
+  const index = await reportFor(resolve(io.cwd, resultsDir), (m) => io.stderr.write(`eff report: ${m}\n`));
   io.stdout.write(`Report: ${index}\n`);
   return 0;
 }

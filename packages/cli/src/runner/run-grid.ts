@@ -1,6 +1,6 @@
 // Runs a grid one training run at a time, appending each finished run to results.jsonl; a rerun skips finished runs.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ProbeReport, RunRecord } from '@eff/core';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
@@ -9,7 +9,7 @@ import { loadGridConfigFile, presetConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
 import { interruptOnSignals } from './interrupt.js';
 import { type GridProgress, progressFor } from './progress.js';
-import { appendRunRecord, completedRunIds, RESULTS_FILE } from './store.js';
+import { appendRunRecord, completedRunIds, RESULTS_FILE, repairResultsFile } from './store.js';
 
 export interface GridOutcome {
   completed: number;
@@ -47,13 +47,13 @@ export interface RunGridOptions {
   signal?: AbortSignal;
 }
 
-/** Plan vs results: which runs still have to be trained. */
+/** Plan vs results: which runs still have to be trained (every `*.jsonl` beside `resultsFile` counts, shards too). */
 export async function planGrid(
   grid: GridConfig,
   resultsFile: string,
 ): Promise<{ plan: PlannedRun[]; done: Set<string> }> {
   const plan = expandGrid(grid);
-  const done = await completedRunIds(resultsFile);
+  const done = await completedRunIds(dirname(resultsFile));
   return { plan, done };
 }
 
@@ -62,6 +62,8 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   const progress = options.progress ?? progressFor(io);
   await mkdir(options.outDir, { recursive: true });
   const resultsFile = join(options.outDir, RESULTS_FILE);
+  const repaired = await repairResultsFile(resultsFile);
+  if (repaired) io.stderr.write(`${repaired}\n`);
   const { plan, done } = await planGrid(grid, resultsFile);
   // The resolved grid (defaults applied) is kept beside the results, so a results directory explains itself.
   await writeFile(join(options.outDir, `grid-${grid.name}.json`), `${JSON.stringify(grid, null, 2)}\n`);

@@ -29,8 +29,15 @@ export interface TrainOptions {
   onEpoch?: (p: EpochProgress) => void;
 }
 
+/** The runs of one grid in this process, one at a time, sharing the backend, the probes and the loaded data. */
 export interface TrainingSession {
+  /**
+   * Trains one run and resolves to its record (completed, diverged or failed); rejects with InterruptedError when
+   * `options.signal` aborts it. Before it settles, everything the run allocated is freed: model, optimizer state,
+   * tfjs's training tensors, grown helper-thread heaps. The run's data split stays for the next run on it.
+   */
   train(run: PlannedRun, options: TrainOptions): Promise<RunRecord>;
+  /** Frees the data the runs shared (split tensors, raw CIFAR-10 images); call it once the grid is done. */
   close(): Promise<void>;
 }
 

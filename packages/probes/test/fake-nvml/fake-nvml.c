@@ -12,14 +12,16 @@
  *                                999 UNKNOWN, 4 NO_PERMISSION) for calls number FROM <= n < TO of that GPU:
  *   FAKE_NVML_POWER_FROM_<i>, FAKE_NVML_POWER_TO_<i>   (call numbers from 0; default 0 and forever)
  *   FAKE_NVML_ENERGY_<i>=<code>, FAKE_NVML_ENERGY_FROM_<i>, FAKE_NVML_ENERGY_TO_<i>   the same for the energy counter
- *   FAKE_NVML_HANDLE_<i>=<code>  nvmlDeviceGetHandleByIndex_v2 fails for that GPU */
+ *   FAKE_NVML_HANDLE_<i>=<code>  nvmlDeviceGetHandleByIndex_v2 fails for that GPU
+ *   FAKE_NVML_MIGS_<i>=<n>       the GPU is in MIG mode with n instances, UUIDs MIG-fa4e0000-0000-4000-8000-0000000000<i><j> */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_GPUS 8
-typedef struct { int index; } fake_device;
-static fake_device devices[MAX_GPUS] = {{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}};
+typedef struct { int index; int mig; } fake_device; /* mig: -1 for a GPU, else the MIG instance number */
+static fake_device devices[MAX_GPUS] = {{0, -1}, {1, -1}, {2, -1}, {3, -1}, {4, -1}, {5, -1}, {6, -1}, {7, -1}};
+static fake_device mig_devices[MAX_GPUS][7];
 static unsigned long long energy_calls[MAX_GPUS];
 static unsigned long long power_calls[MAX_GPUS];
 
@@ -81,7 +83,23 @@ int nvmlDeviceGetHandleByIndex_v2(unsigned int index, fake_device **device) {
   return 0;
 }
 int nvmlDeviceGetUUID(fake_device *device, char *uuid, unsigned int length) {
-  snprintf(uuid, length, "GPU-fa4e0000-0000-4000-8000-00000000000%d", device->index);
+  if (device->mig >= 0) snprintf(uuid, length, "MIG-fa4e0000-0000-4000-8000-0000000000%d%d", device->index, device->mig);
+  else snprintf(uuid, length, "GPU-fa4e0000-0000-4000-8000-00000000000%d", device->index);
+  return 0;
+}
+int nvmlDeviceGetMaxMigDeviceCount(fake_device *device, unsigned int *n) {
+  long migs = env_long("FAKE_NVML_MIGS", device->index, -1);
+  if (migs < 0) return 3; /* not a MIG-capable GPU: NOT_SUPPORTED */
+  *n = (unsigned int)migs;
+  return 0;
+}
+int nvmlDeviceGetMigDeviceHandleByIndex(fake_device *device, unsigned int index, fake_device **mig) {
+  long migs = env_long("FAKE_NVML_MIGS", device->index, -1);
+  if (migs < 0) return 3;
+  if ((long)index >= migs || index >= 7) return 13; /* NOT_FOUND */
+  mig_devices[device->index][index].index = device->index;
+  mig_devices[device->index][index].mig = (int)index;
+  *mig = &mig_devices[device->index][index];
   return 0;
 }
 int nvmlDeviceGetName(fake_device *device, char *name, unsigned int length) {

@@ -23,7 +23,7 @@ const { parseStrict, fail } = require('./strict-args.cjs');
  * {
  *   instantPower: true,          // driver >= 535: --help-query-gpu lists power.draw.instant
  *   helpDelayMs: 0,              // a slow --help-query-gpu (teardown tests)
- *   gpus: [{ uuid, name, busId, powerLimitW, power: [...] }],
+ *   gpus: [{ uuid, name, busId, powerLimitW, power: [...], migs: ['MIG-…'] }],   // migs: MIG instances, listed by -L
  *   exitAfterReadings, exitCode, stallAfterReadings,   // the loop exits / goes silent after that many readings
  *   lines: { "<reading>": ["raw line", ...] },          // raw output replacing that reading's rows (garbage)
  *   rowGapMs: 0,                 // rows of one reading this many ms apart (GPUs read one after another)
@@ -116,7 +116,13 @@ function runFakeNvidiaSmi(machine) {
   }
   const selected = selectIds(gpus, values.id);
   if (values.list) {
-    for (const g of selected) process.stdout.write(`GPU ${g.index}: ${g.name} (UUID: ${g.uuid})\n`);
+    // -L prints each GPU, then its MIG instances indented under it
+    for (const g of selected) {
+      process.stdout.write(`GPU ${g.index}: ${g.name} (UUID: ${g.uuid})\n`);
+      (g.migs ?? []).forEach((mig, j) => {
+        process.stdout.write(`  MIG 1g.5gb     Device  ${j}: (UUID: ${mig})\n`);
+      });
+    }
     process.exit(0);
   }
   if (values.queryGpu === undefined) {
