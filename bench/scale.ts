@@ -53,7 +53,7 @@ const GRIDS: Record<number, Omit<SyntheticGrid, 'files'>> = {
     architectures: ['lenet', 'bcnn', 'resnet', 'vgg'],
     sizes: sizes(25),
     criteria: CRITERIA,
-    folds: 5,
+    folds: 10,
     epochs: EPOCHS,
   },
 };
