@@ -53,7 +53,7 @@ const GRIDS: Record<number, Omit<SyntheticGrid, 'files'>> = {
     architectures: ['lenet', 'bcnn', 'resnet', 'vgg'],
     sizes: sizes(25),
     criteria: CRITERIA,
-    folds: 5,
+    folds: 10,
     epochs: EPOCHS,
   },
 };
@@ -114,8 +114,15 @@ async function main(): Promise<void> {
   const dryConfig = join(work, 'dry.json');
   writeFileSync(dryConfig, JSON.stringify(DRY_GRID));
   const rows = [];
+  // Start-up alone (an empty results directory): what every command pays before reading a line.
+  const empty = join(work, 'empty');
+  mkdirSync(empty);
+  const startup = measure([BIN, 'run', '--config', dryConfig, '--out', empty, '--dry-run']);
   console.log(
     `eff scale benchmark: ${runSizes.join(', ')} runs × ${EPOCHS} epochs; 1 file and ${shards} shards; load ${loadavg()[0]?.toFixed(1)}`,
+  );
+  console.log(
+    `start-up (dry-run, no results): ${startup.seconds.toFixed(1)} s, ${startup.peakRssMB.toFixed(0)} MB RSS`,
   );
   console.log('runs  files  MB on disk  report s  report MB RSS  dry-run s  dry-run MB RSS');
   for (const n of runSizes) {
@@ -163,7 +170,10 @@ async function main(): Promise<void> {
     `scale-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}.json`,
   );
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ node: process.version, epochs: EPOCHS, rows }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ node: process.version, epochs: EPOCHS, startup, rows }, null, 2)}\n`,
+  );
   console.log(`Wrote ${out}${values.keep ? `; results kept in ${work}` : ''}`);
   if (!values.keep) rmSync(work, { recursive: true, force: true });
   if (rows.some((r) => r.report.exitCode !== 0 || r.dryRun.exitCode !== 0)) process.exitCode = 1;

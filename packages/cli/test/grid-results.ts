@@ -77,7 +77,7 @@ export function syntheticRecord(
       learningRate: 0.001,
       extra: {},
     },
-    environment: { backend: 'wasm', cpu: { model: 'Synthetic CPU', cores: 8 }, gpus: [] },
+    environment: { backend: 'wasm', cpu: { model: 'Synthetic CPU', cores: 8 }, gpus: [], versions: {} },
     probes: [
       {
         name: 'nvidia-smi',

@@ -30,6 +30,23 @@ describe('labels and configs', () => {
     expect(criteria.earlyStopping({ label: 'ES' }).label).toBe('ES');
   });
 
+  it('each criterion carries its config name, and its errors name it', () => {
+    expect(criteria.fixedEpochs(1).name).toBe('fixedEpochs');
+    expect(criteria.accuracyTarget().name).toBe('accuracyTarget');
+    expect(criteria.earlyStopping().name).toBe('earlyStopping');
+    expect(criteria.energyBudget({ joules: 1 }).name).toBe('energyBudget');
+    expect(() => criteria.earlyStopping({ patience: 0 })).toThrow(
+      /^criterion earlyStopping: params.patience: /,
+    );
+    expect(() => criteria.energyBudget({ joules: 0 })).toThrow(/^criterion energyBudget: params.joules: /);
+    expect(() =>
+      criteria
+        .fixedEpochs(1)
+        .start()
+        .afterEpoch(ep(1, { validationAccuracy: 2 })),
+    ).toThrow('validationAccuracy must be in [0, 1], found 2 after epoch 1');
+  });
+
   it('names and configs', () => {
     expect(criteria.accuracyTarget().toConfig()).toEqual({
       name: 'accuracyTarget',

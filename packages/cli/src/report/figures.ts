@@ -223,7 +223,7 @@ function efficiencyHeatmap(points: CurvePoint[], panel: (p: CurvePoint) => strin
           },
         },
       },
-      resolve: { scale: { y: 'independent', x: 'independent' } },
+      resolve: { scale: { y: 'independent', x: 'independent', xOffset: 'independent' } },
     },
   };
 }
@@ -264,7 +264,7 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
           color: { field: 'architecture', type: 'nominal', title: 'architecture' },
         },
       },
-      resolve: { scale: { y: 'independent', x: 'independent' } },
+      resolve: { scale: { y: 'independent', x: 'independent', xOffset: 'independent' } },
     },
   });
 
@@ -318,7 +318,7 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
           },
         ],
       },
-      resolve: { scale: { y: 'independent', x: 'independent' } },
+      resolve: { scale: { y: 'independent', x: 'independent', xOffset: 'independent' } },
     },
   });
 

@@ -27,11 +27,18 @@ describe('interruptOnSignals', () => {
     interrupt.dispose();
     expect(process.listenerCount('SIGINT')).toBe(0);
     expect(process.listenerCount('SIGTERM')).toBe(0);
+    expect(process.listenerCount('SIGHUP')).toBe(0);
   });
-  it('SIGTERM aborts the same way', () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+  ] as const)('%s aborts the same way and asks to end with %i (128+N)', (name, code) => {
     const interrupt = interruptOnSignals(io());
-    process.emit('SIGTERM', 'SIGTERM');
+    expect(interrupt.exitCode()).toBeNull();
+    process.emit(name, name);
     expect(interrupt.signal.aborted).toBe(true);
+    expect(interrupt.exitCode()).toBe(code);
     interrupt.dispose();
   });
 });

@@ -160,7 +160,7 @@ export async function runGridCommand(
       io.stderr.write(
         `Rerun the same command to continue; ${outcome.resultsFile} keeps every finished run.\n`,
       );
-      return 130;
+      return interrupt.exitCode() ?? 130;
     }
     io.stderr.write(`Results: ${outcome.resultsFile}\nNext: eff report ${opts.out}\n`);
     return outcome.failed > 0 ? 1 : 0;

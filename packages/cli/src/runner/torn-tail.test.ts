@@ -38,7 +38,7 @@ function cutLastLine(file: string, keepBytes: number): Buffer {
 }
 
 describe('a results.jsonl whose last line a crash cut', () => {
-  it('is repaired by the next eff run and read by eff report', { timeout: 600_000 }, async () => {
+  it('is repaired by the next eff run and read by eff report', { timeout: 900_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-torn-'));
     const config = join(dir, 'torn.yaml');
     await writeFile(config, TWO_RUNS);
