@@ -1,4 +1,4 @@
-// BROKEN today (breaker): a hung one-shot nvidia-smi query outlives an `eff measure` ended by SIGKILL (fake on PATH).
+// A hung one-shot nvidia-smi query does not outlive an `eff measure` ended by SIGKILL (fake on PATH).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,11 +26,11 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('BROKEN: samplers die with their parent, one-shot queries too', () => {
-  it('BROKEN: SIGKILL of eff measure while a one-shot nvidia-smi query hangs leaves no nvidia-smi behind', async () => {
-    // the -lms loop is started under the parent-death signal, but check()'s one-shot queries (listing, first
-    // reading) are plain spawns: a stuck driver makes them hang (eff's own 10 s timeout says so), and a SIGKILLed
-    // eff cannot run that timeout, so the query lives on, reparented to init, ignoring SIGTERM and SIGPIPE
+describe('samplers die with their parent, one-shot queries too', () => {
+  it('SIGKILL of eff measure while a one-shot nvidia-smi query hangs leaves no nvidia-smi behind', async () => {
+    // check()'s one-shot queries (listing, first reading) must be started under the parent-death signal like the
+    // -lms loop: a stuck driver makes them hang (eff's own 10 s timeout says so), and a SIGKILLed eff cannot run
+    // that timeout, so a plain spawn would live on, reparented to init, ignoring SIGTERM and SIGPIPE
     dir = mkdtempSync(join(tmpdir(), 'eff-breaker-'));
     const eff = spawnEff(['measure', '--probe', 'nvidia-smi', '--', 'sleep', '30'], {
       PATH: `${BIN}:${process.env.PATH}`,
