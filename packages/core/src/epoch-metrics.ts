@@ -56,13 +56,23 @@ const ACCURACY_KEY_SET = new Set<string>([
   ...TFJS_LOG_KEYS.validationAccuracy,
 ]);
 
+/**
+ * True for an accuracy log key: one of TFJS_LOG_KEYS' accuracy keys, or a multi-output model's per-output key
+ * `<output>_<accuracy name>` / `val_<output>_<accuracy name>` (tfjs-layers training.js prefixes each output's
+ * metrics with the output's name, as it does for `<output>_loss`).
+ */
+export function isTfjsAccuracyKey(key: string): boolean {
+  return ACCURACY_KEY_SET.has(key) || TFJS_ACCURACY_METRIC_NAMES.some((name) => key.endsWith(`_${name}`));
+}
+
 /** What one tfjs `onEpochEnd` logs object says, in EpochMetrics' terms. */
 export interface TfjsEpochLogs {
   /** Values as logged, non-finite ones included (screenEpochMetrics turns them into null + text). */
   metrics: EpochMetrics;
   /**
-   * Non-finite values under other loss or accuracy keys (per-output losses `<output>_loss` of a multi-output
-   * model, an accuracy alias that was not the one read), keyed by the tfjs log key, value as text.
+   * Non-finite values under other loss or accuracy keys (per-output losses `<output>_loss` and accuracies
+   * `<output>_acc` of a multi-output model, an accuracy alias that was not the one read), keyed by the tfjs log
+   * key, value as text.
    */
   otherNonFinite: Record<string, string>;
 }
@@ -71,6 +81,10 @@ export interface TfjsEpochLogs {
  * Reads a tfjs `onEpochEnd` logs object: train/validation accuracy (any spelling in TFJS_ACCURACY_METRIC_NAMES,
  * with and without `val_`) and loss (`loss`, `val_loss`), plus any other loss or accuracy key whose value is not
  * finite. Never throws; keys that are absent or not numbers read as null.
+ *
+ * A multi-output model: the accuracy recorded is the plain key (`acc`, `val_acc`, …) when the logs hold one, else
+ * none (null): the per-output accuracies (`<output>_acc`) measure different tasks, and picking or averaging one
+ * would be a number the model never reported. They are only screened: a non-finite one ends the run as diverged.
  */
 export function readTfjsEpochLogs(logs: Logs): TfjsEpochLogs {
   const metrics: EpochMetrics = {};
@@ -86,7 +100,7 @@ export function readTfjsEpochLogs(logs: Logs): TfjsEpochLogs {
   const otherNonFinite: Record<string, string> = {};
   for (const [k, v] of Object.entries(logs ?? {})) {
     if (usedKeys.has(k) || typeof v !== 'number' || Number.isFinite(v)) continue;
-    if (k === 'loss' || k.endsWith('_loss') || ACCURACY_KEY_SET.has(k)) otherNonFinite[k] = String(v);
+    if (k === 'loss' || k.endsWith('_loss') || isTfjsAccuracyKey(k)) otherNonFinite[k] = String(v);
   }
   return { metrics, otherNonFinite };
 }
