@@ -65,6 +65,9 @@ export function isTfjsAccuracyKey(key: string): boolean {
   return ACCURACY_KEY_SET.has(key) || TFJS_ACCURACY_METRIC_NAMES.some((name) => key.endsWith(`_${name}`));
 }
 
+/** Float32 rounding can put a perfect accuracy just above 1 (1.0000001); an excess up to this is read as 1. */
+export const ACCURACY_ROUNDING_TOLERANCE = 1e-6;
+
 /** What one tfjs `onEpochEnd` logs object says, in EpochMetrics' terms. */
 export interface TfjsEpochLogs {
   /** Values as logged, non-finite ones included (screenEpochMetrics turns them into null + text). */
@@ -136,11 +139,12 @@ export interface ScreenedEpochMetrics {
 }
 
 /**
- * Screens one epoch's metrics. A finite accuracy must lie in [0, 1]; a NaN or ±Infinity loss or accuracy is not an
+ * Screens one epoch's metrics. A finite accuracy must lie in [0, 1] (an excess up to ACCURACY_ROUNDING_TOLERANCE,
+ * float32 rounding, is clamped to 1); a NaN or ±Infinity loss or accuracy is not an
  * error but a fact about the run (it diverged): it becomes null in `values` and its text goes to `nonFinite`.
  * `otherNonFinite` (from readTfjsEpochLogs) is merged into `nonFinite`.
  * @throws EpochMetricsInputError (code `E_MEASURE_INPUT`) for a value that is not a number, or an accuracy
- *   outside [0, 1]; the message names the metric, the epoch and the value.
+ *   outside [0, 1 + ACCURACY_ROUNDING_TOLERANCE]; the message names the metric, the epoch and the value.
  */
 export function screenEpochMetrics(
   metrics: EpochMetrics,
@@ -162,6 +166,9 @@ export function screenEpochMetrics(
     } else if (!Number.isFinite(v)) {
       values[name] = null;
       nonFinite[name] = String(v);
+    } else if (isAccuracy && v > 1 && v <= 1 + ACCURACY_ROUNDING_TOLERANCE) {
+      // float32 rounding of a perfect score, not a wrong input
+      values[name] = 1;
     } else if (isAccuracy && (v < 0 || v > 1)) {
       throw new EpochMetricsInputError(
         `${name} after epoch ${epoch} must be an accuracy in [0, 1], found ${String(v)}`,
