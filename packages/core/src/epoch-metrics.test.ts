@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ACCURACY_ROUNDING_TOLERANCE,
   divergenceReason,
   EpochMetricsInputError,
   readTfjsEpochLogs,
@@ -103,7 +104,7 @@ describe('screenEpochMetrics', () => {
           (n, i) =>
             n.endsWith('Accuracy') &&
             Number.isFinite(vs[i]) &&
-            ((vs[i] as number) < 0 || (vs[i] as number) > 1),
+            ((vs[i] as number) < 0 || (vs[i] as number) > 1 + ACCURACY_ROUNDING_TOLERANCE),
         );
         if (outOfRange) {
           expect(() => screenEpochMetrics(metrics, 1)).toThrow(EpochMetricsInputError);
@@ -114,7 +115,7 @@ describe('screenEpochMetrics', () => {
           const v = vs[i];
           const kept = s.values[n as keyof typeof s.values];
           if (v === undefined) expect(kept).toBeNull();
-          else if (Number.isFinite(v)) expect(kept).toBe(v);
+          else if (Number.isFinite(v)) expect(kept).toBe(n.endsWith('Accuracy') && v > 1 ? 1 : v);
           else {
             expect(kept).toBeNull();
             expect(s.nonFinite[n]).toBe(String(v));
@@ -122,6 +123,16 @@ describe('screenEpochMetrics', () => {
         });
       }),
     );
+  });
+
+  it('an accuracy above 1 by float32 rounding (1.0000001) reads as 1; beyond 1e-6 it is still refused', () => {
+    expect(
+      screenEpochMetrics({ trainAccuracy: 1.0000001, validationAccuracy: 1 + 1e-6 }, 3).values,
+    ).toMatchObject({
+      trainAccuracy: 1,
+      validationAccuracy: 1,
+    });
+    expect(() => screenEpochMetrics({ trainAccuracy: 1.00001 }, 3)).toThrow(EpochMetricsInputError);
   });
 
   it('a finite accuracy outside [0, 1] or a value that is not a number is an input error naming it', () => {

@@ -56,13 +56,26 @@ const ACCURACY_KEY_SET = new Set<string>([
   ...TFJS_LOG_KEYS.validationAccuracy,
 ]);
 
+/**
+ * True for an accuracy log key: one of TFJS_LOG_KEYS' accuracy keys, or a multi-output model's per-output key
+ * `<output>_<accuracy name>` / `val_<output>_<accuracy name>` (tfjs-layers training.js prefixes each output's
+ * metrics with the output's name, as it does for `<output>_loss`).
+ */
+export function isTfjsAccuracyKey(key: string): boolean {
+  return ACCURACY_KEY_SET.has(key) || TFJS_ACCURACY_METRIC_NAMES.some((name) => key.endsWith(`_${name}`));
+}
+
+/** Float32 rounding can put a perfect accuracy just above 1 (1.0000001); an excess up to this is read as 1. */
+export const ACCURACY_ROUNDING_TOLERANCE = 1e-6;
+
 /** What one tfjs `onEpochEnd` logs object says, in EpochMetrics' terms. */
 export interface TfjsEpochLogs {
   /** Values as logged, non-finite ones included (screenEpochMetrics turns them into null + text). */
   metrics: EpochMetrics;
   /**
-   * Non-finite values under other loss or accuracy keys (per-output losses `<output>_loss` of a multi-output
-   * model, an accuracy alias that was not the one read), keyed by the tfjs log key, value as text.
+   * Non-finite values under other loss or accuracy keys (per-output losses `<output>_loss` and accuracies
+   * `<output>_acc` of a multi-output model, an accuracy alias that was not the one read), keyed by the tfjs log
+   * key, value as text.
    */
   otherNonFinite: Record<string, string>;
 }
@@ -71,6 +84,10 @@ export interface TfjsEpochLogs {
  * Reads a tfjs `onEpochEnd` logs object: train/validation accuracy (any spelling in TFJS_ACCURACY_METRIC_NAMES,
  * with and without `val_`) and loss (`loss`, `val_loss`), plus any other loss or accuracy key whose value is not
  * finite. Never throws; keys that are absent or not numbers read as null.
+ *
+ * A multi-output model: the accuracy recorded is the plain key (`acc`, `val_acc`, …) when the logs hold one, else
+ * none (null): the per-output accuracies (`<output>_acc`) measure different tasks, and picking or averaging one
+ * would be a number the model never reported. They are only screened: a non-finite one ends the run as diverged.
  */
 export function readTfjsEpochLogs(logs: Logs): TfjsEpochLogs {
   const metrics: EpochMetrics = {};
@@ -86,7 +103,7 @@ export function readTfjsEpochLogs(logs: Logs): TfjsEpochLogs {
   const otherNonFinite: Record<string, string> = {};
   for (const [k, v] of Object.entries(logs ?? {})) {
     if (usedKeys.has(k) || typeof v !== 'number' || Number.isFinite(v)) continue;
-    if (k === 'loss' || k.endsWith('_loss') || ACCURACY_KEY_SET.has(k)) otherNonFinite[k] = String(v);
+    if (k === 'loss' || k.endsWith('_loss') || isTfjsAccuracyKey(k)) otherNonFinite[k] = String(v);
   }
   return { metrics, otherNonFinite };
 }
@@ -122,11 +139,12 @@ export interface ScreenedEpochMetrics {
 }
 
 /**
- * Screens one epoch's metrics. A finite accuracy must lie in [0, 1]; a NaN or ±Infinity loss or accuracy is not an
+ * Screens one epoch's metrics. A finite accuracy must lie in [0, 1] (an excess up to ACCURACY_ROUNDING_TOLERANCE,
+ * float32 rounding, is clamped to 1); a NaN or ±Infinity loss or accuracy is not an
  * error but a fact about the run (it diverged): it becomes null in `values` and its text goes to `nonFinite`.
  * `otherNonFinite` (from readTfjsEpochLogs) is merged into `nonFinite`.
  * @throws EpochMetricsInputError (code `E_MEASURE_INPUT`) for a value that is not a number, or an accuracy
- *   outside [0, 1]; the message names the metric, the epoch and the value.
+ *   outside [0, 1 + ACCURACY_ROUNDING_TOLERANCE]; the message names the metric, the epoch and the value.
  */
 export function screenEpochMetrics(
   metrics: EpochMetrics,
@@ -148,6 +166,9 @@ export function screenEpochMetrics(
     } else if (!Number.isFinite(v)) {
       values[name] = null;
       nonFinite[name] = String(v);
+    } else if (isAccuracy && v > 1 && v <= 1 + ACCURACY_ROUNDING_TOLERANCE) {
+      // float32 rounding of a perfect score, not a wrong input
+      values[name] = 1;
     } else if (isAccuracy && (v < 0 || v > 1)) {
       throw new EpochMetricsInputError(
         `${name} after epoch ${epoch} must be an accuracy in [0, 1], found ${String(v)}`,

@@ -104,7 +104,8 @@ function fromNvidiaVariables(listed: readonly ListedGpu[], env: NodeJS.ProcessEn
   const cuda = env.CUDA_VISIBLE_DEVICES;
   if (cuda !== undefined) {
     const indexOrder = cudaIndexOrder(listed, env);
-    const selected = fromVisibilityList(listed, 'CUDA_VISIBLE_DEVICES', cuda, indexOrder);
+    const byCuda = fromVisibilityList(listed, 'CUDA_VISIBLE_DEVICES', cuda, indexOrder);
+    const selected = { ...byCuda, devices: inToolOrder(listed, byCuda.devices) };
     const byIndex = cuda.split(',').some((e) => /^[0-9]+$/.test(e.trim()));
     const modelsUnknown = listed.some((g) => g.name === undefined || g.name === '');
     if (byIndex && listed.length > 1 && modelsUnknown && env.CUDA_DEVICE_ORDER === undefined) {
@@ -170,7 +171,8 @@ function fromScheduler(listed: readonly ListedGpu[], variable: string, value: st
  * A CUDA-style list (CUDA_VISIBLE_DEVICES, ROCR/HIP_VISIBLE_DEVICES): entries are indices into `indexOrder`,
  * UUIDs (unique prefix) or MIG ids. Like the CUDA runtime, parsing stops at the first entry that is not one of
  * those forms (`-1`, a word), so an empty value or a leading `-1` means no GPU; what follows is ignored (noted).
- * A well-formed entry naming a device that is not here is an error, not silently dropped.
+ * A well-formed entry naming a device that is not here is an error, not silently dropped. The devices come in the
+ * list's order (duplicates once), so a later list (HIP after ROCr) can index into them; sort with inToolOrder.
  */
 function fromVisibilityList(
   listed: readonly ListedGpu[],
@@ -204,10 +206,11 @@ function fromVisibilityList(
         variable,
       );
     }
-    picked.push(found.gpu);
+    if (!picked.includes(found.gpu)) picked.push(found.gpu);
     if (found.note) notes.push(found.note);
   }
-  return { devices: inToolOrder(listed, picked), selectedBy: variable, notes };
+  // in the list's order, not the tool's: HIP's indices count in ROCR_VISIBLE_DEVICES's order (callers sort at the end)
+  return { devices: picked, selectedBy: variable, notes };
 }
 
 /**

@@ -91,6 +91,13 @@ describe('parseNvidiaSmiLine', () => {
       [1, 249.1, 'ok'],
     ]);
   });
+  it('a power printed with its unit (`100.00 W`, as without nounits) is read as watts', () => {
+    expect(parseNvidiaSmiLine('0, GPU-x, 100.00 W')).toMatchObject({ powerW: 100, status: 'ok' });
+    expect(parseNvidiaSmiListLine(`0, ${UUID0}, 00000000:01:00.0, 300.00 W, Tesla T4`).powerLimitW).toBe(300);
+    expect(
+      parseNvidiaSmiListLine(`0, ${UUID0}, 00000000:01:00.0, 300.00 kW, Tesla T4`).powerLimitW,
+    ).toBeUndefined();
+  });
   it('[N/A] and [Not Supported] are unsupported; errors and non-numbers are bad; never a number', () => {
     for (const v of ['[N/A]', '[Not Supported]']) {
       expect(parseNvidiaSmiLine(`0, GPU-x, ${v}`)).toMatchObject({
@@ -103,7 +110,11 @@ describe('parseNvidiaSmiLine', () => {
       '[Unknown Error]',
       '[GPU is lost]',
       '[Requires Pro Driver]',
-      '12 W',
+      '12 kW',
+      '12 mW',
+      '12W',
+      '12 W W',
+      'W',
       '7#.1',
       '-3',
       '',
@@ -414,7 +425,7 @@ describe('nvidiaSmiProbe (strict fake nvidia-smi first on PATH)', () => {
       expect(watts(got, 'gpu1')).toEqual([95.5, 95.5, 95.5, 95.5]);
     });
 
-    for (const value of ['[Unknown Error]', '[GPU is lost]', '[Requires Pro Driver]', '7#.1', '12 W']) {
+    for (const value of ['[Unknown Error]', '[GPU is lost]', '[Requires Pro Driver]', '7#.1', '12 kW']) {
       it(`one ${value} reading: a bad-reading for that reading only, then GPU 0 reads on`, async () => {
         machine([50, value, 51]);
         const got = await until(

@@ -68,13 +68,22 @@ export interface NvidiaSmiRow {
 }
 
 const UNSUPPORTED = new Set(['[N/A]', 'N/A', '[Not Supported]', 'Not Supported']);
-const WATTS = /^[0-9]+(\.[0-9]+)?$/;
+// a number of watts, optionally with the unit: some drivers print `100.00 W` although `nounits` was asked
+const WATTS = /^([0-9]+(?:\.[0-9]+)?)(?: W)?$/;
+
+/** Watts from a printed power field (`100.00` or `100.00 W`); undefined for anything else or a non-finite number. */
+function wattsOf(text: string): number | undefined {
+  const m = WATTS.exec(text);
+  const watts = m ? Number(m[1]) : Number.NaN;
+  // a 400-digit "number" is Infinity in a double: not a reading either
+  return Number.isFinite(watts) ? watts : undefined;
+}
 const LIST_QUERY = 'index,uuid,pci.bus_id,power.limit,name';
 const DEVICE_HANDLE_ERROR =
   /^Unable to (?:determine|detect) the device handle for GPU\s*([0-9A-Fa-f:.]+?):\s+(.*)$/;
 
 /**
- * Parses one `index, uuid, power` row of `--format=csv,noheader,nounits` (shape only: the power value is classified,
+ * Parses one `index, uuid, power` row of `--format=csv,noheader,nounits`; the power may keep a trailing ` W` (shape only: the power value is classified,
  * never thrown on, so one GPU's bad reading cannot cost another GPU its row). Throws ProbeParseError when the line is
  * not such a row (wrong field count, no index or uuid).
  */
@@ -94,10 +103,8 @@ export function parseNvidiaSmiLine(line: string): NvidiaSmiRow {
     );
   }
   const index = Number(indexText);
-  // a 400-digit "number" is Infinity in a double: not a reading either
-  if (WATTS.test(value) && Number.isFinite(Number(value))) {
-    return { index, uuid, powerW: Number(value), status: 'ok', value };
-  }
+  const powerW = wattsOf(value);
+  if (powerW !== undefined) return { index, uuid, powerW, status: 'ok', value };
   return { index, uuid, powerW: null, status: UNSUPPORTED.has(value) ? 'unsupported' : 'bad', value };
 }
 
@@ -126,15 +133,14 @@ export function parseNvidiaSmiListLine(line: string): NvidiaSmiGpu {
     );
   }
   const index = Number(indexText);
+  const powerLimitW = wattsOf(limitText);
   return {
     index,
     uuid,
     deviceId: `gpu${index}`,
     name,
     ...(busId && !busId.startsWith('[') ? { busId } : {}),
-    ...(WATTS.test(limitText) && Number.isFinite(Number(limitText))
-      ? { powerLimitW: Number(limitText) }
-      : {}),
+    ...(powerLimitW !== undefined ? { powerLimitW } : {}),
   };
 }
 

@@ -1,9 +1,10 @@
 // powertop probe: repeated `powertop --csv=<file> --time=<s>` windows; reports the battery discharge rate it prints.
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defer, Observable, repeat } from 'rxjs';
+import { spawnTool } from './child-lifetime.js';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
 import type { PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
 import { nowMs } from './sample.js';
@@ -94,7 +95,7 @@ export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
   /** One window: runs powertop for `seconds`, then parses its CSV. Unsubscribing kills it. */
   const window = (seconds: number): Observable<string> =>
     new Observable<string>((subscriber) => {
-      let child: ReturnType<typeof spawn> | undefined;
+      let child: ChildProcess | undefined;
       let dir: string | undefined;
       let done = false;
       void (async () => {
@@ -106,7 +107,8 @@ export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
           return;
         }
         // LC_ALL=C: the report's sentences are translated (gettext) and fmt_prefix prints µ only in UTF-8 locales
-        child = spawn(binary, [`--csv=${file}`, `--time=${seconds}`], {
+        // tied to this process (parent-death signal, exit hooks): a window in flight must not outlive eff
+        child = spawnTool(binary, [`--csv=${file}`, `--time=${seconds}`], {
           stdio: ['ignore', 'ignore', 'pipe'],
           env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
         });

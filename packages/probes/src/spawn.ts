@@ -13,11 +13,22 @@ export interface RunResult {
 export interface SpawnLinesOptions {
   /** Tool name for messages, e.g. `nvidia-smi`. */
   tool: string;
-  /** Silence longer than this is a stall (typically 5 x interval, at least 2 s). */
+  /** Silence longer than this between lines is a stall (typically 5 x interval, at least 2 s). */
   stallMs: number;
+  /**
+   * Allowance in ms for the first line, counted from spawn (default FIRST_LINE_ALLOWANCE_MS, never below
+   * `stallMs`): a tool's start-up (nvidia-smi initialising the driver without persistence mode) is not a stall.
+   */
+  firstLineMs?: number;
   /** Called with the child once it is spawned (tests read its pid). */
   onSpawn?: (child: ChildProcess) => void;
 }
+
+/**
+ * Default allowance for a sampler's first line (15 s): nvidia-smi without persistence mode spends seconds loading
+ * the driver before its first row, which would otherwise be killed as a stall.
+ */
+export const FIRST_LINE_ALLOWANCE_MS = 15_000;
 
 /** Tool output as one line for messages and tables: non-empty lines joined with ' | '. */
 export function oneLine(text: string): string {
@@ -42,7 +53,8 @@ export function killChild(child: ChildProcess): void {
 /**
  * Each subscription spawns `binary args`; every complete stdout line is emitted. The stream errors with
  * ProbeUnavailableError if the binary is missing, ProbeExitedError when the tool exits (any code: a sampler
- * must not stop by itself) and ProbeStalledError when it is silent for `stallMs`. Unsubscribing kills it.
+ * must not stop by itself) and ProbeStalledError when it is silent for `stallMs` between outputs, or prints nothing
+ * within `firstLineMs` (default 15 s) of its spawn. Unsubscribing kills it.
  */
 export function spawnLines(
   binary: string,
@@ -56,22 +68,24 @@ export function spawnLines(
     let stderrTail = '';
     let lastLine = '';
     let stallTimer: NodeJS.Timeout | undefined;
-    const armStall = (): void => {
+    const firstLineMs = Math.max(options.firstLineMs ?? FIRST_LINE_ALLOWANCE_MS, options.stallMs);
+    const armStall = (limitMs: number, what: string): void => {
       if (stallTimer) clearTimeout(stallTimer);
       stallTimer = setTimeout(() => {
         subscriber.error(
           new ProbeStalledError(
-            `${options.tool} printed nothing for ${options.stallMs} ms (expected a line every interval); ` +
+            `${options.tool} printed nothing for ${limitMs} ms ${what}; ` +
               'the tool or driver hung: check it by running it by hand, or raise the interval',
           ),
         );
         killChild(child);
-      }, options.stallMs);
+      }, limitMs);
     };
-    armStall();
+    // until the first output the start-up allowance applies; after it, the per-interval stall limit
+    armStall(firstLineMs, 'after it started (start-up allowance)');
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
-      armStall();
+      armStall(options.stallMs, '(expected a line every interval)');
       buffered += chunk;
       let newline = buffered.indexOf('\n');
       while (newline >= 0) {
