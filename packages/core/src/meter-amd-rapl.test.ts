@@ -141,13 +141,21 @@ describe('RAPL domains through sysfs', () => {
       writeFileSync(join(dramDir, 'energy_uj'), dram);
     }
     const t0 = Date.now();
+    // One write at a time (an atomic replace, as the kernel's file never reads half-written); stop() waits for the
+    // last one, so no write lands in a tree the test has already removed.
+    let pending: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
       const uj = 1_000_000 + Math.round(packageW * (Date.now() - t0) * 1000);
-      void writeFile(join(pkg, 'energy_uj.new'), `${uj}\n`).then(() =>
-        rename(join(pkg, 'energy_uj.new'), join(pkg, 'energy_uj')),
-      );
+      pending = pending.then(async () => {
+        await writeFile(join(pkg, 'energy_uj.new'), `${uj}\n`);
+        await rename(join(pkg, 'energy_uj.new'), join(pkg, 'energy_uj'));
+      });
     }, 5);
-    return { root, dramDir, stop: () => clearInterval(timer) };
+    const stop = async () => {
+      clearInterval(timer);
+      await pending;
+    };
+    return { root, dramDir, stop };
   }
 
   it('an unparsable dram counter is unsupported; the package keeps its joules from the counter', async () => {
@@ -161,7 +169,7 @@ describe('RAPL domains through sysfs', () => {
       expectNear(r.energyJ.cpu, 40 * seconds);
       expect(r.degraded).toBe(false);
     } finally {
-      t.stop();
+      await t.stop();
     }
   });
 
@@ -178,7 +186,7 @@ describe('RAPL domains through sysfs', () => {
       expect(dev('intel-rapl:0:0')?.uncoveredMs).toBeGreaterThan(1000);
       expect(r.degraded).toBe(true);
     } finally {
-      t.stop();
+      await t.stop();
     }
   });
 });

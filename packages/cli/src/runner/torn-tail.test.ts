@@ -82,7 +82,7 @@ describe('a results.jsonl whose last line a crash cut', () => {
     expect(readFileSync(file).equals(before)).toBe(true);
     expect(existsSync(join(out, 'report', 'index.html'))).toBe(true);
     const warnings: string[] = [];
-    const { runs } = loadRuns(out, (m) => warnings.push(m));
+    const { runs } = await loadRuns(out, (m) => warnings.push(m));
     expect(runs.map((r) => r.run.runId)).toEqual([JSON.parse(firstRun!).runId]);
     expect(warnings).toHaveLength(1);
   });
