@@ -189,21 +189,23 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
     return tr;
   };
 
-  function energyBetween(
-    startMs: number,
-    endMs: number,
-    opts: { includeStart?: boolean; holdTailMs?: number } = {},
-  ): EnergyInterval {
+  /** Checks a window and picks how a device's tail is treated: held up to holdTailMs, else up to its edge hold. */
+  function windowTail(startMs: number, endMs: number, holdTailMs: number | undefined) {
     if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
       throw new EnergyInputError(
         `an energy interval needs finite startMs <= endMs, found [${startMs}, ${endMs}]`,
         [startMs, endMs],
       );
     }
-    const tail =
-      opts.holdTailMs !== undefined
-        ? { kind: 'cap' as const, capMs: opts.holdTailMs }
-        : { kind: 'edge' as const };
+    return holdTailMs !== undefined ? { kind: 'cap' as const, capMs: holdTailMs } : { kind: 'edge' as const };
+  }
+
+  function energyBetween(
+    startMs: number,
+    endMs: number,
+    opts: { includeStart?: boolean; holdTailMs?: number } = {},
+  ): EnergyInterval {
+    const tail = windowTail(startMs, endMs, opts.holdTailMs);
     const devices: DeviceEnergy[] = [];
     const anomalies: EnergyAnomaly[] = [];
     let paperSumW = 0;
@@ -231,16 +233,7 @@ export function createEnergyMeter(options: EnergyOptions = {}): EnergyMeter {
     endMs: number,
     opts: { holdTailMs?: number } = {},
   ): EnergyByComponent {
-    if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
-      throw new EnergyInputError(
-        `an energy interval needs finite startMs <= endMs, found [${startMs}, ${endMs}]`,
-        [startMs, endMs],
-      );
-    }
-    const tail =
-      opts.holdTailMs !== undefined
-        ? { kind: 'cap' as const, capMs: opts.holdTailMs }
-        : { kind: 'edge' as const };
+    const tail = windowTail(startMs, endMs, opts.holdTailMs);
     const devices: Array<Pick<DeviceEnergy, 'component' | 'energyJ'>> = [];
     for (const tr of tracks.values()) {
       if (tr.sampleCount === 0) continue;
