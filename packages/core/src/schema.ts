@@ -44,10 +44,41 @@ export const RunConfigSchema = z.object({
   learningRate: z.number().positive().optional(),
   optimizer: z.string().optional(),
   seed: z.number().int().optional(),
+  /**
+   * 0-based replicate index when a grid repeats each configuration (`seeds: [...]` or `repeats: N`); part of the
+   * run's hash, so replicates are distinct runs. Absent for a single replicate.
+   */
+  replicate: z.number().int().nonnegative().optional(),
   /** Anything else the user wants kept with the run. */
   extra: z.record(z.string(), z.unknown()).default({}),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+/**
+ * Where a run ran under a scheduler (SLURM): its job, array task and allocation. Every field is optional: absent
+ * outside a scheduler or when the scheduler did not say.
+ */
+export const PlacementSchema = z.object({
+  scheduler: z.enum(['slurm']).optional(),
+  /** `SLURM_JOB_ID` (differs per array task). */
+  jobId: z.string().optional(),
+  /** `SLURM_ARRAY_JOB_ID` (the same for every task of one array). */
+  arrayJobId: z.string().optional(),
+  /** `SLURM_ARRAY_TASK_ID`. */
+  arrayTaskId: z.number().int().nonnegative().optional(),
+  /** The shard of the grid this process ran (`eff run --shard I/N`), 0-based index. */
+  shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+  /** GPUs allocated to the job as the scheduler names them (indices or UUIDs), e.g. from `SLURM_JOB_GPUS`. */
+  allocatedGpus: z.array(z.string()).optional(),
+  /** CPUs allocated to the job on this node (`SLURM_CPUS_ON_NODE`). */
+  allocatedCpus: z.number().int().positive().optional(),
+  /**
+   * Whether the job had the node to itself (`--exclusive`). false: CPU/RAM energy is the whole node's and cannot be
+   * attributed to this run (see `final.sharedComponents`); absent: unknown (not under a scheduler).
+   */
+  exclusive: z.boolean().optional(),
+});
+export type Placement = z.infer<typeof PlacementSchema>;
 
 export const EnvironmentSchema = z.object({
   hostname: z.string().optional(),
@@ -65,6 +96,8 @@ export const EnvironmentSchema = z.object({
   trainingThreads: z.number().int().positive().optional(),
   /** Package versions, e.g. `{ "@eff/core": "0.1.0", "@tensorflow/tfjs": "4.22.0" }`. */
   versions: z.record(z.string(), z.string()).default({}),
+  /** Scheduler job, array task, shard and allocation, when the run ran under one. */
+  placement: PlacementSchema.optional(),
 });
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
@@ -121,6 +154,17 @@ export const ProbeReportSchema = z.object({
   deviceReports: z.array(DeviceReportSchema).default([]),
   /** Things the user should know that are not errors (interval raised, counter replaced by power readings, …). */
   notes: z.array(z.string()).default([]),
+  /**
+   * The labelled estimate's assumptions, for an estimating probe: the CPU's TDP in W, RAM power in W per GiB, and
+   * whose load drives the CPU term (`machine`: every process on the machine; `process`: this process only).
+   */
+  estimate: z
+    .object({
+      tdpW: z.number().positive(),
+      ramWPerGB: z.number().nonnegative(),
+      loadScope: z.enum(['machine', 'process']),
+    })
+    .optional(),
 });
 export type ProbeReport = z.infer<typeof ProbeReportSchema>;
 
@@ -210,6 +254,11 @@ export const RunRecordSchema = z.object({
     degraded: z.boolean(),
     /** Some energy came from an estimate, not a hardware meter. */
     estimated: z.boolean(),
+    /**
+     * Components whose energy is the whole node's and cannot be attributed to this run (CPU/RAM on a node shared with
+     * other jobs). Their joules are kept in `energyJ` for reference but reports mark them as shared.
+     */
+    sharedComponents: z.array(z.enum(['gpu', 'cpu', 'ram', 'system'])).optional(),
   }),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
