@@ -184,6 +184,18 @@ describe('powermetricsProbe against a fake powermetrics', () => {
       (await powermetricsProbe({ platform: 'darwin', binary: '/nonexistent/powermetrics' }).check()).reason,
     ).toMatch(/not found \(it ships with macOS in \/usr\/bin\)/);
   });
+  it('a GPU selection other than 0 (--gpus 1 on a Mac) is refused, not silently ignored; 0 is measured', async () => {
+    const refused = await mac({ gpus: ['1'] }).check();
+    expect(refused).toEqual({
+      available: false,
+      reason: 'powermetrics: the GPU selection names "1", but an Apple Silicon Mac has one GPU (0)',
+      selectedBy: 'option',
+    });
+    await expect(firstValueFrom(mac({ gpus: ['1'] }).samples())).rejects.toBeInstanceOf(
+      ProbeUnavailableError,
+    );
+    expect((await mac({ gpus: [0] }).check()).available).toBe(true);
+  });
   it('unparseable blocks: skipped and reported, four in a row end the stream with ProbeParseError', async () => {
     process.env.FAKE_PM_MODE = 'garbage';
     const bad: BadLineReport[] = [];

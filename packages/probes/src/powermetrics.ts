@@ -19,6 +19,11 @@ export interface PowermetricsProbeOptions {
   sudo?: boolean;
   /** The OS this probe believes it runs on (default `process.platform`): it is available only on `darwin`. */
   platform?: NodeJS.Platform;
+  /**
+   * A GPU selection (`--gpus`, handed to every GPU probe): an Apple Silicon Mac has one GPU, index `0`; any other
+   * entry makes the probe unavailable with that reason instead of measuring a GPU the selection did not name.
+   */
+  gpus?: readonly (string | number)[];
 }
 
 export const POWERMETRICS_DEFAULT_INTERVAL_MS = 1000;
@@ -159,6 +164,11 @@ export function powermetricsProbe(options: PowermetricsProbeOptions = {}): Probe
   const platform = options.platform ?? process.platform;
   const notMac = (): ProbeUnavailableError =>
     new ProbeUnavailableError(`powermetrics: only on macOS (Apple Silicon); this is ${platform}`);
+  const otherGpu = (options.gpus ?? []).map(String).find((g) => g.trim() !== '0');
+  const badSelection = (): ProbeUnavailableError =>
+    new ProbeUnavailableError(
+      `powermetrics: the GPU selection names ${JSON.stringify(otherGpu)}, but an Apple Silicon Mac has one GPU (0)`,
+    );
   return {
     name: SOURCE,
     components: ['cpu', 'gpu', 'ram'],
@@ -166,6 +176,8 @@ export function powermetricsProbe(options: PowermetricsProbeOptions = {}): Probe
     minIntervalMs: POWERMETRICS_MIN_INTERVAL_MS,
     async check(): Promise<ProbeCheck> {
       if (platform !== 'darwin') return { available: false, reason: notMac().message };
+      if (otherGpu !== undefined)
+        return { available: false, reason: badSelection().message, selectedBy: 'option' };
       const parser = new PowermetricsParser();
       const [command, args] = argsOf(binary, 200, sudo, 2);
       try {
@@ -200,6 +212,7 @@ export function powermetricsProbe(options: PowermetricsProbeOptions = {}): Probe
         : POWERMETRICS_MIN_INTERVAL_MS;
       return defer(() => {
         if (platform !== 'darwin') return throwError(notMac);
+        if (otherGpu !== undefined) return throwError(badSelection);
         const parser = new PowermetricsParser();
         // devices are announced from the first block (DRAM only when this macOS prints it)
         let tracker: DeviceTracker | undefined;
