@@ -7,6 +7,7 @@ import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
 import { loadGridConfigFile, presetConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
 import { interruptOnSignals } from './interrupt.js';
 import { type GridProgress, progressFor } from './progress.js';
 import { appendRunRecord, completedRunIds, RESULTS_FILE, repairResultsFile } from './store.js';
@@ -45,6 +46,8 @@ export interface RunGridOptions {
   progress?: GridProgress;
   /** Aborted on Ctrl-C: the run in progress stops at the next batch and is not recorded. */
   signal?: AbortSignal;
+  /** Live series (`--metrics-port`): the run in progress, its epochs, power and energy, and the runs' outcomes. */
+  metrics?: LiveMetrics;
 }
 
 /** Plan vs results: which runs still have to be trained (every `*.jsonl` beside `resultsFile` counts, shards too). */
@@ -91,11 +94,14 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
       if (options.signal?.aborted) break;
       index += 1;
       progress.runStart({ index, total: plan.length, label: run.label, maxEpochs: run.config.maxEpochs });
+      options.metrics?.runStarted({ runId: run.runId, ...run.config });
       try {
         const record = await session.train(run, {
           signal: options.signal,
           onEpoch: (p) => progress.epoch(p),
+          ...(options.metrics ? { metrics: options.metrics } : {}),
         });
+        options.metrics?.runEnded(record.status);
         await appendRunRecord(resultsFile, record);
         outcome.records.push(record);
         if (record.status === 'completed' || record.status === 'diverged') {
@@ -134,7 +140,14 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
 
 export async function runGridCommand(
   io: CliIo,
-  opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[] },
+  opts: {
+    config?: string;
+    preset?: string;
+    out: string;
+    dryRun?: boolean;
+    gpus?: string[];
+    metrics?: LiveMetrics;
+  },
 ): Promise<number> {
   const loaded = opts.preset
     ? presetConfig(opts.preset)
@@ -155,7 +168,13 @@ export async function runGridCommand(
   }
   const interrupt = interruptOnSignals(io);
   try {
-    const outcome = await runGrid({ grid, outDir, io, signal: interrupt.signal });
+    const outcome = await runGrid({
+      grid,
+      outDir,
+      io,
+      signal: interrupt.signal,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
     if (outcome.interrupted) {
       io.stderr.write(
         `Rerun the same command to continue; ${outcome.resultsFile} keeps every finished run.\n`,
