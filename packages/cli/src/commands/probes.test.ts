@@ -151,3 +151,24 @@ describe('eff probes table: device selection and devices that cannot be measured
     expect(lines[2]).toMatch(/^rocm-smi\s+gpu\s+no\s+no AMD GPU can be measured; card0: power is N\/A$/);
   });
 });
+
+describe('eff probes table: what is measured by default', () => {
+  it('names one available probe per kind of hardware, as eff measure would start them (no double counting)', () => {
+    const row = (name: string, components: string[]): ProbeRow => ({
+      name,
+      components,
+      estimated: false,
+      available: true,
+      reason: null,
+      devices: ['x'],
+    });
+    const table = formatProbeTable([
+      row('nvml', ['gpu']),
+      row('nvidia-smi', ['gpu']),
+      row('ipmi', ['system']),
+      row('hwmon', ['gpu', 'cpu', 'system']),
+      row('powertop', ['system']),
+    ]);
+    expect(table).toMatch(/\nMeasured by default: nvml, ipmi\n$/);
+  });
+});
