@@ -27,7 +27,10 @@ const bareMachine =
   !existsSync('/sys/class/power_supply/BAT1');
 
 describe('eff probes', () => {
-  it('--json: the fake tools on PATH are available with their devices; the rest say why not', async () => {
+  // one eff probes run starting every probe's check (eleven, several tools each a process): ~40 s on a loaded VM
+  it('--json: the fake tools on PATH are available with their devices; the rest say why not', {
+    timeout: 180_000,
+  }, async () => {
     const r = await runEff(['probes', '--json'], { PATH: await fakePath() });
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as ProbeRow[];
