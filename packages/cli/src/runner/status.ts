@@ -207,7 +207,7 @@ export function formatStatus(s: GridStatus): string {
   const lines = [
     `grid ${s.gridName}: ${s.total.runs} runs in ${s.shardCount} shard${s.shardCount === 1 ? '' : 's'} (${from}); ${s.files.length} results file${s.files.length === 1 ? '' : 's'}`,
   ];
-  const withQueue = s.queue !== undefined && s.queue.available;
+  const withQueue = s.queue?.available === true;
   const header = [
     'shard',
     'runs',
