@@ -12,7 +12,9 @@ import {
 } from './placement.js';
 
 const SLURM_BIN = fileURLToPath(new URL('../../test/fixtures/slurm-bin', import.meta.url));
-const SHARED_JOB = fileURLToPath(new URL('../../test/fixtures/slurm/scontrol-show-job-shared.txt', import.meta.url));
+const SHARED_JOB = fileURLToPath(
+  new URL('../../test/fixtures/slurm/scontrol-show-job-shared.txt', import.meta.url),
+);
 const EXCLUSIVE_JOB = fileURLToPath(
   new URL('../../test/fixtures/slurm/scontrol-show-job-exclusive.txt', import.meta.url),
 );
@@ -39,7 +41,9 @@ describe('--shard I/N', () => {
   });
 
   it('refuses I ≥ N, N = 0, negatives and other shapes, saying what it expects', () => {
-    expect(() => parseShardSpec('4/4')).toThrow(/0-based and must be below N \(shards of 4 are 0\/4 … 3\/4\)/);
+    expect(() => parseShardSpec('4/4')).toThrow(
+      /0-based and must be below N \(shards of 4 are 0\/4 … 3\/4\)/,
+    );
     expect(() => parseShardSpec('0/0')).toThrow(/N must be at least 1/);
     expect(() => parseShardSpec('-1/3')).toThrow(/expects I\/N.*got '-1\/3'/);
     expect(() => parseShardSpec('2')).toThrow(ShardError);
@@ -144,7 +148,10 @@ describe('placement from the environment', () => {
 
   it('SLURM_STEP_GPUS wins over SLURM_JOB_GPUS; CUDA_VISIBLE_DEVICES is the last resort', async () => {
     const base = onPath({ SLURM_JOB_ID: '9', FAKE_SCONTROL_JOB: SHARED_JOB });
-    const step = await placementFromEnv({ ...base, SLURM_STEP_GPUS: '2,3', SLURM_JOB_GPUS: '0,1,2,3' }, undefined);
+    const step = await placementFromEnv(
+      { ...base, SLURM_STEP_GPUS: '2,3', SLURM_JOB_GPUS: '0,1,2,3' },
+      undefined,
+    );
     expect(step.placement?.allocatedGpus).toEqual(['2', '3']);
     const cuda = await placementFromEnv({ ...base, CUDA_VISIBLE_DEVICES: '0,1' }, undefined);
     expect(cuda.placement?.allocatedGpus).toEqual(['0', '1']);
@@ -156,18 +163,20 @@ describe('placement from the environment', () => {
     const env = onPath({ SLURM_JOB_ID: '71701', EFF_NODE_EXCLUSIVE: '1', FAKE_SCONTROL_JOB: SHARED_JOB });
     const { placement, notes } = await placementFromEnv(env, undefined);
     expect(placement?.exclusive).toBe(false);
-    expect(notes.join('\n')).toMatch(/EFF_NODE_EXCLUSIVE=1 but scontrol show job 71701 says the node is not exclusive/);
+    expect(notes.join('\n')).toMatch(
+      /EFF_NODE_EXCLUSIVE=1 but scontrol show job 71701 says the node is not exclusive/,
+    );
   });
 
   it('without an answer from scontrol: EFF_NODE_EXCLUSIVE, else all CPUs allocated, else not exclusive', async () => {
     // The fake scontrol fails (no FAKE_SCONTROL_JOB), as the real one does without a controller.
     const env = onPath({ SLURM_JOB_ID: '5', SLURM_CPUS_ON_NODE: '2' });
-    expect((await placementFromEnv({ ...env, EFF_NODE_EXCLUSIVE: '1' }, undefined, 8)).placement?.exclusive).toBe(
-      true,
-    );
-    expect((await placementFromEnv({ ...env, EFF_NODE_EXCLUSIVE: '0' }, undefined, 2)).placement?.exclusive).toBe(
-      false,
-    );
+    expect(
+      (await placementFromEnv({ ...env, EFF_NODE_EXCLUSIVE: '1' }, undefined, 8)).placement?.exclusive,
+    ).toBe(true);
+    expect(
+      (await placementFromEnv({ ...env, EFF_NODE_EXCLUSIVE: '0' }, undefined, 2)).placement?.exclusive,
+    ).toBe(false);
     expect((await placementFromEnv(env, undefined, 2)).placement?.exclusive).toBe(true);
     const guess = await placementFromEnv(env, undefined, 8);
     expect(guess.placement?.exclusive).toBe(false);
