@@ -2,7 +2,15 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type Placement, type ProbeReport, type RunRecord, resultsFileName, withPlacement } from '@eff/core';
+import {
+  type DuplicateRun,
+  type Placement,
+  type ProbeReport,
+  type RunRecord,
+  readRunIndex,
+  resultsFileName,
+  withPlacement,
+} from '@eff/core';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
@@ -12,7 +20,7 @@ import { interruptOnSignals } from './interrupt.js';
 import { placementFromEnv, resolveShard, type ShardSpec } from './placement.js';
 import { type GridProgress, progressFor } from './progress.js';
 import { selectShard } from './shard.js';
-import { appendRunRecord, completedRunIds, repairResultsFile } from './store.js';
+import { appendRunRecord, repairResultsFile } from './store.js';
 
 export interface GridOutcome {
   completed: number;
@@ -76,17 +84,29 @@ export async function writeGridFile(outDir: string, grid: GridConfig): Promise<s
 
 /**
  * Plan vs results: the runs of the grid (of `shard` only, when given) and which are done — a run with a final
- * outcome in any `*.jsonl` beside `resultsFile` (every shard's and every job's file) is done.
+ * outcome in any `*.jsonl` beside `resultsFile` (every shard's and every job's file) is done. `duplicates` are runs
+ * whose final outcome is there more than once (counted once; the user is told).
  */
 export async function planGrid(
   grid: GridConfig,
   resultsFile: string,
   shard?: ShardSpec,
-): Promise<{ plan: PlannedRun[]; done: Set<string> }> {
+): Promise<{ plan: PlannedRun[]; done: Set<string>; duplicates: DuplicateRun[] }> {
   const all = expandGrid(grid);
   const plan = shard ? selectShard(all, shard) : all;
-  const done = await completedRunIds(dirname(resultsFile));
-  return { plan, done };
+  const index = await readRunIndex(dirname(resultsFile));
+  const done = new Set([...index.runs].filter(([, e]) => e.status !== 'failed').map(([runId]) => runId));
+  return { plan, done, duplicates: index.duplicates };
+}
+
+/** One line about runs found more than once in the results directory, or null when there are none. */
+export function duplicatesNote(duplicates: readonly DuplicateRun[]): string | null {
+  const d = duplicates[0];
+  if (d === undefined) return null;
+  return (
+    `eff: ${duplicates.length} run(s) found more than once in the results, each counted once (first: ${d.runId} in ` +
+    `${d.first.file}:${d.first.line}, again in ${d.again.file}:${d.again.line}).`
+  );
 }
 
 function shardLabel(shard: ShardSpec | undefined): string {
@@ -102,7 +122,9 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   const resultsFile = join(options.outDir, resultsFileName(placement));
   const repaired = await repairResultsFile(resultsFile);
   if (repaired) io.stderr.write(`${repaired}\n`);
-  const { plan, done } = await planGrid(grid, resultsFile, options.shard);
+  const { plan, done, duplicates } = await planGrid(grid, resultsFile, options.shard);
+  const note = duplicatesNote(duplicates);
+  if (note) io.stderr.write(`${note}\n`);
   // The resolved grid (defaults applied) is kept beside the results, so a results directory explains itself.
   await writeGridFile(options.outDir, grid);
   const todo = plan.filter((r) => !done.has(r.runId));
