@@ -212,7 +212,7 @@ export function formatStatus(s: GridStatus): string {
   const lines = [
     `grid ${s.gridName}: ${s.total.runs} runs in ${s.shardCount} shard${s.shardCount === 1 ? '' : 's'} (${from}); ${s.files.length} results file${s.files.length === 1 ? '' : 's'}`,
   ];
-  const withQueue = s.queue?.available === true;
+  const withQueue = s.queue?.available === true && s.queue.error === undefined;
   const header = [
     'shard',
     'runs',
