@@ -109,6 +109,26 @@ export function duplicatesNote(duplicates: readonly DuplicateRun[]): string | nu
   );
 }
 
+/**
+ * One line on where this process runs under a scheduler, e.g. `SLURM job 4310_1 (job id 4311): GPUs 1, 4 CPUs, node
+ * shared with other jobs (CPU/RAM energy is marked as shared)`; null outside one.
+ */
+export function placementText(placement: Placement | undefined): string | null {
+  if (placement?.scheduler !== 'slurm') return null;
+  const job =
+    placement.arrayJobId !== undefined && placement.arrayTaskId !== undefined
+      ? `${placement.arrayJobId}_${placement.arrayTaskId} (job id ${placement.jobId})`
+      : placement.jobId;
+  const parts = [
+    placement.allocatedGpus ? `GPUs ${placement.allocatedGpus.join(',')}` : 'no GPUs allocated',
+    placement.allocatedCpus !== undefined ? `${placement.allocatedCpus} CPUs` : 'CPUs unknown',
+    placement.exclusive
+      ? 'node exclusive'
+      : 'node shared with other jobs (CPU/RAM energy is marked as shared)',
+  ];
+  return `SLURM job ${job}: ${parts.join(', ')}`;
+}
+
 function shardLabel(shard: ShardSpec | undefined): string {
   return shard ? ` shard ${shard.index}/${shard.count}` : '';
 }
@@ -231,6 +251,8 @@ export async function runGridCommand(
   }
   const { placement, notes } = await placementFromEnv(io.env, shard);
   for (const note of notes) io.stderr.write(`eff: ${note}\n`);
+  const where = placementText(placement);
+  if (where) io.stderr.write(`eff: ${where}\n`);
   const interrupt = interruptOnSignals(io);
   try {
     const outcome = await runGrid({ grid, outDir, io, signal: interrupt.signal, shard, placement });

@@ -62,7 +62,7 @@ function captureIo(): { io: CliIo; out: () => string; err: () => string } {
 
 describe('a grid split over two SLURM array tasks on a shared node', () => {
   it('each task writes its own file; records say where they ran and that CPU/RAM energy is shared', {
-    timeout: 300_000,
+    timeout: 480_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-shard-run-'));
     const config = join(dir, 'pair.yaml');
@@ -74,6 +74,9 @@ describe('a grid split over two SLURM array tasks on a shared node', () => {
     expect(t1.code, t1.stderr).toBe(0);
     expect(t0.stderr).toMatch(/grid pair shard 0\/2: 1 runs/);
     expect(t1.stderr).toMatch(/grid pair shard 1\/2: 1 runs/);
+    expect(t1.stderr).toMatch(
+      /SLURM job 4310_1 \(job id 4312\): no GPUs allocated, 1 CPUs, node shared with other jobs/,
+    );
     // The run summary says the CPU/RAM joules are not this run's.
     expect(t0.stderr).toMatch(/shared node: CPU\/RAM energy is the node's, not this run's/);
 
