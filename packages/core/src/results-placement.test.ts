@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRecord } from '../test/make-record.js';
-import { appendJsonl, resultsFileName, sharedComponentsOf, withPlacement } from './results.js';
+import { appendJsonl, resultsFileName, runsToCsv, sharedComponentsOf, withPlacement } from './results.js';
 import { readRunIndex, readRunRecords } from './results-reader.js';
 import { RunRecordSchema } from './schema.js';
 
@@ -88,6 +88,23 @@ describe('shared node', () => {
     expect(exclusive.final.sharedComponents).toBeUndefined();
     expect(exclusive.environment.placement?.exclusive).toBe(true);
     expect(withPlacement(record, undefined)).toBe(record);
+  });
+
+  it('the runs CSV says which components are shared and where the run ran', () => {
+    const shared = withPlacement(
+      { ...record, environment: { ...record.environment, hostname: 'node08' } },
+      { scheduler: 'slurm', jobId: '502', arrayJobId: '500', arrayTaskId: 1, exclusive: false },
+    );
+    const [header, row] = runsToCsv([shared]).trim().split('\n') as [string, string];
+    const cells = Object.fromEntries(header.split(',').map((h, i) => [h, row.split(',')[i]]));
+    expect(cells).toMatchObject({
+      sharedComponents: 'cpu;ram',
+      hostname: 'node08',
+      jobId: '502',
+      arrayJobId: '500',
+      arrayTaskId: '1',
+      exclusive: 'false',
+    });
   });
 });
 
