@@ -16,6 +16,7 @@ import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
 import { loadGridConfigFile, presetConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
 import { interruptOnSignals } from './interrupt.js';
 import { placementFromEnv, resolveShard, type ShardSpec } from './placement.js';
 import { type GridProgress, progressFor } from './progress.js';
@@ -63,6 +64,8 @@ export interface RunGridOptions {
    * (`resultsFileName`) and goes into every record it writes. Defaults to `{ shard }` when a shard is given.
    */
   placement?: Placement;
+  /** Live series (`--metrics-port`): the run in progress, its epochs, power and energy, and the runs' outcomes. */
+  metrics?: LiveMetrics;
 }
 
 /** The resolved grid's file in a results directory: `grid-<name>.json` (what `eff status` reads). */
@@ -176,14 +179,17 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
       if (options.signal?.aborted) break;
       index += 1;
       progress.runStart({ index, total: plan.length, label: run.label, maxEpochs: run.config.maxEpochs });
+      options.metrics?.runStarted({ runId: run.runId, ...run.config });
       try {
         const record = withPlacement(
           await session.train(run, {
             signal: options.signal,
             onEpoch: (p) => progress.epoch(p),
+            ...(options.metrics ? { metrics: options.metrics } : {}),
           }),
           placement,
         );
+        options.metrics?.runEnded(record.status);
         await appendRunRecord(resultsFile, record);
         outcome.records.push(record);
         if (record.status === 'completed' || record.status === 'diverged') {
@@ -223,7 +229,15 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
 
 export async function runGridCommand(
   io: CliIo,
-  opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[]; shard?: string },
+  opts: {
+    config?: string;
+    preset?: string;
+    out: string;
+    dryRun?: boolean;
+    gpus?: string[];
+    shard?: string;
+    metrics?: LiveMetrics;
+  },
 ): Promise<number> {
   // A bad --shard or an array that does not map onto shards fails before anything is loaded or written.
   const shard = resolveShard(opts.shard, io.env);
@@ -234,11 +248,13 @@ export async function runGridCommand(
   const grid = opts.gpus ? { ...loaded, gpus: opts.gpus } : loaded;
   const outDir = resolve(io.cwd, opts.out);
   if (opts.dryRun) {
-    const { plan, done } = await planGrid(
+    const { plan, done, duplicates } = await planGrid(
       grid,
       join(outDir, resultsFileName(shard ? { shard } : undefined)),
       shard,
     );
+    const note = duplicatesNote(duplicates);
+    if (note) io.stderr.write(`${note}\n`);
     for (const run of plan) {
       io.stdout.write(`${done.has(run.runId) ? 'done ' : 'todo '} ${run.runId}  ${run.label}\n`);
     }
@@ -255,7 +271,15 @@ export async function runGridCommand(
   if (where) io.stderr.write(`eff: ${where}\n`);
   const interrupt = interruptOnSignals(io);
   try {
-    const outcome = await runGrid({ grid, outDir, io, signal: interrupt.signal, shard, placement });
+    const outcome = await runGrid({
+      grid,
+      outDir,
+      io,
+      signal: interrupt.signal,
+      shard,
+      placement,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
     if (outcome.interrupted) {
       io.stderr.write(
         `Rerun the same command to continue; ${outcome.resultsFile} keeps every finished run.\n`,

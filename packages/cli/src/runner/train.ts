@@ -21,12 +21,15 @@ import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import type { PlannedRun } from '../grid/expand.js';
 import { selectProbes } from '../measure/probes.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
 import { describeEnvironment } from './environment.js';
 import type { EpochProgress, GridProgress } from './progress.js';
 
 export interface TrainOptions {
   signal?: AbortSignal;
   onEpoch?: (p: EpochProgress) => void;
+  /** Live series (`--metrics-port`): fed the run's accepted samples and its epoch records. */
+  metrics?: LiveMetrics;
 }
 
 /** The runs of one grid in this process, one at a time, sharing the backend, the probes and the loaded data. */
@@ -165,16 +168,18 @@ async function trainRun(
       evaluate: async () => ({
         testAccuracy: await evaluateAccuracy(model, splits.test.xs, splits.test.labels, { batchSize: 512 }),
       }),
+      ...(options.metrics ? { onSample: options.metrics.observeSample.bind(options.metrics) } : {}),
     });
-    const sub = session.epochs$.subscribe((e) =>
+    const sub = session.epochs$.subscribe((e) => {
+      options.metrics?.epochEnded(e);
       options.onEpoch?.({
         epoch: e.epoch,
         maxEpochs: c.maxEpochs,
         accuracy: e.testAccuracy ?? e.validationAccuracy ?? e.trainAccuracy,
         cumulativeEnergyJ: e.cumulativeEnergyJ.total,
         elapsedMs: e.elapsedMs,
-      }),
-    );
+      });
+    });
     const interrupt = {
       onBatchEnd: async () => {
         if (options.signal?.aborted) model.stopTraining = true;
