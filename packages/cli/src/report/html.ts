@@ -63,7 +63,7 @@ ${figs}
 <h2>Per model (Tables 3–10)</h2>
 ${group((t) => t.id.startsWith('models-'))}
 <h2>Runs</h2>
-${group((t) => t.id === 'environments')}
+${group((t) => t.id === 'environments' || t.id === 'placement')}
 ${group((t) => t.id === 'runs')}
 </body></html>
 `;

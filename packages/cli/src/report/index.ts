@@ -6,6 +6,7 @@ import { type AnalysisOptions, analyze } from './analysis.js';
 import { buildFigures, renderSvg, svgToPng } from './figures.js';
 import { renderHtml } from './html.js';
 import { loadRuns } from './load.js';
+import { hardwareWarning, sharedNodeNote } from './placement.js';
 import { buildTables, toCsv, toMarkdown } from './tables.js';
 
 export { ReportInputError } from './load.js';
@@ -31,6 +32,9 @@ export interface ReportResult {
 
 export async function generateReport(resultsDir: string, options: ReportOptions = {}): Promise<ReportResult> {
   const { runs, files, curves } = await loadRuns(resultsDir, options.onWarning);
+  // Said on the terminal too, not only in the placement table's notes.
+  for (const warning of [hardwareWarning(runs), sharedNodeNote(runs)])
+    if (warning) options.onWarning?.(warning);
   const analysis = analyze(runs, options);
   const outDir = options.outDir ?? join(resultsDir, 'report');
   const tablesDir = join(outDir, 'tables');

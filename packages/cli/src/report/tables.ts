@@ -3,6 +3,7 @@ import { CHANCE_LEVEL_FACTOR, describeOvertrainingRule, efficiencyRatios, runExc
 import type { Analysis, Interval, RunCounts } from './analysis.js';
 import { key } from './analysis.js';
 import type { LoadedRun } from './load.js';
+import { buildPlacementTable } from './placement.js';
 
 /** One table: `cells` are display strings, `raw` the machine values for CSV (numbers unformatted). */
 export interface Table {
@@ -295,6 +296,8 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
   }
 
   tables.push(buildEnvironments(loaded));
+  const placement = buildPlacementTable(loaded);
+  if (placement) tables.push(placement);
   tables.push({
     id: 'runs',
     title:
