@@ -6,7 +6,7 @@ import { gpusOption } from './gpus-option.js';
 export function probesCommand(ctx: CommandContext): Command {
   return new Command('probes')
     .description('List the power probes this machine can use, and why the others are unavailable.')
-    .option('--json', 'print a JSON array instead of a table (keys: docs/cli.md)')
+    .option('--json', 'print a JSON array instead of a table (keys: the cli.md guide)')
     .addOption(gpusOption())
     .addHelpText(
       'after',
