@@ -28,7 +28,8 @@ const LINES = "split(datum.label, '\\n')";
 const config = {
   font: FONT,
   axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0, labelExpr: LINES },
+  // (a legend's labelExpr only works per legend, not here: criterion legends set it themselves)
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
   header: { labelFontSize: 12, titleFontSize: 12, labelLimit: 0, labelExpr: LINES },
   title: { fontSize: 14 },
 };
@@ -431,7 +432,13 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
             axis: { labelAngle: -90, labelOverlap: true },
           },
           y: yEff(`efficiency, ${unit}`),
-          color: { field: 'criterion', type: 'nominal', sort: criteriaOrder, title: 'criterion' },
+          color: {
+            field: 'criterion',
+            type: 'nominal',
+            sort: criteriaOrder,
+            title: 'criterion',
+            legend: { labelExpr: LINES },
+          },
         },
         layer: [
           { transform: [{ filter: 'datum.sizes >= 2' }], mark: { type: 'line' } },
