@@ -28,7 +28,9 @@ describe('eff program', () => {
   });
   it('prefixes an error with eff once, not `eff: eff measure:`', () => {
     expect(withProgramName("eff measure: could not start 'x'")).toBe("eff measure: could not start 'x'");
-    expect(withProgramName('results directory r does not exist')).toBe('eff: results directory r does not exist');
+    expect(withProgramName('results directory r does not exist')).toBe(
+      'eff: results directory r does not exist',
+    );
     expect(withProgramName('effort needed')).toBe('eff: effort needed');
   });
   it('no arguments prints help and exits 2', async () => {

@@ -399,7 +399,10 @@ export function withMaxEpochs(criterion: StoppingCriterion, maxEpochs: number): 
 export type CriterionFactory = (params: Record<string, unknown>, label?: string) => StoppingCriterion;
 
 const factories = new Map<string, CriterionFactory>([
-  ['fixedEpochs', (p, label) => fixedEpochs({ epochs: parse(FixedEpochsParams, 'fixedEpochs', p).epochs, label })],
+  [
+    'fixedEpochs',
+    (p, label) => fixedEpochs({ epochs: parse(FixedEpochsParams, 'fixedEpochs', p).epochs, label }),
+  ],
   [
     'accuracyTarget',
     (p, label) => accuracyTarget({ ...parse(AccuracyTargetParams, 'accuracyTarget', p), label }),

@@ -6,10 +6,10 @@ import {
   architectureEfficiency,
   bootstrapArchitectureEfficiency,
   bootstrapOverallEfficiency,
+  chanceLevelAccuracy,
   DEFAULT_OVERTRAINING_RULE,
   describeOvertrainingRule,
   EfficiencyInputError,
-  chanceLevelAccuracy,
   isChanceLevel,
   overtrainingOf,
   runExclusion,
@@ -67,7 +67,9 @@ describe('runs Eq. 3 cannot use', () => {
 
   it('a group with no usable run is an error by default and has no row with exclude', () => {
     const only = [withStatus(a1, 'diverged')];
-    expect(() => architectureEfficiency(only)).toThrow(/no usable run .* \(0 failed, 1 diverged, 0 at chance level\)/);
+    expect(() => architectureEfficiency(only)).toThrow(
+      /no usable run .* \(0 failed, 1 diverged, 0 at chance level\)/,
+    );
     const bcnn = makeRecord({ architecture: 'bcnn', accuracy: 0.5, energyJ: 50 });
     const rows = architectureEfficiency([...only, bcnn], { unusableRuns: 'exclude' });
     expect(rows.map((r) => r.architecture)).toEqual(['bcnn']);

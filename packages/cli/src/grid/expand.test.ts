@@ -85,7 +85,9 @@ describe('run order', () => {
     for (const [label, counts] of positions)
       expect(Math.max(...counts) - Math.min(...counts), label).toBeLessThanOrEqual(1);
     // The first run of the grid is not always the first criterion of the config: replicate 2 starts elsewhere.
-    const firstOfReplicate = plan.filter((r) => r.config.model === 'LeNet-1').map((r) => r.config.criterion.label);
+    const firstOfReplicate = plan
+      .filter((r) => r.config.model === 'LeNet-1')
+      .map((r) => r.config.criterion.label);
     expect(firstOfReplicate).toEqual(['A', 'B', 'C', 'B', 'C', 'A']);
   });
 

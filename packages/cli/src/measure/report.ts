@@ -77,9 +77,7 @@ export function measuredDuration(ms: number): string {
 export function formatMeasureResult(r: MeasureResult): string {
   const lines: string[] = [];
   const how = r.signal ? `ended by ${r.signal}` : `exit code ${r.exitCode}`;
-  lines.push(
-    `eff measure: ${r.command.join(' ')}  (${how}, ${measuredDuration(r.durationMs)})`,
-  );
+  lines.push(`eff measure: ${r.command.join(' ')}  (${how}, ${measuredDuration(r.durationMs)})`);
   lines.push('  component   energy        avg power');
   for (const c of COMPONENT_ORDER) {
     const e = r.energyJ[c];

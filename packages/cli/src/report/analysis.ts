@@ -213,7 +213,9 @@ export interface AnalysisOptions {
 export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Analysis {
   const resamples = options.bootstrapResamples ?? 2000;
   const overtrainingRule = options.overtrainingRule ?? {};
-  const kinds = new Set(loaded.filter((l) => l.run.status === 'completed').map((l) => l.run.final.accuracyOn));
+  const kinds = new Set(
+    loaded.filter((l) => l.run.status === 'completed').map((l) => l.run.final.accuracyOn),
+  );
   const mixed = kinds.size > 1;
   // Each run's criterion label becomes the report's (label plus accuracy when mixed), so core groups by the same key
   // the tables show: test and validation efficiencies never share a mean.

@@ -37,7 +37,10 @@ export interface ReportResult {
  * input read with a caveat, a file given for its directory, and differences smaller than the replicates' spread.
  * Throws ReportInputError (E_REPORT_INPUT) when there is nothing usable to read.
  */
-export async function generateReport(resultsPath: string, options: ReportOptions = {}): Promise<ReportResult> {
+export async function generateReport(
+  resultsPath: string,
+  options: ReportOptions = {},
+): Promise<ReportResult> {
   const { dir: resultsDir, note } = resolveResultsDir(resultsPath);
   if (note) options.onWarning?.(note);
   const { runs, files, curves } = await loadRuns(resultsDir, options.onWarning);

@@ -110,7 +110,9 @@ describe('replicates', () => {
       '| Model | Runs | Epochs | Accuracy (test) | Energy | Efficiency (test acc/kJ) | ± SD between replicates (acc/kJ) | Replicates | Energy source |',
     );
     expect(r.md('models-1')).toMatch(
-      new RegExp(`\\| LeNet-1 \\| 3 \\| 50 \\| 0\\.9800 \\| .* \\| ${formatEff(mean(lenet1))} \\| ± ${formatEff(sd(lenet1))} \\| 3 \\|`),
+      new RegExp(
+        `\\| LeNet-1 \\| 3 \\| 50 \\| 0\\.9800 \\| .* \\| ${formatEff(mean(lenet1))} \\| ± ${formatEff(sd(lenet1))} \\| 3 \\|`,
+      ),
     );
     expect(formatEff(mean(lenet1))).toBe('0.0222');
     // Eq. 3 over the two sizes: the mean, and one replicate's SD √(sd1² + sd2²) / 2
@@ -133,13 +135,17 @@ describe('replicates', () => {
     expect(r.warnings).toEqual([expected]);
     expect(r.result.warnings).toEqual([expected]);
     expect(r.md('replicates')).toContain(`Warning: ${expected}`);
-    expect(r.html()).toMatch(/<div class="warn"><strong>Read with care<\/strong><ul><li>mnist, 50 epochs, sizes: LeNet-1 and LeNet-2/);
+    expect(r.html()).toMatch(
+      /<div class="warn"><strong>Read with care<\/strong><ul><li>mnist, 50 epochs, sizes: LeNet-1 and LeNet-2/,
+    );
     // the same grid with a narrow LeNet spread: nothing to warn about
     factors.lenet = [0.99, 1, 1.01];
     try {
       const calm = await report(replicated());
       expect(calm.warnings).toEqual([]);
-      expect(calm.md('replicates')).toContain('Every difference between neighbouring sizes, criteria and architectures is larger');
+      expect(calm.md('replicates')).toContain(
+        'Every difference between neighbouring sizes, criteria and architectures is larger',
+      );
     } finally {
       factors.lenet = [0.5, 1, 3];
     }
@@ -194,7 +200,9 @@ describe('which accuracy', () => {
     expect(r.warnings.some((w) => w.startsWith('The runs use different accuracies'))).toBe(true);
     const models = r.result.tables.map((id) => r.md(id)).join('\n');
     expect(models).toContain('Per model: 50 epochs · validation accuracy on mnist');
-    expect(models).toContain('| Model | Runs | Epochs | Accuracy (validation) | Energy | Efficiency (validation acc/kJ) |');
+    expect(models).toContain(
+      '| Model | Runs | Epochs | Accuracy (validation) | Energy | Efficiency (validation acc/kJ) |',
+    );
   });
 });
 
@@ -210,7 +218,9 @@ describe('the estimate’s assumptions', () => {
     expect(r.md('table12')).toContain(note);
     expect(r.html()).toContain('CPU TDP 35 W × the whole machine’s CPU load');
     // a table with no estimated energy has no footnote
-    const measuredOnly = r.result.tables.find((id) => id.startsWith('models-') && !r.md(id).includes('estimated *'));
+    const measuredOnly = r.result.tables.find(
+      (id) => id.startsWith('models-') && !r.md(id).includes('estimated *'),
+    );
     expect(measuredOnly).toBeDefined();
     expect(r.md(measuredOnly as string)).not.toContain('CPU TDP');
   });

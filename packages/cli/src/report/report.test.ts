@@ -86,9 +86,7 @@ describe('generateReport on the small fixture (hand computation in test/fixtures
     expect(md).toContain('| bcnn | 0.00500 (degraded) |');
     expect(md).not.toMatch(/\de-\d/); // no e-notation anywhere in the displayed table
     const t11 = readFileSync(join(dir, 'report/tables/table11-mnist.md'), 'utf8');
-    expect(t11).toContain(
-      '| 50 epochs | 0.00350 | [0.00200, 0.00500] | 0.0150 | [0.0100, 0.0200] |',
-    );
+    expect(t11).toContain('| 50 epochs | 0.00350 | [0.00200, 0.00500] | 0.0150 | [0.0100, 0.0200] |');
     expect(t11).toContain('| early stopping | 0.00650 (degraded) |');
     expect(t11).toContain('Efficiency = test accuracy / energy (Eq. 1), shown in test accuracy per kJ');
   });
@@ -123,7 +121,9 @@ describe('generateReport on the small fixture (hand computation in test/fixtures
     expect(md).toMatch(/\| BCNN-2 \| .* \| 320 kJ \| .* \| degraded \|/);
     expect(md).not.toContain('Paper-sum');
     // the fixture's estimate run predates ProbeReport.estimate: the footnote says its assumptions are unknown
-    expect(md).toContain('* Estimated energy (utilisation × TDP, not a meter) assumes: 1 estimated run(s) recorded no assumptions');
+    expect(md).toContain(
+      '* Estimated energy (utilisation × TDP, not a meter) assumes: 1 estimated run(s) recorded no assumptions',
+    );
     const csvText = readFileSync(join(dir, `report/tables/${id}.csv`), 'utf8');
     expect(csvText.split('\n')[0]).toBe(
       'Model,Runs,Epochs,Accuracy (test),Energy (J),Efficiency (test acc/J),Energy source',

@@ -97,7 +97,9 @@ describe('runs no mean can use', () => {
     expect(Number(row(r.csv('table12'), 'lenet/bcnn')[1])).toBeCloseTo(9, 9);
     expect(r.md('models-1')).toMatch(/\| LeNet-2 \| 1 \(\+1 at chance level\) \|/);
     expect(r.md('table12')).toContain('lenet 1 failed, 0 diverged, 0 with 0 J, 1 at chance level');
-    expect(r.md('table12')).toContain('runs at chance level (accuracy ≤ 1/classes + 0.05, i.e. ≤ 0.15 on MNIST');
+    expect(r.md('table12')).toContain(
+      'runs at chance level (accuracy ≤ 1/classes + 0.05, i.e. ≤ 0.15 on MNIST',
+    );
     expect(r.md('runs')).toContain('| completed, at chance level (in no mean) |');
     expect(warnings).toContain(
       '1 run(s) ended at chance level (accuracy ≤ 1/classes + 0.05) and are left out of every mean, ratio and curve; they are listed in the runs table.',
@@ -105,9 +107,13 @@ describe('runs no mean can use', () => {
     const html = readFileSync(join(r.dir, 'report/index.html'), 'utf8');
     expect(html).toMatch(/<div class="warn">[\s\S]*1 run\(s\) ended at chance level/);
     // Its epochs are in no curve: LeNet-2's 50-epoch curve is the fixture's run alone
-    const spec = JSON.parse(readFileSync(join(r.dir, 'report/figures/fig-efficiency-vs-epoch.vl.json'), 'utf8'));
+    const spec = JSON.parse(
+      readFileSync(join(r.dir, 'report/figures/fig-efficiency-vs-epoch.vl.json'), 'utf8'),
+    );
     expect(
-      spec.data.values.filter((v: Json) => v.model === 'LeNet-2' && v.criterion === '50 epochs').map((v: Json) => v.runs),
+      spec.data.values
+        .filter((v: Json) => v.model === 'LeNet-2' && v.criterion === '50 epochs')
+        .map((v: Json) => v.runs),
     ).not.toContain(2);
   });
 });

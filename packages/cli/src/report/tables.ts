@@ -138,7 +138,14 @@ export function buildTables(analysis: Analysis, loaded: LoadedRun[]): Table[] {
       // One accuracy per table: the criterion label splits mixed results (reportCriterion).
       const on = rows[0]?.accuracyOn ?? 'test';
       const columns = ['Model', 'Runs', 'Epochs', `Accuracy (${on})`, 'Energy', `Efficiency (${on} acc/kJ)`];
-      const rawColumns = ['Model', 'Runs', 'Epochs', `Accuracy (${on})`, 'Energy (J)', `Efficiency (${on} acc/J)`];
+      const rawColumns = [
+        'Model',
+        'Runs',
+        'Epochs',
+        `Accuracy (${on})`,
+        'Energy (J)',
+        `Efficiency (${on} acc/J)`,
+      ];
       if (replicated) {
         columns.push('± SD between replicates (acc/kJ)', 'Replicates');
         rawColumns.push('SD between replicates (acc/J)', 'Replicates');
@@ -474,8 +481,26 @@ function buildReplicates(analysis: Analysis): Table {
   return {
     id: 'replicates',
     title: `Replicates: each model's efficiency per replicate (seeds), mean, spread and n (${unit})`,
-    columns: ['Dataset', 'Criterion', 'Model', 'n', `Mean (${unit})`, `SD (${unit})`, `Min (${unit})`, `Max (${unit})`],
-    rawColumns: ['Dataset', 'Criterion', 'Model', 'n', 'Mean (acc/J)', 'SD (acc/J)', 'Min (acc/J)', 'Max (acc/J)'],
+    columns: [
+      'Dataset',
+      'Criterion',
+      'Model',
+      'n',
+      `Mean (${unit})`,
+      `SD (${unit})`,
+      `Min (${unit})`,
+      `Max (${unit})`,
+    ],
+    rawColumns: [
+      'Dataset',
+      'Criterion',
+      'Model',
+      'n',
+      'Mean (acc/J)',
+      'SD (acc/J)',
+      'Min (acc/J)',
+      'Max (acc/J)',
+    ],
     cells: rows.map((r) => [
       r.dataset,
       r.criterion,
@@ -500,7 +525,9 @@ function buildReplicates(analysis: Analysis): Table {
       'A replicate is one seed of a grid with seeds: [...] or repeats: N (its CIFAR-10 folds averaged); SD is the sample standard deviation between replicates (n − 1). The run order interleaves and rotates criteria, so no criterion is always measured first.',
       ...(analysis.replicateWarnings.length
         ? analysis.replicateWarnings.map((w) => `Warning: ${w}`)
-        : ['Every difference between neighbouring sizes, criteria and architectures is larger than the spread between replicates.']),
+        : [
+            'Every difference between neighbouring sizes, criteria and architectures is larger than the spread between replicates.',
+          ]),
     ],
   };
 }
@@ -511,8 +538,24 @@ function buildPaperSums(analysis: Analysis): Table {
   return {
     id: 'appendix-paper-sum',
     title: 'Appendix: the paper’s energy figure (sum of watt readings, not energy), per model',
-    columns: ['Dataset', 'Criterion', 'Model', 'Runs', 'Paper-sum (sum of W readings)', 'Sampling interval (ms)', 'Energy'],
-    rawColumns: ['Dataset', 'Criterion', 'Model', 'Runs', 'Paper-sum (W readings summed)', 'Sampling interval (ms)', 'Energy (J)'],
+    columns: [
+      'Dataset',
+      'Criterion',
+      'Model',
+      'Runs',
+      'Paper-sum (sum of W readings)',
+      'Sampling interval (ms)',
+      'Energy',
+    ],
+    rawColumns: [
+      'Dataset',
+      'Criterion',
+      'Model',
+      'Runs',
+      'Paper-sum (W readings summed)',
+      'Sampling interval (ms)',
+      'Energy (J)',
+    ],
     cells: rows.map((r) => [
       r.dataset,
       r.criterion,

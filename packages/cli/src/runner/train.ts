@@ -126,7 +126,11 @@ export async function openTrainingSession(
         const ys = splits.train.ys.slice(0, n);
         const model = buildModel(grid, run, splits);
         try {
-          await model.fit(xs, ys, { epochs: 1, batchSize: run.config.batchSize ?? grid.batchSize, verbose: 0 });
+          await model.fit(xs, ys, {
+            epochs: 1,
+            batchSize: run.config.batchSize ?? grid.batchSize,
+            verbose: 0,
+          });
           await evaluateAccuracy(model, xs, splits.train.labels.slice(0, n), { batchSize: 512 });
         } finally {
           model.dispose();
