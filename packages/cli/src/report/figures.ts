@@ -332,15 +332,24 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
           y: yEff(`efficiency, ${unit}`),
           color: { field: 'architecture', type: 'nominal', title: 'architecture' },
         },
+        // A layer only when it has data: an empty layer makes Vega warn about an infinite extent.
         layer: [
-          {
-            transform: [{ filter: 'datum.n >= 2' }],
-            mark: { type: 'boxplot', extent: 'min-max', size: 18 },
-          },
-          {
-            transform: [{ filter: 'datum.n < 2' }],
-            mark: { type: 'point', filled: true, size: 70 },
-          },
+          ...(cellData.some((c) => c.n >= 2)
+            ? [
+                {
+                  transform: [{ filter: 'datum.n >= 2' }],
+                  mark: { type: 'boxplot' as const, extent: 'min-max' as const, size: 18 },
+                },
+              ]
+            : []),
+          ...(cellData.some((c) => c.n < 2)
+            ? [
+                {
+                  transform: [{ filter: 'datum.n < 2' }],
+                  mark: { type: 'point' as const, filled: true, size: 70 },
+                },
+              ]
+            : []),
         ],
       },
       resolve: { scale: { y: 'independent', x: 'independent', xOffset: 'independent' } },
@@ -379,15 +388,19 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
         },
         layer: [
           { mark: 'bar', encoding: { y: yEff(`Eq. 3, ${unit}`) } },
-          {
-            transform: [{ filter: '!datum.oneValue' }],
-            mark: { type: 'rule', color: 'black' },
-            encoding: {
-              y: { field: 'lowPerKJ', type: 'quantitative' },
-              y2: { field: 'highPerKJ' },
-              color: { value: 'black' },
-            },
-          },
+          ...(eq3Data.some((d) => !d.oneValue)
+            ? [
+                {
+                  transform: [{ filter: '!datum.oneValue' }],
+                  mark: { type: 'rule' as const, color: 'black' },
+                  encoding: {
+                    y: { field: 'lowPerKJ', type: 'quantitative' as const },
+                    y2: { field: 'highPerKJ' },
+                    color: { value: 'black' },
+                  },
+                },
+              ]
+            : []),
         ],
       },
       resolve: { scale: { y: 'independent', x: 'independent', xOffset: 'independent' } },
@@ -441,8 +454,10 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
           },
         },
         layer: [
-          { transform: [{ filter: 'datum.sizes >= 2' }], mark: { type: 'line' } },
-          { mark: { type: 'point', filled: true, size: 40 } },
+          ...([...sizesPerSeries.values()].some((n) => n >= 2)
+            ? [{ transform: [{ filter: 'datum.sizes >= 2' }], mark: { type: 'line' as const } }]
+            : []),
+          { mark: { type: 'point' as const, filled: true, size: 40 } },
         ],
       },
       resolve: { scale: { y: 'independent' } },
