@@ -34,7 +34,8 @@ const lines: Json[] = runs.flatMap((r) =>
         x.config.seed = 1 + i;
         x.final.energyJ = { cpu: r.final.energyJ.total * f, total: r.final.energyJ.total * f };
         x.final.efficiency = x.final.accuracy / x.final.energyJ.total;
-        for (const p of x.probes) if (p.estimated) p.estimate = { tdpW: 35, ramWPerGB: 0.375, loadScope: 'machine' };
+        for (const p of x.probes)
+          if (p.estimated) p.estimate = { tdpW: 35, ramWPerGB: 0.375, loadScope: 'machine' };
         return x;
       }),
 );

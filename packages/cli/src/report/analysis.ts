@@ -123,6 +123,8 @@ export interface Analysis {
   overtrainingRule: Partial<OvertrainingRule>;
   /** Unusable and chance-level runs per key(dataset, architecture) and per key(architecture). */
   counts: Map<string, RunCounts>;
+  /** Unusable and chance-level runs over all the results. */
+  totalCounts: RunCounts;
   bootstrapResamples: number;
   /** The accuracy every efficiency uses, or `mixed` (then each criterion label names its accuracy). */
   accuracyOn: AccuracyOn | 'mixed';
@@ -225,9 +227,11 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
   });
 
   const counts = new Map<string, RunCounts>();
+  const totalCounts = noCounts();
   const groups = new Map<string, { runs: RunRecord[]; counts: RunCounts }>();
   for (const run of all) {
     const why = runExclusion(run);
+    count(totalCounts, why);
     for (const k of [key(run.config.dataset, run.config.architecture), key(run.config.architecture)]) {
       const c = counts.get(k) ?? noCounts();
       count(c, why);
@@ -455,6 +459,7 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
     overtraining,
     overtrainingRule,
     counts,
+    totalCounts,
     bootstrapResamples: resamples,
   };
 }

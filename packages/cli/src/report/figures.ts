@@ -78,20 +78,19 @@ export function buildFigures(analysis: Analysis, curves: EpochCurves): Figure[] 
   if (points.length === 0) {
     // Runs without epoch records (e.g. stopped inside the first epoch) leave nothing to draw: say so in the figure.
     return [
-      {
-        id: 'fig-efficiency-vs-epoch',
-        title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
-        caption: 'No completed run has per-epoch records, so there is no curve to draw.',
-        spec: {
-          $schema: SCHEMA,
-          config,
-          width: 380,
-          height: 60,
-          data: { values: [{ text: 'no per-epoch records in these results' }] },
-          mark: { type: 'text', fontSize: 14 },
-          encoding: { text: { field: 'text', type: 'nominal' } },
-        },
-      },
+      analysis.cells.length === 0
+        ? textFigure(
+            'fig-efficiency-vs-epoch',
+            'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
+            NO_USABLE_RUN,
+            'no usable run in these results',
+          )
+        : textFigure(
+            'fig-efficiency-vs-epoch',
+            'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
+            'No completed run has per-epoch records, so there is no curve to draw.',
+            'no per-epoch records in these results',
+          ),
       ...buildSummaryFigures(analysis),
     ];
   }
@@ -284,8 +283,37 @@ function efficiencyHeatmap(
   };
 }
 
+/** A figure that says in words why it has nothing to draw (Vega cannot draw a figure without data or marks). */
+function textFigure(id: string, title: string, caption: string, text: string): Figure {
+  return {
+    id,
+    title,
+    caption,
+    spec: {
+      $schema: SCHEMA,
+      config,
+      width: 380,
+      height: 60,
+      data: { values: [{ text }] },
+      mark: { type: 'text', fontSize: 14 },
+      encoding: { text: { field: 'text', type: 'nominal' } },
+    },
+  };
+}
+
+const NO_USABLE_RUN =
+  'Every run was left out (failed, diverged, 0 J or at chance level; see the runs table), so there is no efficiency to draw.';
+
 /** Figures drawn from the per-model cells and Eq. 3 (Figs. 7–11); efficiencies in accuracy per kJ. */
 function buildSummaryFigures(analysis: Analysis): Figure[] {
+  if (analysis.cells.length === 0)
+    return [
+      ['fig-boxplot-criterion', 'Efficiency per criterion per architecture (Fig. 8/9)'],
+      ['fig-architectures-by-criterion', 'Architectures compared by criterion (Fig. 7, Table 11)'],
+      ['fig-size-comparison', 'Efficiency by model size (Fig. 10/11)'],
+    ].map(([id, title]) =>
+      textFigure(id as string, title as string, NO_USABLE_RUN, 'no usable run in these results'),
+    );
   const figs: Figure[] = [];
   const unit = effUnit(analysis.accuracyOn);
   const criteriaOrder = analysis.criteria.map((c) => wrapLabel(c));

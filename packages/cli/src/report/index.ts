@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CHANCE_LEVEL_MARGIN, runExclusion } from '@eff/core';
-import { type Analysis, type AnalysisOptions, analyze, key } from './analysis.js';
+import { type Analysis, type AnalysisOptions, analyze } from './analysis.js';
 import { buildFigures, renderSvg, svgToPng } from './figures.js';
 import { renderHtml } from './html.js';
 import { loadRuns, resolveResultsDir } from './load.js';
@@ -110,8 +110,7 @@ export async function generateReport(
  */
 function readingWarnings(analysis: Analysis): string[] {
   const out: string[] = [...analysis.replicateWarnings];
-  let chance = 0;
-  for (const a of analysis.architectures) chance += analysis.counts.get(key(a))?.chanceLevel ?? 0;
+  const chance = analysis.totalCounts.chanceLevel;
   if (chance > 0)
     out.push(
       `${chance} run(s) ended at chance level (accuracy ≤ 1/classes + ${CHANCE_LEVEL_MARGIN}) and are left out of every mean, ratio and curve; they are listed in the runs table.`,

@@ -176,6 +176,22 @@ describe('n = 1 groups are points, not boxes or lines', () => {
   });
 });
 
+describe('every run at chance level (a first tiny grid)', () => {
+  it('the report still builds: figures say why they are empty, the warning counts the runs', async () => {
+    const runs = fixtureRuns()
+      .filter((r) => r.status === 'completed')
+      .map((r) => ({ ...r, final: { ...r.final, accuracy: 0.1, efficiency: 0.1 / r.final.energyJ.total } }));
+    const r = await report(runs);
+    expect(r.result.figures).toHaveLength(4);
+    expect(r.svg('fig-boxplot-criterion')).toContain('no usable run in these results');
+    expect(r.svg('fig-efficiency-vs-epoch')).toContain('no usable run in these results');
+    expect(r.warnings).toEqual([
+      '12 run(s) ended at chance level (accuracy ≤ 1/classes + 0.05) and are left out of every mean, ratio and curve; they are listed in the runs table.',
+    ]);
+    expect(r.md('runs').match(/completed, at chance level \(in no mean\)/g)).toHaveLength(12);
+  });
+});
+
 describe('which accuracy', () => {
   it('runs on validation and on test accuracy are split, never averaged together, and the mixing is flagged', async () => {
     const runs = fixtureRuns();

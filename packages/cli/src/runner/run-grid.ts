@@ -83,15 +83,15 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
     return outcome;
   }
   // tfjs and the models load only when there is something to train (a finished grid or --dry-run stays fast).
-  const { openTrainingSession, WARM_UP_EXAMPLES } = await import('./train.js');
+  const { openTrainingSession } = await import('./train.js');
   const session = await openTrainingSession(grid, { progress });
   try {
     // The first timed run of a process would otherwise pay for kernel compilation and cold caches (issue 16: the
     // same epochs cost 118 J first and 52 J third); an untimed warm-up on the first run's model and data absorbs it.
     if (grid.warmUp && todo[0] && !options.signal?.aborted) {
-      const tookMs = await session.warmUp(todo[0]);
+      const w = await session.warmUp(todo[0]);
       progress.message(
-        `warm-up done: ${todo[0].config.model} on ${WARM_UP_EXAMPLES} ${todo[0].config.dataset} examples, 1 epoch, untimed (${(tookMs / 1000).toFixed(1)} s); grid.warmUp: false skips it`,
+        `warm-up done: ${todo[0].config.model} on ${w.examples} ${todo[0].config.dataset} examples, 1 epoch, untimed (${(w.durationMs / 1000).toFixed(1)} s); warmUp: false in the grid config skips it`,
       );
     }
     let index = outcome.skipped;

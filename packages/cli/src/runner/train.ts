@@ -39,10 +39,10 @@ export interface TrainingSession {
   train(run: PlannedRun, options: TrainOptions): Promise<RunRecord>;
   /**
    * Untimed warm-up before the first timed run of the process: `run`'s model trained for one epoch on at most
-   * WARM_UP_EXAMPLES of its training data, on the same backend, unmeasured and then freed. Resolves to its duration
-   * in ms, so the caller can say it was done.
+   * WARM_UP_EXAMPLES of its training data, on the same backend, unmeasured and then freed. Resolves to what it did
+   * (examples trained on, duration in ms), so the caller can say it was done.
    */
-  warmUp(run: PlannedRun): Promise<number>;
+  warmUp(run: PlannedRun): Promise<{ examples: number; durationMs: number }>;
   /** Frees the data the runs shared (split tensors, raw CIFAR-10 images); call it once the grid is done. */
   close(): Promise<void>;
 }
@@ -120,8 +120,8 @@ export async function openTrainingSession(
     async warmUp(run) {
       const splits = await cache.get(run);
       const t0 = performance.now();
+      const n = Math.min(WARM_UP_EXAMPLES, splits.train.count);
       await withTensorScope(async () => {
-        const n = Math.min(WARM_UP_EXAMPLES, splits.train.count);
         const xs = splits.train.xs.slice(0, n);
         const ys = splits.train.ys.slice(0, n);
         const model = buildModel(grid, run, splits);
@@ -137,7 +137,7 @@ export async function openTrainingSession(
         }
       });
       await releaseWasmHelperHeaps();
-      return performance.now() - t0;
+      return { examples: n, durationMs: performance.now() - t0 };
     },
     async train(run, options) {
       // Data first: it outlives the run (the next run on the same split reuses it), so it must not be in its scope.
