@@ -8,7 +8,7 @@ export function probesCommand(ctx: CommandContext): Command {
     .description(
       'List the power probes this machine can use, what each measures and needs, and why the others are unavailable.',
     )
-    .option('--json', 'print a JSON array instead of a table (keys: docs/cli.md)')
+    .option('--json', 'print a JSON array instead of a table (keys: the cli.md guide)')
     .addOption(gpusOption())
     .addHelpText(
       'after',

@@ -11,7 +11,7 @@ export function runCommand(ctx: CommandContext): Command {
     .description(
       'Run an experiment grid (architectures × sizes × criteria × datasets × folds), one training run at a time. Rerun the same command to resume: finished runs are skipped.',
     )
-    .option('-c, --config <file>', 'grid config, YAML or JSON (fields: docs/cli.md)')
+    .option('-c, --config <file>', 'grid config, YAML or JSON (fields: the cli.md guide)')
     .option('-p, --preset <name>', `a built-in grid: ${PRESET_NAMES.join(', ')}`)
     .option(
       '-o, --out <dir>',

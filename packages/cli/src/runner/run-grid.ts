@@ -174,6 +174,14 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   const { openTrainingSession } = await import('./train.js');
   const session = await openTrainingSession(grid, { progress });
   try {
+    // The first timed run of a process would otherwise pay for kernel compilation and cold caches (issue 16: the
+    // same epochs cost 118 J first and 52 J third); an untimed warm-up on the first run's model and data absorbs it.
+    if (grid.warmUp && todo[0] && !options.signal?.aborted) {
+      const w = await session.warmUp(todo[0]);
+      progress.message(
+        `warm-up done: ${todo[0].config.model} on ${w.examples} ${todo[0].config.dataset} examples, 1 epoch, untimed (${(w.durationMs / 1000).toFixed(1)} s); warmUp: false in the grid config skips it`,
+      );
+    }
     let index = outcome.skipped;
     for (const run of todo) {
       if (options.signal?.aborted) break;
