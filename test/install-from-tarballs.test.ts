@@ -1,7 +1,8 @@
 // Issue 16's first Must-show: eff packs, installs with plain npm into a fresh project outside this repository, and
 // the README's own training file runs there: one tfjs copy, the wasm backend, honest labels, a built report.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,9 +119,10 @@ describe('eff installed from its tarballs into a fresh npm project (README "Use 
     tarballs = packed.stdout.trim().split('\n');
   }, minutes(11));
 
-  afterAll(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  // A few hundred MB of node_modules: removing them takes more than the default hook timeout on a loaded machine.
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  }, minutes(5));
 
   it('the README section is what this test runs: pack:all, the npm commands, a train.ts, tsx then eff report', () => {
     expect(blocks.map((b) => b.lang)).toEqual(['sh', 'sh', 'ts', 'sh']);
