@@ -4,8 +4,8 @@
 // Prints one absolute tarball path per line on stdout; progress goes to stderr. Exits non-zero on any failure.
 // Exported as packAll() for the checks and the install test, which pack into a folder of their own.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +24,27 @@ export function packageDirs() {
       }
     })
     .sort();
+}
+
+/**
+ * Removes build outputs under `dir`/dist whose source `dir`/src/<same path>.ts no longer exists (tsc -b never deletes
+ * them: a file renamed or deleted on another branch would otherwise ship in the tarball). Returns what it removed.
+ */
+export function removeStaleOutputs(dir) {
+  const removed = [];
+  const dist = join(dir, 'dist');
+  if (!existsSync(dist)) return removed;
+  for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const m = /^(.*?)(\.d\.ts|\.js)(\.map)?$/.exec(entry.name);
+    if (!m) continue;
+    const rel = relative(dist, join(entry.parentPath ?? entry.path, m[1]));
+    if (!existsSync(join(dir, 'src', `${rel}.ts`))) {
+      rmSync(join(entry.parentPath ?? entry.path, entry.name));
+      removed.push(join(entry.parentPath ?? entry.path, entry.name));
+    }
+  }
+  return removed;
 }
 
 /**
@@ -56,6 +77,7 @@ export function packAll(
   const pnpm = pnpmCommand();
   const tarballs = [];
   for (const dir of packageDirs()) {
+    for (const stale of removeStaleOutputs(dir)) log(`removed stale build output ${stale}`);
     const before = new Set(readdirSync(out));
     execFileSync(pnpm.file, [...pnpm.args, 'pack', '--pack-destination', out], {
       cwd: dir,
