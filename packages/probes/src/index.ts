@@ -2,6 +2,13 @@
 
 export { NoMeasurableDeviceError } from './device-state.js';
 export {
+  type DescribeMachineOptions,
+  describeMachine,
+  installedVersion,
+  type MachineDescription,
+  TRACKED_PACKAGES,
+} from './environment.js';
+export {
   ProbeError,
   ProbeExitedError,
   ProbeParseError,
@@ -9,7 +16,12 @@ export {
   ProbeStalledError,
   ProbeUnavailableError,
 } from './errors.js';
-export { type EstimateProbeOptions, estimateProbe } from './estimate.js';
+export {
+  DEFAULT_ESTIMATE_RAM_W_PER_GB,
+  DEFAULT_ESTIMATE_TDP_W,
+  type EstimateProbeOptions,
+  estimateProbe,
+} from './estimate.js';
 export {
   GpuSelectionError,
   type ListedGpu,
@@ -28,9 +40,13 @@ export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './p
 export { type PowertopProbeOptions, parsePowertopCsv, powertopProbe } from './powertop.js';
 export { RAPL_MIN_INTERVAL_MS, type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
 export {
+  checkProbe,
   type DetectedProbe,
+  type DetectOptions,
   detectProbes,
   oneProbePerHardware,
+  type ProbeFactoryOptions,
+  type ProbeOptionsByName,
   probeByName,
   probeHardware,
   probeNames,
