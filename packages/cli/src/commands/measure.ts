@@ -1,7 +1,9 @@
 // `eff measure -- <command>`: the energy a command used while it ran, per component.
+import { DEFAULT_INTERVAL_MS } from '@eff/probes';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandContext } from '../program.js';
 import { gpusOption } from './gpus-option.js';
+import { tdpOption } from './tdp-option.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [
@@ -34,7 +36,8 @@ export function measureCommand(ctx: CommandContext): Command {
         .default([], 'every available hardware probe, else the estimate'),
     )
     .addOption(gpusOption())
-    .option('--interval <ms>', 'sampling interval in ms', positiveInt, 100)
+    .addOption(tdpOption())
+    .option('--interval <ms>', 'sampling interval in ms', positiveInt, DEFAULT_INTERVAL_MS)
     .option('--json', "print one JSON object on stdout (the command's own stdout goes to stderr)")
     .passThroughOptions()
     .addHelpText(
@@ -45,7 +48,7 @@ export function measureCommand(ctx: CommandContext): Command {
       async (
         command: string,
         args: string[],
-        opts: { probe: string[]; interval: number; json?: boolean; gpus?: string[] },
+        opts: { probe: string[]; interval: number; json?: boolean; gpus?: string[]; tdp?: number },
       ) => {
         const { measureCommandRun } = await import('../measure/measure.js');
         const code = await measureCommandRun(ctx.io, command, args, {
@@ -53,6 +56,7 @@ export function measureCommand(ctx: CommandContext): Command {
           intervalMs: opts.interval,
           json: opts.json === true,
           ...(opts.gpus ? { gpus: opts.gpus } : {}),
+          ...(opts.tdp !== undefined ? { tdpW: opts.tdp } : {}),
         });
         ctx.setExitCode(code);
       },

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { PRESET_NAMES } from '../grid/presets.js';
 import type { CommandContext } from '../program.js';
 import { gpusOption } from './gpus-option.js';
+import { tdpOption } from './tdp-option.js';
 
 export function runCommand(ctx: CommandContext): Command {
   return new Command('run')
@@ -15,12 +16,20 @@ export function runCommand(ctx: CommandContext): Command {
     .option('-o, --out <dir>', 'results directory (results.jsonl is appended there)', 'results')
     .option('--dry-run', 'print the planned runs and which are already done, train nothing')
     .addOption(gpusOption())
+    .addOption(tdpOption())
     .addHelpText(
       'after',
       '\nExamples:\n  $ eff run --preset quick --out results/quick\n  $ eff run --config grid.yaml --out results/mine\n  $ eff run --preset paper-mnist --dry-run',
     )
     .action(
-      async (opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[] }) => {
+      async (opts: {
+        config?: string;
+        preset?: string;
+        out: string;
+        dryRun?: boolean;
+        gpus?: string[];
+        tdp?: number;
+      }) => {
         if ((opts.config === undefined) === (opts.preset === undefined)) {
           throw new UsageError(
             `eff run needs exactly one of --config FILE or --preset NAME (presets: ${PRESET_NAMES.join(', ')}).`,

@@ -12,6 +12,8 @@ export interface MeasureOptions {
   json: boolean;
   /** Explicit GPU selection (`--gpus`): wins over the environment's; a GPU that does not exist is a UsageError. */
   gpus?: string[];
+  /** `--tdp`: the CPU TDP in W the labelled estimate assumes. */
+  tdpW?: number;
 }
 
 export async function measureCommandRun(
@@ -20,7 +22,10 @@ export async function measureCommandRun(
   args: string[],
   options: MeasureOptions,
 ): Promise<number> {
-  const probes = await selectProbes(options.probeNames, options.gpus ? { gpus: options.gpus } : {});
+  const probes = await selectProbes(options.probeNames, {
+    ...(options.gpus ? { gpus: options.gpus } : {}),
+    ...(options.tdpW !== undefined ? { tdpW: options.tdpW } : {}),
+  });
   const meter = startMeter(probes, { intervalMs: options.intervalMs });
   let outcome: ChildOutcome;
   try {

@@ -134,13 +134,15 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
 
 export async function runGridCommand(
   io: CliIo,
-  opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[] },
+  opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[]; tdp?: number },
 ): Promise<number> {
   const loaded = opts.preset
     ? presetConfig(opts.preset)
     : await loadGridConfigFile(resolve(io.cwd, opts.config!));
   // --gpus wins over the config's gpus (as both win over the environment).
-  const grid = opts.gpus ? { ...loaded, gpus: opts.gpus } : loaded;
+  const withGpus = opts.gpus ? { ...loaded, gpus: opts.gpus } : loaded;
+  // --tdp wins over the config's tdpW likewise.
+  const grid = opts.tdp !== undefined ? { ...withGpus, tdpW: opts.tdp } : withGpus;
   const outDir = resolve(io.cwd, opts.out);
   if (opts.dryRun) {
     const { plan, done } = await planGrid(grid, join(outDir, RESULTS_FILE));

@@ -104,7 +104,10 @@ export async function openTrainingSession(
     grid.backend as 'auto',
     grid.threads === undefined ? {} : { threads: grid.threads },
   );
-  const probes: Probe[] = await selectProbes(grid.probes ?? [], grid.gpus ? { gpus: grid.gpus } : {});
+  const probes: Probe[] = await selectProbes(grid.probes ?? [], {
+    ...(grid.gpus ? { gpus: grid.gpus } : {}),
+    ...(grid.tdpW !== undefined ? { tdpW: grid.tdpW } : {}),
+  });
   const environment: Environment = await describeEnvironment(backend.backend, backend.threads);
   ctx.progress.message(
     `backend ${backend.backend} (${backend.package}${backend.trainingKernels ? `, eff training kernels, ${backend.threads ?? 1} threads` : ''}); probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
