@@ -1,7 +1,7 @@
 // Runs a grid one training run at a time, appending each finished run to results.jsonl; a rerun skips finished runs.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { ProbeReport, RunRecord } from '@eff/core';
+import { type RunRecord, runSummaryLine } from '@eff/core';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
@@ -27,16 +27,7 @@ export interface GridOutcome {
  * Devices a run did not fully measure, one phrase each (`nvidia-smi gpu0 unsupported`, `rocm-smi card1 lost, 2.10 s
  * uncovered`), from the probes' per-device reports; empty when every device was measured throughout.
  */
-export function deviceShortfalls(probes: readonly ProbeReport[]): string[] {
-  return probes.flatMap((p) =>
-    (p.deviceReports ?? [])
-      .filter((d) => d.status !== 'measured' || d.uncoveredMs > 0)
-      .map(
-        (d) =>
-          `${p.name} ${d.deviceId} ${d.status}${d.uncoveredMs > 0 ? `, ${(d.uncoveredMs / 1000).toFixed(2)} s uncovered` : ''}`,
-      ),
-  );
-}
+export { deviceShortfalls } from '@eff/core';
 
 export interface RunGridOptions {
   grid: GridConfig;
@@ -100,21 +91,7 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
         outcome.records.push(record);
         if (record.status === 'completed' || record.status === 'diverged') {
           outcome[record.status] += 1;
-          progress.runEnd({
-            label: run.label,
-            summary: {
-              epochs: record.final.epochs,
-              accuracy: record.final.accuracy,
-              energyJ: record.final.energyJ.total,
-              efficiency: record.final.efficiency,
-              stoppedBy: record.final.stoppedBy.criterion,
-              durationMs: record.final.durationMs,
-              estimated: record.final.estimated,
-              degraded: record.final.degraded,
-              ...(record.status === 'diverged' ? { diverged: record.final.stoppedBy.reason } : {}),
-              devices: deviceShortfalls(record.probes),
-            },
-          });
+          progress.runEnd({ label: run.label, summary: runSummaryLine(record) });
         } else {
           outcome.failed += 1;
           progress.runFailed({ label: run.label, error: record.error ?? 'unknown error' });
