@@ -45,5 +45,5 @@ describe('examples/wrap-model-fit', () => {
     const saved = [];
     for await (const at of readRunRecords(resultsDir)) saved.push(at.record.runId);
     expect(saved).toEqual([r.runId]);
-  });
+  }, 300_000);
 });
