@@ -363,7 +363,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     options.log === false ? null : (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
   const warn = options.onWarning ?? warnOnStderr;
   // The machine is described while the probes start (systeminformation; once per process), never holding a record.
-  const machine = machineEnvironment(10_000);
+  const machine = machineEnvironment(20_000);
 
   let meter: Meter | null = null;
   let baseline: { startMs: number; endMs: number; reading: MeterReading } | null = null;

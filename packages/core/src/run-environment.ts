@@ -1,6 +1,6 @@
 // A measured run's `environment`: this machine (describeMachine), the tfjs backend that trained, and the one warning about tfjs's pure-JS backend.
 import { readFileSync } from 'node:fs';
-import { describeMachine, type MachineDescription } from '@eff/probes';
+import { describeMachine, describeMachineQuickly, type MachineDescription } from '@eff/probes';
 
 /** What @eff/models' useBackend() resolves to (or any object naming the backend): `{ backend, threads? }`. */
 export interface BackendInfoLike {
@@ -68,23 +68,18 @@ const OWN_VERSION = (
 
 /**
  * This machine for a run record (hostname, OS, CPU, memory, GPUs, Node and package versions), or what Node alone
- * says when describing it fails or takes longer than `timeoutMs` (the record must never wait on a stuck tool).
+ * says (describeMachineQuickly: no GPUs, the kernel instead of the distribution) when describing it fails or takes
+ * longer than `timeoutMs`: the record must never wait on a stuck tool.
  */
-export async function machineEnvironment(timeoutMs: number): Promise<Partial<MachineDescription>> {
-  const fallback: Partial<MachineDescription> = {
-    nodeVersion: process.versions.node,
-    os: `${process.platform}-${process.arch}`,
-    versions: { '@eff/core': OWN_VERSION },
-  };
+export async function machineEnvironment(timeoutMs: number): Promise<MachineDescription> {
+  const options = { searchFrom: [import.meta.url], versions: { '@eff/core': OWN_VERSION } };
+  const fallback = () => describeMachineQuickly(options);
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Partial<MachineDescription>>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), timeoutMs);
+  const timeout = new Promise<MachineDescription>((resolve) => {
+    timer = setTimeout(() => resolve(fallback()), timeoutMs);
     timer.unref();
   });
-  const described = describeMachine({
-    searchFrom: [import.meta.url],
-    versions: { '@eff/core': OWN_VERSION },
-  }).catch(() => fallback);
+  const described = describeMachine(options).catch(fallback);
   try {
     return await Promise.race([described, timeout]);
   } finally {

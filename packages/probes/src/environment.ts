@@ -1,6 +1,6 @@
 // What machine and software a run trained on (systeminformation + installed package versions): one implementation for the SDK and the CLI.
 import { existsSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { arch, cpus, hostname, type as osType, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import si from 'systeminformation';
@@ -88,19 +88,8 @@ async function readHardware(): Promise<Hardware> {
 
 const asDir = (p: string) => (p.startsWith('file:') ? dirname(fileURLToPath(p)) : p);
 
-/**
- * Hardware, OS, Node and package versions of this machine, for a run record's `environment`. The hardware queries
- * (systeminformation: CPU, memory, graphics, OS; they may spawn lspci or nvidia-smi) run once per process.
- */
-export async function describeMachine(options: DescribeMachineOptions = {}): Promise<MachineDescription> {
-  if (!hardware || options.refresh) {
-    const pending = readHardware();
-    hardware = pending;
-    pending.catch(() => {
-      if (hardware === pending) hardware = null;
-    });
-  }
-  const hw = await hardware;
+/** The tracked packages' versions seen from `searchFrom`, then the cwd, then this package; `versions` wins. */
+function packageVersions(options: DescribeMachineOptions): Record<string, string> {
   const dirs = [
     ...(options.searchFrom ?? []).map(asDir),
     process.cwd(),
@@ -120,6 +109,44 @@ export async function describeMachine(options: DescribeMachineOptions = {}): Pro
     version: string;
   };
   versions['@eff/probes'] = own.version;
-  Object.assign(versions, options.versions);
-  return { ...hw, gpus: hw.gpus.map((g) => ({ ...g })), nodeVersion: process.versions.node, versions };
+  return Object.assign(versions, options.versions);
+}
+
+/**
+ * What Node alone says about this machine, at once (no child process, no systeminformation): host, kernel, CPU
+ * model and logical cores, memory, Node and package versions; no GPUs. The fallback when describeMachine cannot
+ * finish in time (a training loop holding the event loop, a stuck tool).
+ */
+export function describeMachineQuickly(options: DescribeMachineOptions = {}): MachineDescription {
+  const cores = cpus();
+  return {
+    hostname: hostname(),
+    os: `${osType()} ${release()} (${platform()} ${arch()})`,
+    cpu: { model: cores[0]?.model?.trim() ?? 'unknown', cores: cores.length },
+    memoryBytes: totalmem(),
+    gpus: [],
+    nodeVersion: process.versions.node,
+    versions: packageVersions(options),
+  };
+}
+
+/**
+ * Hardware, OS, Node and package versions of this machine, for a run record's `environment`. The hardware queries
+ * (systeminformation: CPU, memory, graphics, OS; they may spawn lspci or nvidia-smi) run once per process.
+ */
+export async function describeMachine(options: DescribeMachineOptions = {}): Promise<MachineDescription> {
+  if (!hardware || options.refresh) {
+    const pending = readHardware();
+    hardware = pending;
+    pending.catch(() => {
+      if (hardware === pending) hardware = null;
+    });
+  }
+  const hw = await hardware;
+  return {
+    ...hw,
+    gpus: hw.gpus.map((g) => ({ ...g })),
+    nodeVersion: process.versions.node,
+    versions: packageVersions(options),
+  };
 }

@@ -4,6 +4,7 @@ export { NoMeasurableDeviceError } from './device-state.js';
 export {
   type DescribeMachineOptions,
   describeMachine,
+  describeMachineQuickly,
   installedVersion,
   type MachineDescription,
   TRACKED_PACKAGES,
