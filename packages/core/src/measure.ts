@@ -362,7 +362,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
   const log =
     options.log === false ? null : (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
   const warn = options.onWarning ?? warnOnStderr;
-  // The machine is described while the probes start (systeminformation; once per process), never holding a record.
+  // The machine is described while the probes are detected (systeminformation; once per process).
   const machine = machineEnvironment(20_000);
 
   let meter: Meter | null = null;
@@ -374,6 +374,9 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
           ...(gpus ? { gpus } : {}),
           ...(options.estimate ? { estimate: options.estimate } : {}),
         });
+    // Describing the machine runs tools and parses their output on this thread: finish it (once per process) before
+    // the probes start and training begins, so it neither delays training nor is counted in its energy.
+    await machine;
     if (log) log(await measuringLine(probes, intervalMs));
     meter = startMeter(probes, {
       intervalMs,
