@@ -24,5 +24,5 @@ describe('examples/custom-loop', () => {
     expect(r.epochs).toHaveLength(1);
     expect(r.final.energyJ.total).toBeGreaterThan(2 * 0.9);
     expect(lines[0]).toMatch(/^stopped inside epoch 1: cumulative energy .* ≥ budget 2 J/);
-  });
+  }, 300_000);
 });

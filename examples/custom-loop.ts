@@ -40,7 +40,7 @@ export async function customLoop(options: CustomLoopOptions = {}): Promise<RunRe
     ),
     maxEpochs,
     intervalMs,
-    environment: { backend: backend.backend },
+    backend, // useBackend's result: recorded as environment.backend and trainingThreads
   });
   try {
     await session.start(); // probes are sampling: training starts now
@@ -69,7 +69,7 @@ export async function customLoop(options: CustomLoopOptions = {}): Promise<RunRe
     log(
       `stopped by ${f.stoppedBy.criterion}${f.stoppedBy.batch ? ` at batch ${f.stoppedBy.batch}` : ''}; ` +
         `${f.accuracyOn} accuracy ${f.accuracy.toFixed(4)} for ${f.energyJ.total.toFixed(1)} J` +
-        `${f.estimated ? ' (ESTIMATED)' : ''}, efficiency ${f.efficiency.toExponential(3)} /J`,
+        `${f.estimated ? ' (ESTIMATED)' : ''}, efficiency ${(f.efficiency * 1000).toFixed(3)} accuracy/kJ`,
     );
     return record;
   } catch (err) {

@@ -1,5 +1,7 @@
 // The probes that measure a run when the caller names none: every available hardware probe, GPU probes narrowed to the job's GPUs.
 import {
+  checkProbe,
+  type EstimateProbeOptions,
   inWorkerThread,
   oneProbePerHardware,
   type Probe,
@@ -17,7 +19,18 @@ export interface DefaultProbesOptions {
    * probes read those variables themselves.
    */
   gpus?: readonly string[];
+  /**
+   * The labelled estimate's assumptions, used when no hardware meter is readable: `tdpW` (CPU TDP, W; default 85),
+   * `ramWPerGB` (W per GiB; default 0.375), `loadScope` (`machine` | `process`; default `machine`). Recorded in the
+   * run's `ProbeReport.estimate`.
+   */
+  estimate?: EstimateOptions;
+  /** Detect again instead of reusing this process's detection (which runs once per process). Default false. */
+  refresh?: boolean;
 }
+
+/** The estimate's typed parameters (closed: `{ tdpw: 35 }` does not compile). */
+export type EstimateOptions = Omit<EstimateProbeOptions, 'intervalMs'>;
 
 /**
  * Checks an explicit GPU list: at least one entry, each a non-empty string (numbers are taken as indices).
@@ -79,13 +92,17 @@ interface DetectedProbe extends ProbeCheck {
 }
 
 /** Every registered probe's check(), in parallel (as detectProbes, keeping what a failed check was). */
-async function detect(probeOptions: Record<string, Record<string, unknown>>): Promise<DetectedProbe[]> {
+async function detect(
+  probeOptions: Record<string, Record<string, unknown>>,
+  refresh: boolean,
+): Promise<DetectedProbe[]> {
   const gpuNames = new Set(gpuProbeNames());
   return Promise.all(
     probeNames().map(async (name): Promise<DetectedProbe> => {
       const gpu = gpuNames.has(name);
       try {
-        const check = await probeByName(name, probeOptions[name] ?? {}).check();
+        // Cached per process (checkProbe): a script's second session starts without spawning the tools again.
+        const check = await checkProbe(name, probeOptions[name] ?? {}, { refresh });
         const selectionError =
           gpu &&
           !check.available &&
@@ -108,6 +125,7 @@ async function detect(probeOptions: Record<string, Record<string, unknown>>): Pr
 }
 
 /**
+ * Detection runs once per process (cached; `refresh: true` runs it again).
  * The first available hardware probe of each kind of hardware (oneProbePerHardware: NVML before nvidia-smi, rapl
  * before powerstat), else the labelled estimate, each sampling in a worker thread
  * (`inWorkerThread`): training holds the main thread for a batch at a time, and samples must be taken on time.
@@ -119,8 +137,9 @@ async function detect(probeOptions: Record<string, Record<string, unknown>>): Pr
  *   selection (the message carries each GPU probe's reason, e.g. which devices exist).
  */
 export async function defaultProbes(options: DefaultProbesOptions = {}): Promise<Probe[]> {
-  const probeOptions = gpuProbeOptions(options.gpus);
-  const detected = await detect(probeOptions);
+  const probeOptions: Record<string, Record<string, unknown>> = gpuProbeOptions(options.gpus);
+  if (options.estimate !== undefined) probeOptions.estimate = { ...options.estimate };
+  const detected = await detect(probeOptions, options.refresh === true);
   const gpuProbes = detected.filter((d) => d.gpu);
   if (!gpuProbes.some((d) => d.available)) {
     const reasons = (list: DetectedProbe[]) =>

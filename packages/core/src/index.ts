@@ -12,6 +12,7 @@ export {
 export {
   type DefaultProbesOptions,
   defaultProbes,
+  type EstimateOptions,
   gpuProbeOptions,
   normalizeGpuList,
 } from './default-probes.js';
@@ -76,12 +77,28 @@ export {
 } from './energy.js';
 export { type EpochMetrics, TFJS_ACCURACY_METRIC_NAMES } from './epoch-metrics.js';
 export {
+  deviceShortfalls,
+  formatDuration,
+  formatEfficiencyPerKJ,
+  formatEnergy,
+  formatRecord,
+  formatRunSummary,
+  formatSummaryTable,
+  type RunSummaryLine,
+  recordLabel,
+  runSummaryLine,
+  type SummaryRow,
+  sharedNodeText,
+  summaryRows,
+} from './format-record.js';
+export {
   type EfficiencySession,
   type EpochEndResult,
   type Evaluation,
   type MeasureConfig,
   type MeasureEfficiencyOptions,
   MeasureError,
+  type MeasureWarning,
   measureEfficiency,
   type StoppableModel,
   type TfjsCallback,
@@ -125,4 +142,5 @@ export {
   resultsFiles,
   type TornLine,
 } from './results-reader.js';
+export { type ActiveBackend, activeBackend, type BackendInfoLike } from './run-environment.js';
 export * from './schema.js';

@@ -1,9 +1,11 @@
 // measureEfficiency: runs probes around a training loop (tfjs model.fit or a custom loop), applies the stopping criterion, and writes the RunRecord.
-import { nowMs, type Probe } from '@eff/probes';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_INTERVAL_MS, installedVersion, inWorkerThread, nowMs, type Probe } from '@eff/probes';
 import { type Observable, ReplaySubject } from 'rxjs';
 import type { z } from 'zod';
 import { type CriterionRun, type StoppingCriterion, withMaxEpochs } from './criteria.js';
-import { defaultProbes, normalizeGpuList } from './default-probes.js';
+import { defaultProbes, type EstimateOptions, normalizeGpuList } from './default-probes.js';
 import type { AccuracyOn } from './efficiency.js';
 import {
   divergenceReason,
@@ -14,7 +16,14 @@ import {
 } from './epoch-metrics.js';
 import { MeasureError } from './measure-error.js';
 import { type Meter, type MeterOptions, type MeterReading, startMeter } from './meter.js';
-import { configHash } from './results.js';
+import { appendJsonl, configHash } from './results.js';
+import { RESULTS_FILE_NAME } from './results-reader.js';
+import {
+  activeBackend,
+  type BackendInfoLike,
+  cpuBackendWarning,
+  machineEnvironment,
+} from './run-environment.js';
 import {
   type EnergyByComponent,
   EnvironmentSchema,
@@ -27,6 +36,29 @@ import {
 } from './schema.js';
 
 export { MeasureError } from './measure-error.js';
+
+// Node 20.0-20.3 have no Symbol.asyncDispose (20.4 added it): `await using session = …` needs it at run time.
+if (typeof (Symbol as { asyncDispose?: unknown }).asyncDispose !== 'symbol') {
+  Object.defineProperty(Symbol, 'asyncDispose', { value: Symbol.for('Symbol.asyncDispose') });
+}
+
+/** Something the user should know that does not stop the run; `code` says which. */
+export interface MeasureWarning {
+  /**
+   * `W_CPU_BACKEND`: training runs on tfjs's pure-JS backend while a faster one is available (once per process);
+   * `W_SHORT_WINDOW`: the run was shorter than the sampling interval, no sample fell inside it;
+   * `W_NEVER_FINISHED`: the process exits with this session neither finished, failed nor aborted.
+   */
+  code: 'W_CPU_BACKEND' | 'W_SHORT_WINDOW' | 'W_NEVER_FINISHED';
+  message: string;
+}
+
+/** Default warning hook: one line on stderr. */
+function warnOnStderr(w: MeasureWarning): void {
+  process.stderr.write(`eff: warning: ${w.message}\n`);
+}
+
+let warnedCpuBackend = false;
 
 type RunConfigInput = z.input<typeof RunConfigSchema>;
 
@@ -44,8 +76,37 @@ export interface MeasureEfficiencyOptions {
   /** Run id; default configHash(config) (stable: a grid resumes by it). */
   runId?: string;
   config: MeasureConfig;
-  /** Probes to start; default every available hardware probe from detectProbes(), else the labelled estimate. */
-  probes?: readonly Probe[];
+  /**
+   * Probes to start, as Probe objects or registry names (`'rapl'`, sampled in a worker thread like
+   * `inWorkerThread('rapl')`). Each must be able to run here: one that cannot makes start() reject with
+   * `E_MEASURE_PROBE_UNAVAILABLE` before training (never a run measured with less than asked for). Default: every
+   * available hardware probe (detected once per process), else the labelled estimate.
+   */
+  probes?: readonly (Probe | string)[];
+  /**
+   * The labelled estimate's assumptions when the default probes fall back to it: `{ tdpW, ramWPerGB, loadScope }`
+   * (defaults 85 W, 0.375 W/GiB, `machine`). Recorded in the probe's `ProbeReport.estimate`. With `probes`, give
+   * them to `estimateProbe(…)` / `inWorkerThread('estimate', …)` instead.
+   */
+  estimate?: EstimateOptions;
+  /**
+   * The tfjs backend that trains: useBackend()'s result from @eff/models (`{ backend, threads }`) or a name. Default:
+   * read from tfjs's engine in this process once training starts. Recorded as `environment.backend` and
+   * `environment.trainingThreads`.
+   */
+  backend?: string | BackendInfoLike;
+  /**
+   * Where the one line saying what measures (probes, devices, interval) goes when the probes start. Default: stderr;
+   * `false` silences it.
+   */
+  log?: false | ((line: string) => void);
+  /** Warnings (pure-JS backend, run shorter than the interval, never finished). Default: one line on stderr. */
+  onWarning?: (warning: MeasureWarning) => void;
+  /**
+   * Directory to append every record finish() and fail() return to, as one line of `<resultsDir>/results.jsonl`
+   * (created if missing): the file `eff report <resultsDir>` reads. Default: not saved.
+   */
+  resultsDir?: string;
   /**
    * The GPUs the training may use, as the vendor tools name them: indices (`'1'`), `GPU-…` UUIDs or `MIG-…` ids.
    * The default probes' GPU probes measure only these; this wins over `CUDA_VISIBLE_DEVICES`,
@@ -54,7 +115,7 @@ export interface MeasureEfficiencyOptions {
    * probe factories instead (giving both is an error). Default: the probes follow the environment.
    */
   gpus?: readonly string[];
-  /** Sampling interval asked of every probe, ms. Default 1000. */
+  /** Sampling interval asked of every probe, ms. Default DEFAULT_INTERVAL_MS (100; the CLI's default too). */
   intervalMs?: number;
   criterion: StoppingCriterion;
   /** Hard epoch cap (criteria.withMaxEpochs); default config.maxEpochs. One of the two is required. */
@@ -132,6 +193,11 @@ export interface EfficiencySession {
   fail(error: unknown): Promise<RunRecord>;
   /** Stops the probes; no record. */
   abort(): Promise<void>;
+  /**
+   * `await using session = measureEfficiency(…)`: leaving the scope without finish() or fail() aborts the session
+   * (probes stopped, no record); after finish()/fail() it does nothing.
+   */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 function errorText(err: unknown): string {
@@ -153,12 +219,68 @@ function screen(metrics: EpochMetrics, epoch: number, otherNonFinite: Record<str
 }
 
 /**
+ * The explicit probes, names made worker-thread probes, each checked: one that cannot run here is an error before
+ * training (the CLI's `--probe` exits 2 for the same), never a run measured with less than was asked for.
+ * @throws MeasureError `E_MEASURE_PROBE_UNAVAILABLE` naming every such probe and why; `E_MEASURE_OPTIONS` for an
+ *   unknown name.
+ */
+async function checkedProbes(given: readonly (Probe | string)[]): Promise<Probe[]> {
+  const probes = given.map((p) => {
+    if (typeof p !== 'string') return p;
+    try {
+      return inWorkerThread(p);
+    } catch (err) {
+      throw new MeasureError('E_MEASURE_OPTIONS', `probes: ${(err as Error).message}`, p);
+    }
+  });
+  const checks = await Promise.all(
+    probes.map((p) =>
+      p.check().catch((err: unknown) => ({ available: false, reason: errorText(err) }) as const),
+    ),
+  );
+  const unavailable = probes
+    .map((p, i) => ({ p, check: checks[i] }))
+    .filter(({ check }) => !check?.available)
+    .map(({ p, check }) => `${p.name}: ${check?.reason ?? 'unavailable'}`);
+  if (unavailable.length > 0) {
+    throw new MeasureError(
+      'E_MEASURE_PROBE_UNAVAILABLE',
+      `a probe you asked for cannot run on this machine (${unavailable.join('; ')}); fix it, or leave probes out to use what \`eff probes\` finds`,
+      unavailable,
+    );
+  }
+  return probes;
+}
+
+/**
+ * The line saying what measures: `eff: measuring with rapl (package-0, dram) every 100 ms`, an estimate marked
+ * as such with its assumptions. Devices come from each probe's check() (cached per process).
+ */
+async function measuringLine(probes: readonly Probe[], intervalMs: number): Promise<string> {
+  const parts = await Promise.all(
+    probes.map(async (p) => {
+      const devices = (await p.check().catch(() => ({ devices: undefined }))).devices ?? [];
+      const what = devices.length > 0 ? devices.join(', ') : p.components.join(', ');
+      const estimate = p.estimate
+        ? `; ESTIMATE, not a measurement: TDP ${p.estimate.tdpW} W × ${p.estimate.loadScope} load, ${p.estimate.ramWPerGB} W/GiB RAM`
+        : p.estimated
+          ? '; ESTIMATE, not a measurement'
+          : '';
+      const every =
+        p.minIntervalMs !== undefined && p.minIntervalMs > intervalMs ? ` every ${p.minIntervalMs} ms` : '';
+      return `${p.name} (${what}${estimate})${every}`;
+    }),
+  );
+  return `eff: measuring with ${parts.join(', ')} every ${intervalMs} ms`;
+}
+
+/**
  * Measures a training run: starts the probes (at once), marks epochs and batches, applies `criterion` (plus
  * the `maxEpochs` cap) and records every epoch's accuracies, energy per component and Eq. 2 efficiency.
  * Always end a session with finish(), fail(err) or abort(): they stop the probes and their child processes.
  */
 export function measureEfficiency(options: MeasureEfficiencyOptions): EfficiencySession {
-  const intervalMs = options.intervalMs ?? 1000;
+  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
     throw new MeasureError(
       'E_MEASURE_OPTIONS',
@@ -175,6 +297,13 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     );
   }
   const gpus = options.gpus === undefined ? undefined : normalizeGpuList(options.gpus);
+  if (options.estimate && options.probes) {
+    throw new MeasureError(
+      'E_MEASURE_OPTIONS',
+      "estimate applies to the default probes; with explicit probes, pass it to the estimate's factory (inWorkerThread('estimate', { tdpW }))",
+      options.estimate,
+    );
+  }
   if (gpus && options.probes) {
     throw new MeasureError(
       'E_MEASURE_OPTIONS',
@@ -225,14 +354,32 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     );
   }
   const environment = parsedEnvironment.data;
+  // Only the keys the caller set: an explicit `undefined` must not hide what the machine description found.
+  const userEnvironment = Object.fromEntries(
+    Object.entries(options.environment ?? {}).filter(([, v]) => v !== undefined),
+  ) as z.input<typeof EnvironmentSchema>;
   const startedAt = new Date().toISOString();
   const createdMs = nowMs();
   const epochs$ = new ReplaySubject<EpochRecord>();
+  const log =
+    options.log === false ? null : (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
+  const warn = options.onWarning ?? warnOnStderr;
+  // The machine is described while the probes are detected (systeminformation; once per process).
+  const machine = machineEnvironment(20_000);
 
   let meter: Meter | null = null;
   let baseline: { startMs: number; endMs: number; reading: MeterReading } | null = null;
   const startup = (async () => {
-    const probes = options.probes ? [...options.probes] : await defaultProbes(gpus ? { gpus } : {});
+    const probes = options.probes
+      ? await checkedProbes(options.probes)
+      : await defaultProbes({
+          ...(gpus ? { gpus } : {}),
+          ...(options.estimate ? { estimate: options.estimate } : {}),
+        });
+    // Describing the machine runs tools and parses their output on this thread: finish it (once per process) before
+    // the probes start and training begins, so it neither delays training nor is counted in its energy.
+    await machine;
+    if (log) log(await measuringLine(probes, intervalMs));
     meter = startMeter(probes, {
       intervalMs,
       ...(options.gapThresholdMs !== undefined ? { gapThresholdMs: options.gapThresholdMs } : {}),
@@ -260,6 +407,18 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
   let previousAccuracyOn: AccuracyOn | null = null;
   let ended = false;
   let degraded = false;
+  let backendAtStart: ReturnType<typeof activeBackend> | null = null;
+  // A session nobody ends must not pass unnoticed: its record is lost. (Timers, workers and tools are unref'd, so it
+  // does not keep the process alive either.)
+  const onExit = () => {
+    if (!ended) {
+      warn({
+        code: 'W_NEVER_FINISHED',
+        message: `measureEfficiency session ${runId} was never finished: no record was written. End it with finish(), fail(err) or abort(), or declare it with \`await using\`.`,
+      });
+    }
+  };
+  process.once('exit', onExit);
   const records: EpochRecord[] = [];
   let chain: Promise<void> = Promise.resolve();
   let chainError: unknown = null;
@@ -278,9 +437,23 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     }
   };
 
+  /** Reads the backend once training starts and warns (once per process) when it is tfjs's pure-JS one. */
+  function noteBackend(): void {
+    if (backendAtStart) return;
+    backendAtStart = activeBackend(options.backend);
+    if (warnedCpuBackend) return;
+    const wasm = installedVersion('@tensorflow/tfjs-backend-wasm', process.cwd());
+    const text = cpuBackendWarning(backendAtStart, wasm ? { '@tensorflow/tfjs-backend-wasm': wasm } : {});
+    if (text) {
+      warnedCpuBackend = true;
+      warn({ code: 'W_CPU_BACKEND', message: text });
+    }
+  }
+
   async function start(): Promise<void> {
     const m = await startup;
     if (trainStartMs === null) {
+      noteBackend();
       trainStartMs = nowMs();
       lastMarkMs = trainStartMs;
       // Cumulative figures start here; readings before it are no longer needed once the baseline is measured.
@@ -299,6 +472,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       }
       // Training began when the session was created; probes still starting show up as a gap.
       const m = await startup;
+      noteBackend();
       trainStartMs = createdMs;
       lastMarkMs = createdMs;
       m.anchor(createdMs);
@@ -478,8 +652,29 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     const reportFrom = baseline?.startMs ?? t0;
     if (m) await m.stop();
     const probes = m ? m.reports(reportFrom, Math.max(reportFrom, endMs)) : [];
-    const estimated = probes.some((p) => p.estimated && p.sampleCount > 0);
-    const anyDegraded = degraded || probes.some((p) => p.degraded) || (baseline?.reading.degraded ?? false);
+    // A run shorter than the interval has no sample inside it: its joules are extrapolated from readings around it,
+    // which is not a measurement of this run. Flagged (degraded, a note, a warning), never passed off as measured.
+    let shortWindow = false;
+    for (const p of probes) {
+      if (p.sampleCount > 0 || !last || !p.deviceReports.some((d) => d.energyJ > 0)) continue;
+      shortWindow = true;
+      p.degraded = true;
+      p.notes.push(
+        `no ${p.name} sample fell inside the run (${Math.round(endMs - reportFrom)} ms, shorter than the ${p.intervalMs ?? intervalMs} ms sampling interval): its energy is extrapolated from the readings around it; train longer or lower intervalMs`,
+      );
+    }
+    if (shortWindow) {
+      warn({
+        code: 'W_SHORT_WINDOW',
+        message: `run ${runId} lasted ${Math.round(endMs - reportFrom)} ms, shorter than the sampling interval: no sample fell inside it, so its energy is extrapolated (the record is marked degraded)`,
+      });
+    }
+    // Any joule from an estimating probe makes the run estimated, also when none of its samples fell inside the run.
+    const estimated = probes.some(
+      (p) => p.estimated && (p.sampleCount > 0 || p.deviceReports.some((d) => d.energyJ > 0)),
+    );
+    const anyDegraded =
+      degraded || shortWindow || probes.some((p) => p.degraded) || (baseline?.reading.degraded ?? false);
     const energyJ =
       last?.cumulativeEnergyJ ??
       (m && trainStartMs !== null ? m.energyBetween(t0, endMs).energyJ : { total: 0 });
@@ -507,7 +702,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       startedAt,
       endedAt: new Date().toISOString(),
       config,
-      environment,
+      environment: await recordEnvironment(),
       probes,
       ...(b
         ? {
@@ -545,13 +740,49 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       },
     };
     epochs$.complete();
-    return RunRecordSchema.parse(record);
+    const parsed = RunRecordSchema.parse(record);
+    if (options.resultsDir !== undefined) {
+      await mkdir(options.resultsDir, { recursive: true });
+      await appendJsonl(join(options.resultsDir, RESULTS_FILE_NAME), parsed);
+    }
+    return parsed;
+  }
+
+  /**
+   * This machine (described while the probes started), the backend read when training started (or now), then what
+   * the caller gave in `environment`, which wins.
+   */
+  async function recordEnvironment() {
+    const described = await machine;
+    const backend = backendAtStart ?? activeBackend(options.backend);
+    const parsed = EnvironmentSchema.safeParse({
+      ...described,
+      ...(backend.backend ? { backend: backend.backend } : {}),
+      ...(backend.trainingThreads ? { trainingThreads: backend.trainingThreads } : {}),
+      ...userEnvironment,
+      versions: { ...described.versions, ...userEnvironment.versions },
+    });
+    // The caller's part was validated at creation; a description the schema refuses is dropped, never fatal.
+    return parsed.success ? parsed.data : environment;
   }
 
   const endOnce = (what: string) => {
     assertOpen(what);
     ended = true;
+    process.removeListener('exit', onExit);
   };
+
+  async function abort(): Promise<void> {
+    if (ended) return;
+    ended = true;
+    process.removeListener('exit', onExit);
+    try {
+      await (await startup).stop();
+    } catch {
+      // probes never started: nothing to stop
+    }
+    epochs$.complete();
+  }
 
   return {
     runId,
@@ -606,15 +837,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       endOnce('fail');
       return buildRecord('failed', errorText(err));
     },
-    async abort() {
-      if (ended) return;
-      ended = true;
-      try {
-        await (await startup).stop();
-      } catch {
-        // probes never started: nothing to stop
-      }
-      epochs$.complete();
-    },
+    abort,
+    [Symbol.asyncDispose]: abort,
   };
 }

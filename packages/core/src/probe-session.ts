@@ -187,6 +187,8 @@ export class ProbeSession {
       name: this.name,
       components: [...this.probe.components],
       estimated: this.estimated,
+      // The estimate's assumptions travel with its joules (TDP, RAM W/GiB, load scope): no estimate without them.
+      ...(this.probe.estimate ? { estimate: { ...this.probe.estimate } } : {}),
       sampleCount: this.sampleTimes.countIn(a, b),
       devices: [...this.devices.values()].filter((d) => d.hasSamples).map((d) => d.deviceId),
       gaps: merged,

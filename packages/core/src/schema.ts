@@ -3,6 +3,19 @@ import { z } from 'zod';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
+// The record types are written out, with units and equations, in record-types.ts (checked there to equal these
+// schemas' inferred types): zod's inferred types would drop every comment from the emitted .d.ts.
+export type {
+  AccuracyKind,
+  ComponentName,
+  DeviceReport,
+  EnergyByComponent,
+  EpochRecord,
+  ProbeReport,
+  RunFinal,
+  RunRecord,
+} from './record-types.js';
+
 const accuracy = z.number().min(0).max(1);
 const nonNegative = z.number().nonnegative();
 
@@ -17,7 +30,6 @@ export const EnergyByComponentSchema = z.object({
   system: nonNegative.optional(),
   total: nonNegative,
 });
-export type EnergyByComponent = z.infer<typeof EnergyByComponentSchema>;
 
 export const StoppingCriterionConfigSchema = z.object({
   /** `fixedEpochs` | `accuracyTarget` | `earlyStopping` | `energyBudget` | `anyOf` | `allOf` | user-defined. */
@@ -136,7 +148,6 @@ export const DeviceReportSchema = z.object({
   selectedBy: z.string().optional(),
   uuid: z.string().optional(),
 });
-export type DeviceReport = z.infer<typeof DeviceReportSchema>;
 
 export const ProbeReportSchema = z.object({
   name: z.string(),
@@ -166,7 +177,6 @@ export const ProbeReportSchema = z.object({
     })
     .optional(),
 });
-export type ProbeReport = z.infer<typeof ProbeReportSchema>;
 
 /**
  * A prediction, made after an epoch, of what the run will still spend until its criterion stops it (issue 14).
@@ -243,7 +253,6 @@ export const EpochRecordSchema = z.object({
   /** Energy-to-finish prediction made after this epoch, when the run's criterion allows one. */
   prediction: PredictionSchema.optional(),
 });
-export type EpochRecord = z.infer<typeof EpochRecordSchema>;
 
 export const StopDecisionSchema = z.object({
   /** Name of the criterion that stopped the run (or `maxEpochs`, `diverged`, `error`, `user`). */
@@ -314,4 +323,3 @@ export const RunRecordSchema = z.object({
   /** Energy-to-finish predictions made after epochs 1, 2, 3, 5 and 10 (those the run reached). */
   predictions: z.array(PredictionSchema).optional(),
 });
-export type RunRecord = z.infer<typeof RunRecordSchema>;

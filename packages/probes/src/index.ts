@@ -9,6 +9,14 @@ export {
 } from './amd-smi.js';
 export { NoMeasurableDeviceError } from './device-state.js';
 export {
+  type DescribeMachineOptions,
+  describeMachine,
+  describeMachineQuickly,
+  installedVersion,
+  type MachineDescription,
+  TRACKED_PACKAGES,
+} from './environment.js';
+export {
   ProbeError,
   ProbeExitedError,
   ProbeParseError,
@@ -16,7 +24,12 @@ export {
   ProbeStalledError,
   ProbeUnavailableError,
 } from './errors.js';
-export { type EstimateProbeOptions, estimateProbe } from './estimate.js';
+export {
+  DEFAULT_ESTIMATE_RAM_W_PER_GB,
+  DEFAULT_ESTIMATE_TDP_W,
+  type EstimateProbeOptions,
+  estimateProbe,
+} from './estimate.js';
 export {
   GpuSelectionError,
   type ListedGpu,
@@ -57,11 +70,15 @@ export { PowerstatParser, type PowerstatProbeOptions, powerstatProbe } from './p
 export { type PowertopProbeOptions, parsePowertopCsv, powertopProbe } from './powertop.js';
 export { RAPL_MIN_INTERVAL_MS, type RaplDomain, type RaplProbeOptions, raplProbe } from './rapl.js';
 export {
+  checkProbe,
   type DetectedProbe,
+  type DetectOptions,
   describeProbe,
   detectProbes,
   oneProbePerHardware,
   type ProbeDescription,
+  type ProbeFactoryOptions,
+  type ProbeOptionsByName,
   probeByName,
   probeHardware,
   probeHardwareKinds,

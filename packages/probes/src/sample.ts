@@ -85,6 +85,14 @@ export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * The sampling interval eff asks of every probe unless told otherwise, ms: one default for measureEfficiency,
+ * `eff run` and `eff measure`. 100 ms because epochs of small models last well under a second, and a window with
+ * no sample inside is only an extrapolation; the meter costs ~0.2 % of a core at this rate, and tools that cannot
+ * keep up (rocm-smi, powertop) raise it to their own minimum and say so in the record.
+ */
+export const DEFAULT_INTERVAL_MS = 100;
+
 /** Whether this machine can run a probe, and if not, why (missing binary, no device, permission denied). */
 export interface ProbeCheck {
   available: boolean;
@@ -111,6 +119,16 @@ export interface ProbeOptions {
 }
 
 /**
+ * The assumptions of an estimating probe's power model (recorded in the run's `ProbeReport.estimate`): the CPU's
+ * thermal design power in W, RAM power in W per GiB installed, and whose CPU load drives the CPU term.
+ */
+export interface EstimateAssumptions {
+  tdpW: number;
+  ramWPerGB: number;
+  loadScope: 'machine' | 'process';
+}
+
+/**
  * A power source. `samples()` is cold: subscribing starts the tool (or opens the files),
  * unsubscribing stops it and kills any child process. Failures arrive as typed errors on the stream.
  */
@@ -120,6 +138,8 @@ export interface Probe {
   readonly components: readonly Component[];
   /** True when every sample of this probe is an estimate. */
   readonly estimated: boolean;
+  /** For an estimating probe: the assumptions behind its numbers (TDP, RAM W/GiB, load scope). */
+  readonly estimate?: EstimateAssumptions;
   /**
    * Shortest interval between readings this probe can really deliver, in ms (measured, documented per probe).
    * The meter raises a shorter requested interval to it and says so in the result. Absent = no minimum.

@@ -10,7 +10,7 @@ import {
   ProbeStalledError,
   ProbeUnavailableError,
 } from './errors.js';
-import { probeByName } from './registry.js';
+import { checkProbe, type ProbeFactoryOptions, probeByName } from './registry.js';
 import type { Probe, ProbeEvent, ProbeOptions } from './sample.js';
 import type { SamplerMessage, SamplerStart, SerializedError } from './sampler-worker.js';
 import type { BadLineReport } from './tolerance.js';
@@ -58,14 +58,17 @@ function revive(e: SerializedError): Error {
  * thread for a whole batch delays when samples arrive, not when they were taken. `factoryOptions` must be
  * cloneable (no callbacks). Unsubscribing stops the probe in the worker (killing its tool) and ends the thread.
  */
+export function inWorkerThread<N extends string>(name: N, factoryOptions?: ProbeFactoryOptions<N>): Probe;
 export function inWorkerThread(name: string, factoryOptions: Record<string, unknown> = {}): Probe {
   const local = probeByName(name, factoryOptions);
   return {
     name: local.name,
     components: local.components,
     estimated: local.estimated,
+    ...(local.estimate !== undefined ? { estimate: local.estimate } : {}),
     ...(local.minIntervalMs !== undefined ? { minIntervalMs: local.minIntervalMs } : {}),
-    check: () => local.check(),
+    // Cached per process (checkProbe): the same probe asked for by every session of a script is checked once.
+    check: () => checkProbe(name, factoryOptions),
     samples: (options: ProbeOptions = {}) =>
       new Observable<ProbeEvent>((subscriber) => {
         const start: SamplerStart = {
@@ -77,8 +80,6 @@ export function inWorkerThread(name: string, factoryOptions: Record<string, unkn
             : {}),
         };
         const worker = startWorker(start);
-        // A sampler must never keep a finished script alive.
-        worker.unref();
         let ended = false;
         worker.on('message', (m: SamplerMessage) => {
           if (m.type === 'sample') subscriber.next(m.sample as ProbeEvent);
@@ -108,6 +109,9 @@ export function inWorkerThread(name: string, factoryOptions: Record<string, unkn
             ),
           );
         });
+        // A sampler must never keep a finished script alive. After the listeners: adding a 'message' listener refs
+        // the worker's port again (Node 20), so an unref() before it is undone and the process never exits.
+        worker.unref();
         return () => {
           ended = true;
           worker.postMessage('stop');

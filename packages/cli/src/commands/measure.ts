@@ -1,8 +1,10 @@
 // `eff measure -- <command>`: the energy a command used while it ran, per component.
+import { DEFAULT_INTERVAL_MS } from '@eff/probes';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type MetricsCliOptions, metricsHostOption, metricsPortOption } from '../metrics/options.js';
 import type { CommandContext } from '../program.js';
 import { gpusOption } from './gpus-option.js';
+import { tdpOption } from './tdp-option.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [
@@ -35,7 +37,8 @@ export function measureCommand(ctx: CommandContext): Command {
         .default([], 'every available hardware probe, else the estimate'),
     )
     .addOption(gpusOption())
-    .option('--interval <ms>', 'sampling interval in ms', positiveInt, 100)
+    .addOption(tdpOption())
+    .option('--interval <ms>', 'sampling interval in ms', positiveInt, DEFAULT_INTERVAL_MS)
     .option('--json', "print one JSON object on stdout (the command's own stdout goes to stderr)")
     .addOption(metricsPortOption())
     .addOption(metricsHostOption())
@@ -48,7 +51,13 @@ export function measureCommand(ctx: CommandContext): Command {
       async (
         command: string,
         args: string[],
-        opts: { probe: string[]; interval: number; json?: boolean; gpus?: string[] } & MetricsCliOptions,
+        opts: {
+          probe: string[];
+          interval: number;
+          json?: boolean;
+          gpus?: string[];
+          tdp?: number;
+        } & MetricsCliOptions,
       ) => {
         const { measureCommandRun } = await import('../measure/measure.js');
         const { withLiveMetrics } = await import('../metrics/options.js');
@@ -58,6 +67,7 @@ export function measureCommand(ctx: CommandContext): Command {
             intervalMs: opts.interval,
             json: opts.json === true,
             ...(opts.gpus ? { gpus: opts.gpus } : {}),
+            ...(opts.tdp !== undefined ? { tdpW: opts.tdp } : {}),
             ...(metrics ? { metrics } : {}),
           }),
         );

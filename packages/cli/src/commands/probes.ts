@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../program.js';
 import { gpusOption } from './gpus-option.js';
+import { tdpOption } from './tdp-option.js';
 
 export function probesCommand(ctx: CommandContext): Command {
   return new Command('probes')
@@ -10,14 +11,18 @@ export function probesCommand(ctx: CommandContext): Command {
     )
     .option('--json', 'print a JSON array instead of a table (keys: the cli.md guide)')
     .addOption(gpusOption())
+    .addOption(tdpOption())
     .addHelpText(
       'after',
-      "\nExamples:\n  $ eff probes\n  $ eff probes --json | jq '.[] | select(.available)'\n  $ eff probes --gpus 1                        # what --gpus 1 would measure",
+      "\nExamples:\n  $ eff probes\n  $ eff probes --json | jq '.[] | select(.available)'\n  $ eff probes --gpus 1                        # what --gpus 1 would measure\n  $ eff probes --tdp 35                        # the estimate with a 35 W CPU",
     )
-    .action(async (opts: { json?: boolean; gpus?: string[] }) => {
+    .action(async (opts: { json?: boolean; gpus?: string[]; tdp?: number }) => {
       const { listProbes, formatProbeTable } = await import('../measure/probes.js');
       const { describeProbe } = await import('@eff/probes');
-      const rows = await listProbes(opts.gpus ? { gpus: opts.gpus } : {});
+      const rows = await listProbes({
+        ...(opts.gpus ? { gpus: opts.gpus } : {}),
+        ...(opts.tdp !== undefined ? { tdpW: opts.tdp } : {}),
+      });
       if (opts.json) {
         const described = rows.map((row) => ({ ...row, ...describeProbe(row.name) }));
         ctx.io.stdout.write(`${JSON.stringify(described, null, 2)}\n`);

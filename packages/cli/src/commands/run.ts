@@ -5,6 +5,7 @@ import { PRESET_NAMES } from '../grid/presets.js';
 import { type MetricsCliOptions, metricsHostOption, metricsPortOption } from '../metrics/options.js';
 import type { CommandContext } from '../program.js';
 import { gpusOption } from './gpus-option.js';
+import { tdpOption } from './tdp-option.js';
 
 export function runCommand(ctx: CommandContext): Command {
   return new Command('run')
@@ -24,6 +25,7 @@ export function runCommand(ctx: CommandContext): Command {
     )
     .option('--dry-run', 'print the planned runs and which are already done, train nothing')
     .addOption(gpusOption())
+    .addOption(tdpOption())
     .addOption(metricsPortOption())
     .addOption(metricsHostOption())
     .addHelpText(
@@ -39,6 +41,7 @@ export function runCommand(ctx: CommandContext): Command {
           dryRun?: boolean;
           gpus?: string[];
           shard?: string;
+          tdp?: number;
         } & MetricsCliOptions,
       ) => {
         if ((opts.config === undefined) === (opts.preset === undefined)) {

@@ -15,6 +15,8 @@ export interface MeasureOptions {
   gpus?: string[];
   /** Live series (`--metrics-port`): power per device as sampled, the command's joules so far per component. */
   metrics?: LiveMetrics;
+  /** `--tdp`: the CPU TDP in W the labelled estimate assumes. */
+  tdpW?: number;
 }
 
 export async function measureCommandRun(
@@ -23,7 +25,10 @@ export async function measureCommandRun(
   args: string[],
   options: MeasureOptions,
 ): Promise<number> {
-  const probes = await selectProbes(options.probeNames, options.gpus ? { gpus: options.gpus } : {});
+  const probes = await selectProbes(options.probeNames, {
+    ...(options.gpus ? { gpus: options.gpus } : {}),
+    ...(options.tdpW !== undefined ? { tdpW: options.tdpW } : {}),
+  });
   const { metrics } = options;
   const meter = startMeter(probes, {
     intervalMs: options.intervalMs,

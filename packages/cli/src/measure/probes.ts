@@ -1,7 +1,10 @@
 // Probe selection for the CLI: what `eff probes` lists, and which probes `eff measure` / `eff run` start.
 import { defaultProbes, gpuProbeOptions, MeasureError } from '@eff/core';
 import {
+  DEFAULT_ESTIMATE_RAM_W_PER_GB,
+  DEFAULT_ESTIMATE_TDP_W,
   detectProbes,
+  type EstimateAssumptions,
   inWorkerThread,
   oneProbePerHardware,
   type Probe,
@@ -23,18 +26,24 @@ export interface ProbeRow {
   selectedBy?: string;
   /** Devices present but not measurable (no sensor, unreadable), each with the reason. */
   unmeasurable?: Array<{ deviceId: string; reason: string }>;
+  /** The estimate's assumptions (TDP W, RAM W/GiB, load scope), on the estimate's row. */
+  estimate?: EstimateAssumptions;
 }
 
 /** Options shared by listProbes and selectProbes. */
 export interface ProbeSelectionOptions {
   /** Explicit GPU selection (`--gpus`), handed to every GPU probe; wins over the environment's. */
   gpus?: readonly string[];
+  /** `--tdp`: the CPU TDP in W the labelled estimate assumes (default 85). */
+  tdpW?: number;
 }
 
-/** Factory options per probe for `gpus`; a bad list is a UsageError (exit 2). */
-function factoryOptions(gpus: readonly string[] | undefined): Record<string, Record<string, unknown>> {
+/** Factory options per probe for `gpus` and `tdpW`; a bad list is a UsageError (exit 2). */
+function factoryOptions(options: ProbeSelectionOptions): Record<string, Record<string, unknown>> {
   try {
-    return gpuProbeOptions(gpus);
+    const perProbe: Record<string, Record<string, unknown>> = gpuProbeOptions(options.gpus);
+    if (options.tdpW !== undefined) perProbe.estimate = { tdpW: options.tdpW };
+    return perProbe;
   } catch (err) {
     if (err instanceof MeasureError) throw new UsageError(`--${err.message}`);
     throw err;
@@ -46,9 +55,10 @@ function factoryOptions(gpus: readonly string[] | undefined): Record<string, Rec
  * devices it would measure, where that choice came from, and devices present that it cannot measure.
  */
 export async function listProbes(options: ProbeSelectionOptions = {}): Promise<ProbeRow[]> {
-  const detected = await detectProbes(factoryOptions(options.gpus));
+  const perProbe = factoryOptions(options);
+  const detected = await detectProbes(perProbe);
   return detected.map((d) => {
-    const probe = probeByName(d.name);
+    const probe = probeByName(d.name, perProbe[d.name] ?? {});
     return {
       name: d.name,
       components: [...probe.components],
@@ -58,6 +68,7 @@ export async function listProbes(options: ProbeSelectionOptions = {}): Promise<P
       devices: d.devices ?? [],
       ...(d.selectedBy !== undefined ? { selectedBy: d.selectedBy } : {}),
       ...(d.unmeasurable?.length ? { unmeasurable: d.unmeasurable } : {}),
+      ...(probe.estimate ? { estimate: { ...probe.estimate } } : {}),
     };
   });
 }
@@ -69,6 +80,13 @@ function choiceText(selectedBy: string): string {
   return `selected by ${selectedBy}`;
 }
 
+/** The estimate's assumptions as the table says them: `load × TDP 85 W (machine load) + 0.375 W/GiB RAM`. */
+function estimateText(e: EstimateAssumptions | undefined): string {
+  const tdpW = e?.tdpW ?? DEFAULT_ESTIMATE_TDP_W;
+  const ramWPerGB = e?.ramWPerGB ?? DEFAULT_ESTIMATE_RAM_W_PER_GB;
+  return `load × TDP ${tdpW} W (${e?.loadScope ?? 'machine'} load; --tdp sets it) + ${ramWPerGB} W/GiB RAM`;
+}
+
 export function formatProbeTable(rows: ProbeRow[]): string {
   const lines = ['probe          components       available  details'];
   for (const r of rows) {
@@ -78,7 +96,7 @@ export function formatProbeTable(rows: ProbeRow[]): string {
             ? `devices: ${r.devices.join(', ')}${r.selectedBy ? ` (${choiceText(r.selectedBy)})` : ''}`
             : '',
           ...(r.unmeasurable ?? []).map((u) => `not measurable: ${u.deviceId}: ${u.reason}`),
-          r.estimated ? 'ESTIMATE (utilisation × TDP), not a measurement' : '',
+          r.estimated ? `ESTIMATE (${estimateText(r.estimate)}), not a measurement` : '',
         ]
           .filter(Boolean)
           .join('; ')
@@ -114,10 +132,13 @@ export async function selectProbes(
       `unknown probe ${unknown.map((n) => `'${n}'`).join(', ')}; known probes: ${known.join(', ')} (see eff probes).`,
     );
   }
-  const perProbe = factoryOptions(options.gpus);
+  const perProbe = factoryOptions(options);
   if (names.length === 0) {
     try {
-      return await defaultProbes(options.gpus ? { gpus: options.gpus } : {});
+      return await defaultProbes({
+        ...(options.gpus ? { gpus: options.gpus } : {}),
+        ...(options.tdpW !== undefined ? { estimate: { tdpW: options.tdpW } } : {}),
+      });
     } catch (err) {
       if (err instanceof MeasureError) {
         throw new UsageError(
@@ -127,9 +148,10 @@ export async function selectProbes(
       throw err;
     }
   }
-  if (options.gpus && !names.some((n) => n in perProbe)) {
+  const gpuProbes = Object.keys(perProbe).filter((n) => 'gpus' in (perProbe[n] ?? {}));
+  if (options.gpus && !names.some((n) => gpuProbes.includes(n))) {
     throw new UsageError(
-      `--gpus selects GPUs, but no GPU probe is named (--probe ${names.join(',')}); add one of ${Object.keys(perProbe).join(', ')} or drop --gpus.`,
+      `--gpus selects GPUs, but no GPU probe is named (--probe ${names.join(',')}); add one of ${gpuProbes.join(', ')} or drop --gpus.`,
     );
   }
   // Only the named probes are checked (detecting all of them spawns every vendor tool). They sample in worker

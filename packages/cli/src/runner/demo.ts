@@ -1,5 +1,6 @@
 // `eff demo`: the README's main command — a scaled-down paper grid on real MNIST, then the report and a summary.
 import { join, resolve } from 'node:path';
+import { formatSummaryTable, summaryRows } from '@eff/core';
 import type { GridConfigInput } from '../grid/config.js';
 import { validateGridConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
@@ -8,7 +9,6 @@ import { formatDuration } from './progress.js';
 import { reportFor } from './report.js';
 import { runGrid } from './run-grid.js';
 import { collectRunRecords, RESULTS_FILE } from './store.js';
-import { formatSummaryTable, summaryRows } from './summary.js';
 
 /**
  * Scaled so that all 8 runs, the data loading and the report end in under 10 minutes on 2 cores with

@@ -2,7 +2,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunRecord, RunRecordSchema } from '@eff/core';
+import { type RunRecord, RunRecordSchema, summaryRows } from '@eff/core';
 import { describe, expect, it } from 'vitest';
 import { runEff } from '../../test/spawn-cli.js';
 import { expandGrid } from '../grid/expand.js';
@@ -10,7 +10,6 @@ import { validateGridConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
 import { lineProgress } from './progress.js';
 import { planGrid } from './run-grid.js';
-import { summaryRows } from './summary.js';
 
 function recordFor(runId: string, status: RunRecord['status']): RunRecord {
   const stoppedBy =

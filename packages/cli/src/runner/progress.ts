@@ -1,7 +1,11 @@
 // Grid progress: cli-progress bars on a terminal, one plain line per event otherwise (CI, pipes, files).
+import { formatDuration, formatEnergy, formatRunSummary, type RunSummaryLine } from '@eff/core';
 import cliProgress from 'cli-progress';
 import type { CliIo } from '../io.js';
 import { wantsProgressBars } from '../io.js';
+
+// The run line's text lives in @eff/core (formatRecord), shared with SDK users.
+export { formatDuration, formatEnergy, type RunSummaryLine } from '@eff/core';
 
 export interface EpochProgress {
   epoch: number;
@@ -10,23 +14,6 @@ export interface EpochProgress {
   accuracy: number | null;
   cumulativeEnergyJ: number;
   elapsedMs: number;
-}
-
-export interface RunSummaryLine {
-  epochs: number;
-  accuracy: number;
-  energyJ: number;
-  efficiency: number;
-  stoppedBy: string;
-  durationMs: number;
-  estimated: boolean;
-  degraded: boolean;
-  /** Set when a non-finite loss or accuracy ended the run: why (`training loss is Infinity after epoch 1`). */
-  diverged?: string;
-  /** Devices not fully measured, e.g. `nvidia-smi gpu1 lost, 2.10 s uncovered` (from the probes' device reports). */
-  devices?: string[];
-  /** Components whose energy is the node's, not this run's (`final.sharedComponents`: a node shared with other jobs). */
-  shared?: string[];
 }
 
 /** How many runs ended which way; `skipped` were already in the results file. */
@@ -49,20 +36,6 @@ export interface GridProgress {
   gridEnd(info: GridCounts): void;
 }
 
-export function formatEnergy(energyJ: number): string {
-  if (energyJ >= 1e6) return `${(energyJ / 1e6).toFixed(2)} MJ`;
-  if (energyJ >= 1e3) return `${(energyJ / 1e3).toFixed(2)} kJ`;
-  return `${energyJ.toFixed(1)} J`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
 const pct = (x: number | null) => (x === null ? '  -  ' : `${(x * 100).toFixed(1)}%`);
 
 function gridEndText(i: GridCounts): string {
@@ -74,25 +47,7 @@ function runEndWord(s: RunSummaryLine): string {
   return s.diverged ? `DIVERGED (${s.diverged})` : 'done';
 }
 
-/**
- * The warning for a run on a node shared with other jobs: `shared node: CPU/RAM energy is the node's, not this
- * run's` (the components named are the shared ones, upper-cased).
- */
-export function sharedNodeText(components: readonly string[]): string {
-  return `shared node: ${components.map((c) => c.toUpperCase()).join('/')} energy is the node's, not this run's`;
-}
-
-function summaryText(s: RunSummaryLine): string {
-  const flags = [
-    s.estimated ? 'estimated' : '',
-    s.degraded ? 'DEGRADED (energy is a lower bound)' : '',
-    ...(s.devices ?? []),
-    s.shared && s.shared.length > 0 ? sharedNodeText(s.shared) : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
-  return `${s.epochs} epochs, acc ${pct(s.accuracy)}, ${formatEnergy(s.energyJ)}, eff ${s.efficiency.toExponential(3)} /J, stopped by ${s.stoppedBy}, ${formatDuration(s.durationMs)}${flags ? ` [${flags}]` : ''}`;
-}
+const summaryText = formatRunSummary;
 
 /** One timestamped line per event: greppable, no control characters. */
 export function lineProgress(io: CliIo): GridProgress {

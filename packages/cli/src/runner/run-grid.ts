@@ -5,10 +5,10 @@ import { dirname, join, resolve } from 'node:path';
 import {
   type DuplicateRun,
   type Placement,
-  type ProbeReport,
   type RunRecord,
   readRunIndex,
   resultsFileName,
+  runSummaryLine,
   withPlacement,
 } from '@eff/core';
 import { InterruptedError } from '../errors.js';
@@ -39,16 +39,7 @@ export interface GridOutcome {
  * Devices a run did not fully measure, one phrase each (`nvidia-smi gpu0 unsupported`, `rocm-smi card1 lost, 2.10 s
  * uncovered`), from the probes' per-device reports; empty when every device was measured throughout.
  */
-export function deviceShortfalls(probes: readonly ProbeReport[]): string[] {
-  return probes.flatMap((p) =>
-    (p.deviceReports ?? [])
-      .filter((d) => d.status !== 'measured' || d.uncoveredMs > 0)
-      .map(
-        (d) =>
-          `${p.name} ${d.deviceId} ${d.status}${d.uncoveredMs > 0 ? `, ${(d.uncoveredMs / 1000).toFixed(2)} s uncovered` : ''}`,
-      ),
-  );
-}
+export { deviceShortfalls } from '@eff/core';
 
 export interface RunGridOptions {
   grid: GridConfig;
@@ -202,22 +193,7 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
         outcome.records.push(record);
         if (record.status === 'completed' || record.status === 'diverged') {
           outcome[record.status] += 1;
-          progress.runEnd({
-            label: run.label,
-            summary: {
-              epochs: record.final.epochs,
-              accuracy: record.final.accuracy,
-              energyJ: record.final.energyJ.total,
-              efficiency: record.final.efficiency,
-              stoppedBy: record.final.stoppedBy.criterion,
-              durationMs: record.final.durationMs,
-              estimated: record.final.estimated,
-              degraded: record.final.degraded,
-              ...(record.status === 'diverged' ? { diverged: record.final.stoppedBy.reason } : {}),
-              devices: deviceShortfalls(record.probes),
-              ...(record.final.sharedComponents ? { shared: record.final.sharedComponents } : {}),
-            },
-          });
+          progress.runEnd({ label: run.label, summary: runSummaryLine(record) });
         } else {
           outcome.failed += 1;
           progress.runFailed({ label: run.label, error: record.error ?? 'unknown error' });
@@ -244,6 +220,7 @@ export async function runGridCommand(
     dryRun?: boolean;
     gpus?: string[];
     shard?: string;
+    tdp?: number;
     metrics?: LiveMetrics;
   },
 ): Promise<number> {
@@ -253,7 +230,9 @@ export async function runGridCommand(
     ? presetConfig(opts.preset)
     : await loadGridConfigFile(resolve(io.cwd, opts.config!));
   // --gpus wins over the config's gpus (as both win over the environment).
-  const grid = opts.gpus ? { ...loaded, gpus: opts.gpus } : loaded;
+  const withGpus = opts.gpus ? { ...loaded, gpus: opts.gpus } : loaded;
+  // --tdp wins over the config's tdpW likewise.
+  const grid = opts.tdp !== undefined ? { ...withGpus, tdpW: opts.tdp } : withGpus;
   const outDir = resolve(io.cwd, opts.out);
   if (opts.dryRun) {
     const { plan, done, duplicates } = await planGrid(

@@ -1,10 +1,9 @@
 // The demo's summary table and the non-TTY progress log, from schema-valid run records.
-import { type RunRecord, RunRecordSchema } from '@eff/core';
+import { formatSummaryTable, type RunRecord, RunRecordSchema, summaryRows } from '@eff/core';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../io.js';
 import { lineProgress } from './progress.js';
 import { deviceShortfalls } from './run-grid.js';
-import { formatSummaryTable, summaryRows } from './summary.js';
 
 function record(
   model: string,

@@ -1,6 +1,12 @@
 // One training run of the grid: builds the model, trains it under measureEfficiency, returns its RunRecord.
 import { resolve } from 'node:path';
-import { criteria, type Environment, measureEfficiency, type RunRecord } from '@eff/core';
+import {
+  criteria,
+  type Environment,
+  type MeasureWarning,
+  measureEfficiency,
+  type RunRecord,
+} from '@eff/core';
 import {
   bcnn,
   compileModel,
@@ -113,7 +119,10 @@ export async function openTrainingSession(
     grid.backend as 'auto',
     grid.threads === undefined ? {} : { threads: grid.threads },
   );
-  const probes: Probe[] = await selectProbes(grid.probes ?? [], grid.gpus ? { gpus: grid.gpus } : {});
+  const probes: Probe[] = await selectProbes(grid.probes ?? [], {
+    ...(grid.gpus ? { gpus: grid.gpus } : {}),
+    ...(grid.tdpW !== undefined ? { tdpW: grid.tdpW } : {}),
+  });
   const environment: Environment = await describeEnvironment(backend.backend, backend.threads);
   ctx.progress.message(
     `backend ${backend.backend} (${backend.package}${backend.trainingKernels ? `, eff training kernels, ${backend.threads ?? 1} threads` : ''}); probes ${probes.map((p) => `${p.name}${p.estimated ? ' (estimate)' : ''}`).join(', ')}; ${environment.cpu?.model ?? 'cpu'} × ${environment.cpu?.cores ?? '?'} cores`,
@@ -146,7 +155,14 @@ export async function openTrainingSession(
       // Data first: it outlives the run (the next run on the same split reuses it), so it must not be in its scope.
       const splits = await cache.get(run);
       try {
-        return await withTensorScope(() => trainRun(grid, run, splits, options, { probes, environment }));
+        return await withTensorScope(() =>
+          trainRun(grid, run, splits, options, {
+            probes,
+            environment,
+            // The grid says what measures once, above; warnings go through the progress display, not around it.
+            warn: (w) => ctx.progress.message(`warning: ${w.message}`),
+          }),
+        );
       } finally {
         // A large model grows the helper threads' heaps; a smaller next run should not keep paying for it.
         const { failures } = await releaseWasmHelperHeaps();
@@ -195,7 +211,7 @@ async function trainRun(
   run: PlannedRun,
   splits: Splits,
   options: TrainOptions,
-  measured: { probes: Probe[]; environment: Environment },
+  measured: { probes: Probe[]; environment: Environment; warn: (w: MeasureWarning) => void },
 ): Promise<RunRecord> {
   const c = run.config;
   const model = buildModel(grid, run, splits);
@@ -208,6 +224,8 @@ async function trainRun(
       criterion: criteria.fromConfig(c.criterion),
       maxEpochs: c.maxEpochs,
       environment: measured.environment,
+      log: false,
+      onWarning: measured.warn,
       evaluate: async () => ({
         testAccuracy: await evaluateAccuracy(model, splits.test.xs, splits.test.labels, { batchSize: 512 }),
       }),

@@ -1,0 +1,97 @@
+// formatRecord: the line `eff run` prints for a run, from its record alone (values, units and labels).
+import { describe, expect, it } from 'vitest';
+import { formatEfficiencyPerKJ, formatRecord } from './format-record.js';
+import { type RunRecord, RunRecordSchema } from './schema.js';
+
+function record(overrides: {
+  status?: RunRecord['status'];
+  error?: string;
+  final?: Partial<RunRecord['final']>;
+  probes?: unknown[];
+}): RunRecord {
+  return RunRecordSchema.parse({
+    schemaVersion: 1,
+    runId: 'r1',
+    status: overrides.status ?? 'completed',
+    ...(overrides.error ? { error: overrides.error } : {}),
+    startedAt: '2026-11-25T04:00:00.000Z',
+    endedAt: '2026-11-25T04:01:00.000Z',
+    config: {
+      architecture: 'lenet',
+      size: 1,
+      model: 'lenet-1',
+      dataset: 'mnist',
+      criterion: { name: 'fixedEpochs', label: 'fixed 3 epochs' },
+      maxEpochs: 3,
+    },
+    environment: {},
+    probes: overrides.probes ?? [],
+    epochs: [],
+    final: {
+      epochs: 3,
+      accuracy: 0.9712,
+      accuracyOn: 'test',
+      trainAccuracy: null,
+      energyJ: { cpu: 250, total: 250 },
+      efficiency: 0.9712 / 250,
+      durationMs: 61_000,
+      stoppedBy: { criterion: 'fixedEpochs', reason: 'test', epoch: 3 },
+      degraded: false,
+      estimated: true,
+      ...overrides.final,
+    },
+  });
+}
+
+describe('formatRecord', () => {
+  it('prints the outcome with units, the accuracy used, efficiency per kJ and the estimated label', () => {
+    // 0.9712 / 250 J = 3.8848e-3 /J = 3.88 accuracy per kJ.
+    expect(formatRecord(record({}))).toBe(
+      'done mnist lenet-1 fixed 3 epochs: 3 epochs, test acc 97.1%, 250.0 J, eff 3.88 acc/kJ, stopped by fixedEpochs, 1m01s [estimated]',
+    );
+  });
+
+  it('says DEGRADED and names devices not fully measured; diverged and failed runs say so first', () => {
+    const probes = [
+      {
+        name: 'nvidia-smi',
+        components: ['gpu'],
+        estimated: false,
+        sampleCount: 3,
+        degraded: true,
+        deviceReports: [
+          {
+            deviceId: 'gpu1',
+            component: 'gpu',
+            status: 'lost',
+            energyJ: 1,
+            sampleCount: 3,
+            uncoveredMs: 2100,
+          },
+        ],
+      },
+    ];
+    expect(formatRecord(record({ probes, final: { degraded: true, estimated: false } }))).toMatch(
+      / \[DEGRADED \(energy is a lower bound\), nvidia-smi gpu1 lost, 2\.10 s uncovered\]$/,
+    );
+    expect(
+      formatRecord(
+        record({
+          status: 'diverged',
+          final: {
+            stoppedBy: { criterion: 'diverged', reason: 'training loss is NaN after epoch 2', epoch: 2 },
+          },
+        }),
+      ),
+    ).toMatch(/^DIVERGED \(training loss is NaN after epoch 2\) mnist lenet-1 fixed 3 epochs: 3 epochs/);
+    expect(formatRecord(record({ status: 'failed', error: 'E_MEASURE_PROBE_UNAVAILABLE: rapl' }))).toBe(
+      'FAILED mnist lenet-1 fixed 3 epochs: E_MEASURE_PROBE_UNAVAILABLE: rapl',
+    );
+  });
+
+  it('efficiency per kJ: three significant digits below 10, two decimals above', () => {
+    expect(formatEfficiencyPerKJ(8.637e-4)).toBe('0.864');
+    expect(formatEfficiencyPerKJ(0.0123)).toBe('12.30');
+    expect(formatEfficiencyPerKJ(0)).toBe('0.00');
+  });
+});
