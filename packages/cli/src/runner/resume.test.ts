@@ -28,7 +28,8 @@ function recordsOf(text: string): { runId: string; status: string }[] {
 }
 
 describe('eff run resumes after SIGKILL', () => {
-  it('completes every run exactly once', { timeout: 180_000 }, async () => {
+  // 300 s: three processes, each loading tfjs and MNIST and warming up, on a machine that may be shared
+  it('completes every run exactly once', { timeout: 300_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-resume-'));
     const config = join(dir, 'tiny.yaml');
     await writeFile(config, TINY_GRID);

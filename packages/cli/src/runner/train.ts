@@ -177,7 +177,7 @@ export async function openTrainingSession(
 }
 
 /** Examples the warm-up trains on: a few batches, enough to compile every kernel the run will use. */
-export const WARM_UP_EXAMPLES = 1024;
+export const WARM_UP_EXAMPLES = 512;
 
 /** The run's model, built and compiled (optimizer included); the caller disposes it. */
 function buildModel(grid: GridConfig, run: PlannedRun, splits: Splits) {
