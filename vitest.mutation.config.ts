@@ -2,12 +2,17 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
+// EFF_MUTATION_TESTS (comma-separated globs) narrows the test list to the tests of the file being mutated
+// (stryker.file.config.mjs): the dry run then runs those alone instead of every test of the mutation set.
+const only = process.env.EFF_MUTATION_TESTS?.split(',').filter((g) => g.length > 0);
+const names = process.env.EFF_MUTATION_TEST_NAMES;
+
 export default defineConfig({
   ...base,
   test: {
     ...base.test,
     // Replaces the workspace's list (mergeConfig would append to it): the models' training tests take minutes.
-    include: [
+    include: only ?? [
       'packages/core/src/**/*.test.ts',
       'packages/probes/src/nvidia-smi.test.ts',
       'packages/probes/src/rocm-smi.test.ts',
@@ -25,6 +30,10 @@ export default defineConfig({
     ],
     // Left out: tests against the installed tools check for stray processes machine-wide (pgrep), which other work
     // on this machine trips; they exercise no parser.
-    testNamePattern: /^(?!.*\bthe real (rocm-smi|powerstat|powertop|nvidia-smi)\b)/,
+    // EFF_MUTATION_TEST_NAMES (a regular expression) keeps only the tests whose full name (describe > it) matches
+    // it, e.g. a probe file's parser describes without its spawn tests.
+    testNamePattern: new RegExp(
+      `^(?!.*\\bthe real (rocm-smi|powerstat|powertop|nvidia-smi)\\b)${names ? `(?=.*(?:${names}))` : ''}`,
+    ),
   },
 });
