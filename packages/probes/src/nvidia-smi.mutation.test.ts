@@ -1,0 +1,102 @@
+// nvidiaSmiEvents on nvidia-smi's "Unable to determine the device handle" line: which GPU it names (an index or a
+// PCI bus id of any domain width), the reason it gives, and a line naming no GPU of the probe (Stryker survivors).
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { DeviceTracker } from './device-state.js';
+import type { ProbeParseError } from './errors.js';
+import { type NvidiaSmiGpu, nvidiaSmiEvents, parseNvidiaSmiLine } from './nvidia-smi.js';
+import type { DeviceEvent, ProbeEvent } from './sample.js';
+
+const gpus: NvidiaSmiGpu[] = [
+  { index: 0, deviceId: 'gpu0', uuid: 'GPU-a', busId: '00000000:3B:00.0', name: 'NVIDIA A100' },
+  { index: 1, deviceId: 'gpu1', uuid: 'GPU-b', busId: '00000000:86:00.0' },
+];
+
+async function run(lines: string[]) {
+  const bad: ProbeParseError[] = [];
+  const tracker = new DeviceTracker(
+    'nvidia-smi',
+    'gpu',
+    'all',
+    gpus.map((g) => ({ deviceId: g.deviceId, label: `GPU ${g.index}` })),
+  );
+  let t = 0;
+  const events = await lastValueFrom(
+    from(lines).pipe(
+      nvidiaSmiEvents(tracker, gpus, 'power.draw', { onBadLine: (r) => bad.push(r.error) }, () => (t += 10)),
+      toArray(),
+    ),
+  );
+  const device = (e: ProbeEvent): e is DeviceEvent => e.kind === 'device';
+  return { events, bad, lost: events.filter(device).filter((e) => e.state === 'lost') };
+}
+
+describe('nvidiaSmiEvents: the device-handle error (mutation tests)', () => {
+  it('a GPU named by its index is that GPU, lost with a reason naming its uuid and model', async () => {
+    const line =
+      'Unable to determine the device handle for GPU 1: GPU is lost.  Reboot the system to recover this GPU';
+    const { lost, bad } = await run(['0, GPU-a, 50.00', '1, GPU-b, 60.00', line]);
+    expect(bad).toEqual([]);
+    expect(lost.map((e) => [e.deviceId, e.tMs])).toEqual([['gpu1', 30]]);
+    expect(lost[0]?.reason).toBe(
+      `nvidia-smi says "${line}": GPU 1 (GPU-b) is lost (off the bus or a driver fault); its energy from here on is ` +
+        'missing until it reads again',
+    );
+  });
+
+  it('a GPU named by a bus id with a 4-digit domain matches the 8-digit one, case aside', async () => {
+    const line = 'Unable to determine the device handle for GPU0000:3b:00.0: Unknown Error';
+    const { lost } = await run(['0, GPU-a, 50.00', line]);
+    expect(lost.map((e) => e.deviceId)).toEqual(['gpu0']);
+    expect(lost[0]?.reason).toContain('GPU 0 (GPU-a, NVIDIA A100) is lost');
+  });
+
+  it('a bus id or index of no GPU of the probe is skipped and reported, never pinned on another GPU', async () => {
+    const line = 'Unable to determine the device handle for GPU0000:99:00.0: Unknown Error';
+    const { lost, bad, events } = await run([
+      '0, GPU-a, 50.00',
+      line,
+      'Unable to determine the device handle for GPU 7: Unknown Error',
+    ]);
+    expect(lost).toEqual([]);
+    expect(bad.map((e) => e.message)).toEqual([
+      `nvidia-smi: cannot tell which GPU "0000:99:00.0" is in ${JSON.stringify(line)}`,
+      `nvidia-smi: cannot tell which GPU "7" is in ${JSON.stringify('Unable to determine the device handle for GPU 7: Unknown Error')}`,
+    ]);
+    expect(events.filter((e) => e.kind === 'power').length).toBe(1);
+  });
+
+  it('an unsupported or bad reading names the GPU by index, uuid and model in its reason', async () => {
+    const { events } = await run(['0, GPU-a, [N/A]', '1, GPU-b, ERR!']);
+    const reasons = events.filter((e): e is DeviceEvent => e.kind === 'device' && e.state !== 'present');
+    expect(reasons.map((e) => [e.deviceId, e.state, e.reason])).toEqual([
+      [
+        'gpu0',
+        'unsupported',
+        'nvidia-smi reports power.draw of GPU 0 (GPU-a, NVIDIA A100) as [N/A]: no power sensor the driver can read' +
+          ', so it is not measured (leave it out with --gpus or CUDA_VISIBLE_DEVICES, or estimate it with --probe estimate)',
+      ],
+      [
+        'gpu1',
+        'bad-reading',
+        'nvidia-smi printed "ERR!" as power.draw of GPU 1 (GPU-b), not a number of watts; that reading is skipped',
+      ],
+    ]);
+  });
+
+  it('blank lines are nothing: no event, no bad line, and they do not start the GPUs', async () => {
+    const { events, bad } = await run(['', '   ', '0, GPU-a, 50.00']);
+    expect(bad).toEqual([]);
+    expect(events.map((e) => `${e.kind}:${e.deviceId}:${e.tMs}`)).toEqual([
+      'device:gpu0:10',
+      'device:gpu1:10',
+      'power:gpu0:10',
+    ]);
+  });
+});
+
+describe('parseNvidiaSmiLine (mutation tests)', () => {
+  it('a 400-digit power is not a number of watts (Infinity): a bad reading', () => {
+    expect(parseNvidiaSmiLine(`0, GPU-a, ${'9'.repeat(400)}`)).toMatchObject({ powerW: null, status: 'bad' });
+  });
+});
