@@ -70,6 +70,7 @@ describe('DeviceTracker defaults and event shapes', () => {
         reason: '[N/A], so it is not measured',
       },
     ]);
+    expect(t.unsupported('gpu1', 4, '[Not Supported]')[0]?.reason).toBe('[Not Supported]');
     expect(t.unsupported('gpu7', 4, '[N/A]')).toEqual([]);
     expect(t.bad('gpu7', 4, 'x')).toEqual([]);
     expect(t.lost('gpu7', 4, 'x')).toEqual([]);
