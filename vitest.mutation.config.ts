@@ -18,8 +18,11 @@ export default defineConfig({
       'packages/probes/src/rocm-smi.test.ts',
       'packages/probes/src/powerstat.test.ts',
       'packages/probes/src/powertop.test.ts',
+      'packages/probes/src/device-state.test.ts',
+      'packages/probes/src/gpu-selection*.test.ts',
       'packages/probes/src/tolerance*.test.ts',
       'packages/probes/src/estimate.test.ts',
+      'packages/probes/src/*.mutation.test.ts',
     ],
     // measure/meter tests train and sample in real time (100 ms runs, per-batch budgets): under Stryker's
     // instrumentation on 2 loaded cores they fail in the dry run, so they are not part of the mutation set.
