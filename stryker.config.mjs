@@ -29,7 +29,6 @@ export default {
     'packages/probes/src/powertop.ts:31-87', // parsePowertopCsv
     'packages/probes/src/rapl.ts:131-173', // readRaplMicrojoules
     'packages/probes/src/device-state.ts', // DeviceTracker: readings -> device states
-    'packages/probes/src/gpu-selection.ts', // CUDA/ROCR/HIP/SLURM variables -> the GPUs to read
     'packages/probes/src/tolerance.ts',
     // The load -> watts model of the labelled estimate (every joule on a machine without a meter).
     'packages/probes/src/estimate.ts',

@@ -19,7 +19,6 @@ export default defineConfig({
       'packages/probes/src/powerstat.test.ts',
       'packages/probes/src/powertop.test.ts',
       'packages/probes/src/device-state.test.ts',
-      'packages/probes/src/gpu-selection*.test.ts',
       'packages/probes/src/tolerance*.test.ts',
       'packages/probes/src/estimate.test.ts',
       'packages/probes/src/*.mutation.test.ts',
