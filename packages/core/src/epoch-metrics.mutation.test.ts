@@ -11,6 +11,8 @@ describe('screenEpochMetrics (mutation tests)', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(EpochMetricsInputError);
+    expect((caught as EpochMetricsInputError).name).toBe('EpochMetricsInputError');
+    expect((caught as EpochMetricsInputError).code).toBe('E_MEASURE_INPUT');
     expect((caught as Error).message).toBe('trainLoss after epoch 2 must be a number, found string 0.3');
   });
 
@@ -18,5 +20,21 @@ describe('screenEpochMetrics (mutation tests)', () => {
     expect(() => screenEpochMetrics({ validationAccuracy: true } as unknown as EpochMetrics, 4)).toThrow(
       'validationAccuracy after epoch 4 must be an accuracy in [0, 1], found boolean true',
     );
+  });
+
+  it('null and absent metrics are null, not errors; a NaN loss goes to nonFinite; other keys are merged in', () => {
+    const r = screenEpochMetrics({ trainAccuracy: null, trainLoss: Number.NaN, validationAccuracy: 0.5 }, 3, {
+      out_loss: 'Infinity',
+      trainLoss: 'ignored: the field itself wins',
+    });
+    expect(r.values).toEqual({
+      trainAccuracy: null,
+      validationAccuracy: 0.5,
+      testAccuracy: null,
+      trainLoss: null,
+      validationLoss: null,
+      testLoss: null,
+    });
+    expect(r.nonFinite).toEqual({ trainLoss: 'NaN', out_loss: 'Infinity' });
   });
 });
