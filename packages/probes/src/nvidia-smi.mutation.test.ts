@@ -3,7 +3,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DeviceTracker } from './device-state.js';
-import type { ProbeParseError } from './errors.js';
+import { ProbeParseError } from './errors.js';
 import { type NvidiaSmiGpu, nvidiaSmiEvents, parseNvidiaSmiLine } from './nvidia-smi.js';
 import type { DeviceEvent, ProbeEvent } from './sample.js';
 
@@ -96,6 +96,38 @@ describe('nvidiaSmiEvents: the device-handle error (mutation tests)', () => {
 });
 
 describe('parseNvidiaSmiLine (mutation tests)', () => {
+  const refusal = (line: string): string => {
+    try {
+      parseNvidiaSmiLine(line);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ProbeParseError);
+      expect((err as ProbeParseError).input).toBe(line);
+      return (err as Error).message;
+    }
+    throw new Error(`expected ${line} to be refused`);
+  };
+
+  it('a wrong field count and a bad index or uuid are refused with messages quoting at most 200 characters', () => {
+    expect(refusal('0, GPU-a')).toBe(
+      'nvidia-smi: expected 3 comma-separated fields (index, uuid, power) but found 2 in "0, GPU-a"',
+    );
+    const long = `0, GPU-a, 1, ${'x'.repeat(300)}`;
+    expect(refusal(long)).toBe(
+      `nvidia-smi: expected 3 comma-separated fields (index, uuid, power) but found 4 in ${JSON.stringify(long.slice(0, 200))}`,
+    );
+    expect(refusal('1x, GPU-a, 5')).toBe(
+      'nvidia-smi: expected a GPU index and uuid but found "1x, GPU-a, 5"',
+    );
+    expect(refusal('x1, GPU-a, 5')).toMatch(/^nvidia-smi: expected a GPU index and uuid/);
+    expect(refusal('12345, GPU-a, 5')).toMatch(/^nvidia-smi: expected a GPU index and uuid/);
+    expect(refusal('1, , 5')).toMatch(/^nvidia-smi: expected a GPU index and uuid/);
+    const longUuid = `1x, ${'u'.repeat(300)}, 5`;
+    expect(refusal(longUuid)).toBe(
+      `nvidia-smi: expected a GPU index and uuid but found ${JSON.stringify(longUuid.slice(0, 200))}`,
+    );
+    expect(parseNvidiaSmiLine('9999, GPU-a, 5')).toMatchObject({ index: 9999, powerW: 5, status: 'ok' });
+  });
+
   it('a 400-digit power is not a number of watts (Infinity): a bad reading', () => {
     expect(parseNvidiaSmiLine(`0, GPU-a, ${'9'.repeat(400)}`)).toMatchObject({ powerW: null, status: 'bad' });
   });
