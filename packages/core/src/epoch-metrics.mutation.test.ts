@@ -37,4 +37,18 @@ describe('screenEpochMetrics (mutation tests)', () => {
     });
     expect(r.nonFinite).toEqual({ trainLoss: 'NaN', out_loss: 'Infinity' });
   });
+
+  it('accuracies exactly 0 and 1 are kept; up to 1 + 1e-6 is read as 1; beyond either bound is refused', () => {
+    const acc = (v: number) => screenEpochMetrics({ trainAccuracy: v }, 1).values.trainAccuracy;
+    expect(acc(0)).toBe(0);
+    expect(acc(1)).toBe(1);
+    expect(acc(1 + 1e-6)).toBe(1);
+    expect(acc(0.25)).toBe(0.25);
+    expect(() => acc(1 + 2e-6)).toThrow(EpochMetricsInputError);
+    expect(() => acc(-1e-9)).toThrow(
+      'trainAccuracy after epoch 1 must be an accuracy in [0, 1], found -1e-9',
+    );
+    // a loss has no bounds
+    expect(screenEpochMetrics({ trainLoss: 7.5 }, 1).values.trainLoss).toBe(7.5);
+  });
 });
