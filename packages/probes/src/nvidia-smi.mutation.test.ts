@@ -4,7 +4,13 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DeviceTracker } from './device-state.js';
 import { ProbeParseError } from './errors.js';
-import { type NvidiaSmiGpu, nvidiaSmiEvents, parseNvidiaSmiLine } from './nvidia-smi.js';
+import {
+  type NvidiaSmiGpu,
+  nvidiaSmiEvents,
+  parseNvidiaSmiDeviceError,
+  parseNvidiaSmiLine,
+  parseNvidiaSmiListLine,
+} from './nvidia-smi.js';
 import type { DeviceEvent, ProbeEvent } from './sample.js';
 
 const gpus: NvidiaSmiGpu[] = [
@@ -130,5 +136,58 @@ describe('parseNvidiaSmiLine (mutation tests)', () => {
 
   it('a 400-digit power is not a number of watts (Infinity): a bad reading', () => {
     expect(parseNvidiaSmiLine(`0, GPU-a, ${'9'.repeat(400)}`)).toMatchObject({ powerW: null, status: 'bad' });
+  });
+});
+
+describe('parseNvidiaSmiListLine and parseNvidiaSmiDeviceError (mutation tests)', () => {
+  const refused = (line: string): boolean => {
+    try {
+      parseNvidiaSmiListLine(line);
+      return false;
+    } catch (err) {
+      expect(err).toBeInstanceOf(ProbeParseError);
+      expect((err as Error).message).toBe(
+        `nvidia-smi: expected "index, uuid, pci.bus_id, power.limit, name" but found ${JSON.stringify(line.slice(0, 200))}`,
+      );
+      return true;
+    }
+  };
+
+  it('each of the five conditions refuses a line on its own', () => {
+    expect(refused('0, GPU-a, 00000000:3B:00.0, 300.00')).toBe(true); // four fields
+    expect(refused('0x, GPU-a, 00000000:3B:00.0, 300.00, A100')).toBe(true);
+    expect(refused('x0, GPU-a, 00000000:3B:00.0, 300.00, A100')).toBe(true);
+    expect(refused('12345, GPU-a, 00000000:3B:00.0, 300.00, A100')).toBe(true);
+    expect(refused('0, MIG-a, 00000000:3B:00.0, 300.00, A100')).toBe(true);
+    expect(refused('0, xGPU-a, 00000000:3B:00.0, 300.00, A100')).toBe(true);
+    expect(refused('0, GPU-a, 00000000:3B:00.0, 300.00, ')).toBe(true);
+    expect(refused(`0, GPU-a, b, 300.00, ${'n'.repeat(300)}`.replace('GPU-a', 'MIG-a'))).toBe(true);
+  });
+
+  it('a four-digit index, a lower-case uuid prefix, a name with commas; [N/A] bus id and limit are left out', () => {
+    expect(parseNvidiaSmiListLine('1234, gpu-a, [N/A], [N/A], Tesla, rev 2')).toStrictEqual({
+      index: 1234,
+      uuid: 'gpu-a',
+      deviceId: 'gpu1234',
+      name: 'Tesla, rev 2',
+    });
+    expect(parseNvidiaSmiListLine('0, GPU-a, 00000000:3B:00.0, 300.00 W, A100')).toStrictEqual({
+      index: 0,
+      uuid: 'GPU-a',
+      deviceId: 'gpu0',
+      name: 'A100',
+      busId: '00000000:3B:00.0',
+      powerLimitW: 300,
+    });
+  });
+
+  it('the device-handle line is read with whitespace around it', () => {
+    expect(
+      parseNvidiaSmiDeviceError('  Unable to determine the device handle for GPU 1: GPU is lost  '),
+    ).toEqual({
+      gpu: '1',
+      error: 'GPU is lost',
+    });
+    expect(parseNvidiaSmiDeviceError('GPU 1: fine')).toBeUndefined();
   });
 });
