@@ -25,7 +25,16 @@ describe('results messages (mutation tests)', () => {
   it('parseJsonl without a file name says "results"; a line that is not an object is "(record)"', () => {
     const err = thrown(() => parseJsonl('\n42\n'));
     expect(err.message).toMatch(/^results:2: not a RunRecord \(schema version undefined\): \(record\): \S/);
-    expect([err.file, err.line, err.code]).toEqual([undefined, 2, 'E_RESULTS_FORMAT']);
+    expect([err.file, err.line, err.code, err.name]).toEqual([
+      undefined,
+      2,
+      'E_RESULTS_FORMAT',
+      'ResultsFormatError',
+    ]);
+    // a record missing most fields: the first five issues, joined by "; "
+    const many = thrown(() => parseJsonl('{"schemaVersion":7}\n', 'r.jsonl')).message;
+    expect(many.startsWith('r.jsonl:1: not a RunRecord (schema version 7): ')).toBe(true);
+    expect(many.slice('r.jsonl:1: not a RunRecord (schema version 7): '.length).split('; ')).toHaveLength(5);
     expect(thrown(() => parseJsonl('{', 'runs.jsonl')).message).toMatch(/^runs\.jsonl:1: not valid JSON/);
     expect(thrown(() => parseJsonl('{')).message).toMatch(/^results:1: not valid JSON/);
   });
