@@ -27,7 +27,8 @@ describe('readRaplMicrojoules (mutation tests)', () => {
   });
 
   it('anything else is E_PROBE_READ quoting the content (not gone: the file is there)', async () => {
-    for (const content of ['-5', '1.5', '', 'abc', '12 34', '9007199254740993']) {
+    // 1e5 and 0x10 are numbers to Number() (100000, 16) but not what sysfs prints
+    for (const content of ['-5', '1.5', '', 'abc', '12 34', '1e5', '0x10', '9007199254740993']) {
       const path = file('bad', content);
       const read = await readRaplMicrojoules(path);
       expect(read).toEqual({ error: expect.any(ProbeError), gone: false });
