@@ -1,4 +1,5 @@
 // Test set for Stryker (`pnpm mutation`): the tests of @eff/core and of the probes whose parsers are mutated.
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
@@ -9,6 +10,17 @@ const names = process.env.EFF_MUTATION_TEST_NAMES;
 
 export default defineConfig({
   ...base,
+  resolve: {
+    ...base.resolve,
+    // Properties capped at EFF_MUTATION_MAX_RUNS cases (vitest.mutation.fast-check.mjs says why).
+    alias: [
+      ...Object.entries(base.resolve?.alias ?? {}).map(([find, replacement]) => ({ find, replacement })),
+      {
+        find: /^fast-check$/,
+        replacement: fileURLToPath(new URL('./vitest.mutation.fast-check.mjs', import.meta.url)),
+      },
+    ],
+  },
   test: {
     ...base.test,
     // Replaces the workspace's list (mergeConfig would append to it): the models' training tests take minutes.
