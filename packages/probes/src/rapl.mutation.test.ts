@@ -40,6 +40,14 @@ describe('readRaplMicrojoules (mutation tests)', () => {
     }
   });
 
+  it('a long content is quoted to its first 80 characters', async () => {
+    const path = file('long', 'x'.repeat(100));
+    const read = (await readRaplMicrojoules(path)) as { error: ProbeError };
+    expect(read.error.message).toBe(
+      `RAPL counter ${path} holds ${JSON.stringify('x'.repeat(80))}; expected a non-negative integer of microjoules; ${fix}`,
+    );
+  });
+
   it('a missing file or a path under a file is gone; a directory is unreadable but not gone', async () => {
     const missing = join(root, 'missing');
     const m = await readRaplMicrojoules(missing);
