@@ -10,6 +10,7 @@ import {
   parseNvidiaSmiDeviceError,
   parseNvidiaSmiLine,
   parseNvidiaSmiListLine,
+  parseNvidiaSmiMigList,
 } from './nvidia-smi.js';
 import type { DeviceEvent, ProbeEvent } from './sample.js';
 
@@ -189,5 +190,51 @@ describe('parseNvidiaSmiListLine and parseNvidiaSmiDeviceError (mutation tests)'
       error: 'GPU is lost',
     });
     expect(parseNvidiaSmiDeviceError('GPU 1: fine')).toBeUndefined();
+  });
+});
+
+describe('parseNvidiaSmiMigList (mutation tests)', () => {
+  it('MIG lines go to the GPU heading them; other lines, and MIG lines before any GPU, are ignored', () => {
+    const text = [
+      '  MIG 1g.5gb Device 0: (UUID: MIG-orphan)',
+      'GPU 0: NVIDIA A100 (UUID: GPU-a)',
+      '  MIG 1g.5gb Device 0: (UUID: MIG-a0)',
+      'note: GPU 5: is not a heading here',
+      '  not a MIG line (UUID: MIG-fake)',
+      '  MIG 2g.10gb Device 1: (UUID: MIG-a1)',
+      'GPU 12: NVIDIA A100 (UUID: GPU-b)',
+      '  MIG 7g.40gb Device 0: (UUID: MIG-b0)',
+    ].join('\n');
+    expect([...parseNvidiaSmiMigList(text)]).toEqual([
+      [0, ['MIG-a0', 'MIG-a1']],
+      [12, ['MIG-b0']],
+    ]);
+  });
+});
+
+describe('nvidiaSmiEvents: silence (mutation tests)', () => {
+  it('the silence clock starts with the first line only: a GPU that stops printing is lost once silent > 500 ms', async () => {
+    const tracker = new DeviceTracker(
+      'nvidia-smi',
+      'gpu',
+      'all',
+      gpus.map((g) => ({ deviceId: g.deviceId, label: `GPU ${g.index}` })),
+      { lostAfterSilentMs: 500 },
+    );
+    let t = 0;
+    // gpu1 prints once (t = 20), then only gpu0 prints, one line every 10 ms
+    const lines = [
+      '0, GPU-a, 50.00',
+      '1, GPU-b, 60.00',
+      ...Array.from({ length: 60 }, () => '0, GPU-a, 50.00'),
+    ];
+    const events = await lastValueFrom(
+      from(lines).pipe(
+        nvidiaSmiEvents(tracker, gpus, 'power.draw', {}, () => (t += 10)),
+        toArray(),
+      ),
+    );
+    const lost = events.filter((e): e is DeviceEvent => e.kind === 'device' && e.state === 'lost');
+    expect(lost.map((e) => [e.deviceId, e.tMs])).toEqual([['gpu1', 530]]);
   });
 });
