@@ -26,6 +26,7 @@ describe('gap-ledger (mutation tests)', () => {
       s(20, 30),
     ]);
     expect(mergeSpans([s(3, 2)])).toEqual([]);
+    expect(mergeSpans([s(5, 8), s(0, 5)])).toEqual([s(0, 8)]);
   });
 
   it('subtractSpans cuts holes, trims ends and removes covered spans', () => {

@@ -150,4 +150,16 @@ describe('MeteredDevice (mutation tests)', () => {
     plain.onSample(0);
     expect(plain.report(energy(), 0, 10).report).not.toHaveProperty('reason');
   });
+
+  it('a later present without a note keeps the note; bad readings exactly at the window edges count', () => {
+    const d = dev();
+    d.onEvent(ev('present', 0, { reason: 'a MIG instance' }));
+    d.onEvent(ev('present', 1));
+    expect(d.presentNote).toBe('a MIG instance');
+    d.onSample(0);
+    for (const t of [10, 20, 30]) d.onEvent(ev('bad-reading', t, { reason: `bad at ${t}` }));
+    expect(d.report(energy(), 10, 20).report.badReadingCount).toBe(2);
+    expect(d.report(energy(), 11, 19).report).not.toHaveProperty('badReadingCount');
+    expect(d.report(energy(), 20, 25).report.badReadingCount).toBe(1);
+  });
 });

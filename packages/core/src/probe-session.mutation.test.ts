@@ -42,9 +42,10 @@ describe('sample counts across releases (mutation tests)', () => {
     m.anchor(t0 + 1000);
     expect(count(1000, 3000)).toBe(21);
     const retainedBefore = m.retainedSampleCount;
-    expect(m.releaseBefore(t0 + 2000)).toBeGreaterThan(0);
-    // the probe's sample times were folded as well: 20 times (t0 .. t0 + 1.9 s) freed from its list
-    expect(retainedBefore - m.retainedSampleCount).toBeGreaterThanOrEqual(20);
+    const freed = m.releaseBefore(t0 + 2000);
+    expect(freed).toBeGreaterThan(0);
+    // besides the readings the energy meter freed, the probe's 20 sample times before the horizon (t0 .. t0 + 1.9 s)
+    expect(retainedBefore - m.retainedSampleCount).toBe(freed + 20);
     // an anchored start keeps its count: 10 folded (1000..1900) + 11 kept (2000..3000)
     expect(count(1000, 3000)).toBe(21);
     expect(m.energyBetween(t0 + 1000, t0 + 3000).energyJ.total).toBeCloseTo(200, 9);
@@ -91,6 +92,23 @@ describe('sample counts across releases (mutation tests)', () => {
     const empty = m.energyBetween(t0, t0).probes[0];
     expect(empty?.gaps).toEqual([]);
     expect(empty?.degraded).toBe(false);
+    await m.stop();
+  });
+
+  it('errors: the first 20 kept, the rest counted; an estimated sample makes the probe estimated', async () => {
+    const events = new Subject<ProbeEvent>();
+    const m = startMeter([fedProbe(events)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    events.next(pw(t0, 10));
+    for (let k = 1; k <= 23; k++) events.next(pw(t0 + k, Number.NaN));
+    events.next({ ...pw(t0 + 100, 10), estimated: true });
+    const probe = m.energyBetween(t0, t0 + 100).probes[0];
+    expect(probe?.errors).toHaveLength(21);
+    expect(probe?.errors[0]).toMatch(
+      /^fed: rejected a sample: powerW must be a finite number >= 0, found NaN/,
+    );
+    expect(probe?.errors[20]).toBe('... and 3 more errors');
+    expect(probe?.estimated).toBe(true);
     await m.stop();
   });
 });
