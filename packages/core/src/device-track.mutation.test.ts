@@ -1,0 +1,105 @@
+// DeviceTrack's first/last/lost bookkeeping and a counter resumed after a loss or above its range (Stryker found
+// these uncovered); values by hand.
+import type { PowerSample } from '@eff/probes';
+import { describe, expect, it } from 'vitest';
+import { DeviceTrack } from './device-track.js';
+import { createEnergyMeter, EnergyInputError } from './energy.js';
+
+const ref = { deviceId: 'cpu0', component: 'cpu', source: 'rapl' } as const;
+const counter = (tMs: number, energyJ: number, rangeJ?: number): PowerSample => ({
+  kind: 'energy',
+  tMs,
+  energyJ,
+  ...ref,
+  estimated: false,
+  ...(rangeJ !== undefined ? { rangeJ } : {}),
+});
+const power = (tMs: number, powerW: number): PowerSample => ({
+  kind: 'power',
+  tMs,
+  powerW,
+  ...ref,
+  estimated: false,
+});
+
+describe('DeviceTrack bookkeeping (mutation tests)', () => {
+  it('firstMs / lastMs over both kinds of reading; lost from lose() until the next reading', () => {
+    const tr = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    expect([tr.firstMs, tr.lastMs, tr.lost, tr.sampleCount]).toEqual([null, null, false, 0]);
+    tr.push(power(100, 10));
+    expect([tr.firstMs, tr.lastMs]).toEqual([100, 100]);
+    tr.push(counter(50, 0));
+    expect([tr.firstMs, tr.lastMs]).toEqual([50, 100]);
+    tr.push(counter(300, 2));
+    expect([tr.firstMs, tr.lastMs, tr.sampleCount]).toEqual([50, 300, 3]);
+    tr.push(power(200, 10));
+    expect([tr.firstMs, tr.lastMs]).toEqual([50, 300]);
+    tr.lose(300);
+    expect(tr.lost).toBe(true);
+    tr.push(power(400, 10));
+    expect(tr.lost).toBe(false);
+  });
+
+  it('an estimated reading makes the method "estimate"; a counter alone is "counter", power alone "power"', () => {
+    const c = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    c.push(counter(0, 0));
+    expect(c.method).toBe('counter');
+    const p = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    p.push(power(0, 1));
+    expect(p.method).toBe('power');
+    p.push({ ...power(1, 1), estimated: true });
+    expect(p.method).toBe('estimate');
+    expect(p.estimated).toBe(true);
+  });
+});
+
+describe('counters after a loss and above their range (mutation tests)', () => {
+  it('a counter resumed after a loss starts afresh: the time lost is a gap, not the jump', () => {
+    const m = createEnergyMeter();
+    m.push(counter(0, 0));
+    m.push(counter(1000, 10));
+    m.deviceLost(ref, 1000);
+    m.push(counter(3000, 50));
+    m.push(counter(4000, 60));
+    const iv = m.energyBetween(0, 4000);
+    expect(iv.energyJ.cpu).toBeCloseTo(20, 12);
+    expect(iv.gaps).toEqual([{ deviceId: 'cpu0', startMs: 1000, endMs: 3000, durationMs: 2000 }]);
+  });
+
+  it('a reading above the counter range is an input error naming the device', () => {
+    const m = createEnergyMeter();
+    m.push(counter(0, 50, 40));
+    let caught: unknown;
+    try {
+      m.push(counter(1000, 5, 40));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(EnergyInputError);
+    expect((caught as Error).message).toBe(
+      "energy counter of cpu0 was 50 J, above its rangeJ 40; check the counter's range",
+    );
+  });
+
+  it('a counter-only device with a rejected step: the step is a gap and an anomaly says so', () => {
+    const m = createEnergyMeter();
+    m.push(counter(0, 0));
+    m.push(counter(1000, 10));
+    m.push(counter(2000, 5));
+    m.push(counter(3000, 15));
+    const iv = m.energyBetween(0, 3000);
+    expect(iv.energyJ.cpu).toBeCloseTo(20, 12);
+    expect(iv.gaps).toEqual([{ deviceId: 'cpu0', startMs: 1000, endMs: 2000, durationMs: 1000 }]);
+    expect(iv.anomalies).toEqual([
+      {
+        deviceId: 'cpu0',
+        component: 'cpu',
+        tMs: 2000,
+        kind: 'counter-decrease',
+        message:
+          'energy counter went down from 10 J to 5 J and its range is unknown; the interval since 1000 ms is left out ' +
+          '(no power readings to fall back on)',
+      },
+    ]);
+  });
+});

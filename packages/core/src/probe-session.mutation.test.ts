@@ -1,0 +1,114 @@
+// A probe's sample counts across releaseBefore (anchored, unanchored and late anchors) and the report of a probe that
+// delivered nothing, through startMeter with a probe the test feeds (written against Stryker's uncovered mutants).
+import type { PowerSample, ProbeEvent } from '@eff/probes';
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { startMeter } from './meter.js';
+import { FoldedInstantError } from './reading-series.js';
+
+function fedProbe(events: Subject<ProbeEvent>) {
+  return {
+    name: 'fed',
+    components: ['gpu' as const],
+    estimated: false,
+    check: async () => ({ available: true }),
+    samples: () => events.asObservable(),
+  };
+}
+
+function pw(tMs: number, powerW: number): PowerSample {
+  return { kind: 'power', tMs, deviceId: 'gpu0', component: 'gpu', source: 'fed', estimated: false, powerW };
+}
+
+/** The FoldedInstantError `f` throws. */
+function folded(f: () => unknown): FoldedInstantError {
+  try {
+    f();
+  } catch (err) {
+    expect(err).toBeInstanceOf(FoldedInstantError);
+    return err as FoldedInstantError;
+  }
+  throw new Error('expected a FoldedInstantError');
+}
+
+describe('sample counts across releases (mutation tests)', () => {
+  it('a window from an anchor keeps its exact count after one and two releases; others throw', async () => {
+    const events = new Subject<ProbeEvent>();
+    const m = startMeter([fedProbe(events)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    // 100 W every 100 ms over [t0, t0 + 3 s]: 31 readings
+    for (let k = 0; k <= 30; k++) events.next(pw(t0 + 100 * k, 100));
+    const count = (a: number, b: number) => m.energyBetween(t0 + a, t0 + b).probes[0]?.sampleCount;
+    m.anchor(t0 + 1000);
+    expect(count(1000, 3000)).toBe(21);
+    const retainedBefore = m.retainedSampleCount;
+    const freed = m.releaseBefore(t0 + 2000);
+    expect(freed).toBeGreaterThan(0);
+    // besides the readings the energy meter freed, the probe's 20 sample times before the horizon (t0 .. t0 + 1.9 s)
+    expect(retainedBefore - m.retainedSampleCount).toBe(freed + 20);
+    // an anchored start keeps its count: 10 folded (1000..1900) + 11 kept (2000..3000)
+    expect(count(1000, 3000)).toBe(21);
+    expect(m.energyBetween(t0 + 1000, t0 + 3000).energyJ.total).toBeCloseTo(200, 9);
+    expect(count(0, 3000)).toBe(31);
+    // a start at or after the horizon counts the kept times only, both ends inclusive
+    expect(count(2000, 3000)).toBe(11);
+    expect(count(2000, 2000)).toBe(1);
+    // an unanchored start before the horizon, or an end before it, is the caller's bug
+    const err = folded(() => m.energyBetween(t0 + 500, t0 + 3000));
+    expect(err.code).toBe('E_FOLDED_INSTANT');
+    expect(err.name).toBe('FoldedInstantError');
+    expect(err.message).toBe(
+      `energy at ${t0 + 500} ms was asked for, but readings before ${t0 + 2000} ms were folded into running totals; ` +
+        'anchor that instant (anchor(tMs)) before releasing the readings around it (releaseBefore)',
+    );
+    folded(() => m.energyBetween(t0 + 1000, t0 + 1500));
+    // an anchor set after its readings were folded does not make its window answerable
+    m.anchor(t0 + 1500);
+    // releasing at or before the horizon again changes nothing
+    expect(m.releaseBefore(t0 + 2000)).toBe(0);
+    expect(m.releaseBefore(t0 + 1000)).toBe(0);
+    expect(count(1000, 3000)).toBe(21);
+    // a second release adds 2000..2400 (5) to the anchor's folded count
+    m.anchor(t0 + 2800);
+    expect(m.releaseBefore(t0 + 2500)).toBeGreaterThan(0);
+    expect(count(1000, 3000)).toBe(21);
+    expect(count(0, 3000)).toBe(31);
+    expect(count(2500, 3000)).toBe(6);
+    expect(count(2800, 3000)).toBe(3);
+    folded(() => m.energyBetween(t0 + 1500, t0 + 3000));
+    folded(() => m.energyBetween(t0 + 2000, t0 + 3000));
+    await m.stop();
+  });
+
+  it('a probe that delivered nothing: the whole window is its gap; an empty window has none', async () => {
+    const events = new Subject<ProbeEvent>();
+    const m = startMeter([fedProbe(events)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    const r = m.energyBetween(t0, t0 + 1000);
+    const probe = r.probes[0];
+    expect(probe?.gaps).toEqual([{ startMs: t0, endMs: t0 + 1000, durationMs: 1000 }]);
+    expect(probe?.notes).toContain('fed delivered no readings at all; its energy is missing');
+    expect(probe?.degraded).toBe(true);
+    const empty = m.energyBetween(t0, t0).probes[0];
+    expect(empty?.gaps).toEqual([]);
+    expect(empty?.degraded).toBe(false);
+    await m.stop();
+  });
+
+  it('errors: the first 20 kept, the rest counted; an estimated sample makes the probe estimated', async () => {
+    const events = new Subject<ProbeEvent>();
+    const m = startMeter([fedProbe(events)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    events.next(pw(t0, 10));
+    for (let k = 1; k <= 23; k++) events.next(pw(t0 + k, Number.NaN));
+    events.next({ ...pw(t0 + 100, 10), estimated: true });
+    const probe = m.energyBetween(t0, t0 + 100).probes[0];
+    expect(probe?.errors).toHaveLength(21);
+    expect(probe?.errors[0]).toMatch(
+      /^fed: rejected a sample: powerW must be a finite number >= 0, found NaN/,
+    );
+    expect(probe?.errors[20]).toBe('... and 3 more errors');
+    expect(probe?.estimated).toBe(true);
+    await m.stop();
+  });
+});
