@@ -104,16 +104,11 @@ export async function compareArchitectures(options: CompareOptions = {}): Promis
   } finally {
     data.dispose();
   }
-  // 'exclude': a group whose runs all failed, had no energy or ended at chance level (a run stopped after a batch or
-  // two has learned nothing) gets no row instead of an error; every row counts the runs it left out.
-  const perCriterion = architectureEfficiency(records, { unusableRuns: 'exclude' });
-  const overall = overallEfficiency(records, { unusableRuns: 'exclude' });
+  const perCriterion = architectureEfficiency(records);
+  const overall = overallEfficiency(records);
   const ratios = efficiencyRatios(overall, { architectures: ['lenet', 'bcnn'] });
   for (const row of perCriterion) {
-    const chance = row.chanceLevelRuns ? ` (${row.chanceLevelRuns} run(s) at chance level left out)` : '';
-    log(
-      `Eq. 3 ${row.architecture} under ${row.criterion}: ${row.efficiency.toExponential(3)} accuracy/J${chance}`,
-    );
+    log(`Eq. 3 ${row.architecture} under ${row.criterion}: ${row.efficiency.toExponential(3)} accuracy/J`);
   }
   for (const row of overall) log(`Eq. 4 ${row.architecture}: ${row.efficiency.toExponential(3)} accuracy/J`);
   for (const r of ratios.architectures) {

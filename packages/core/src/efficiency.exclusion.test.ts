@@ -75,7 +75,7 @@ describe('runs Eq. 3 cannot use', () => {
     expect(rows.map((r) => r.architecture)).toEqual(['bcnn']);
   });
 
-  it('chance-level runs (accuracy ≤ 1/classes + 0.05) are left out of the mean and counted', () => {
+  it('chance-level runs (accuracy ≤ 1/classes + 0.05) are named, counted, and left out when asked', () => {
     const chance = makeRecord({ size: 3, accuracy: 0.1135, energyJ: 100 });
     const atThreshold = makeRecord({ size: 5, accuracy: 0.15, energyJ: 1 });
     const justAbove = makeRecord({ size: 4, accuracy: 0.1501, energyJ: 100 });
@@ -90,11 +90,19 @@ describe('runs Eq. 3 cannot use', () => {
     expect(isChanceLevel(makeRecord({ dataset: 'imagenet', accuracy: 0.001 }))).toBeNull();
     expect(runExclusion(makeRecord({ dataset: 'imagenet', accuracy: 0.001 }))).toBeNull();
     expect(isChanceLevel(makeRecord({ dataset: 'imagenet', accuracy: 0.001 }), 1000)).toBe(true);
-    // atThreshold alone would be 0.15 acc/J, 100× the others: it must not enter the mean
-    const [row] = architectureEfficiency([a1, chance, justAbove, atThreshold]);
+    // atThreshold alone is 0.15 acc/J, 100× the others: with 'exclude' it does not enter the mean
+    const [row] = architectureEfficiency([a1, chance, justAbove, atThreshold], {
+      chanceLevelRuns: 'exclude',
+    });
     expect(row?.chanceLevelRuns).toBe(2);
     expect(row?.efficiency).toBeCloseTo((0.009 + 0.001501) / 2, 15);
-    expect(() => architectureEfficiency([chance])).toThrow(/no usable run .* 1 at chance level/);
+    expect(() => architectureEfficiency([chance], { chanceLevelRuns: 'exclude' })).toThrow(
+      /no usable run .* 1 at chance level/,
+    );
+    // by default they are kept (and counted), as before
+    const [kept] = architectureEfficiency([a1, chance, justAbove, atThreshold]);
+    expect(kept?.chanceLevelRuns).toBe(2);
+    expect(kept?.efficiency).toBeCloseTo((0.009 + 0.001135 + 0.001501 + 0.15) / 4, 15);
   });
 
   it('analyzeOvertraining says which status a skipped run had', () => {

@@ -203,6 +203,12 @@ export interface GroupOptions {
    * gets no row). Failed and diverged runs are always left out and counted.
    */
   unusableRuns?: 'error' | 'exclude';
+  /**
+   * Runs at chance level (runExclusion's 'chance-level', isChanceLevel): `keep` (default, so existing callers get the
+   * numbers they got) averages them in and counts them in `chanceLevelRuns`; `exclude` leaves them out and counts
+   * them (what `eff report` does: a short run at chance level would dominate a mean or a ratio).
+   */
+  chanceLevelRuns?: 'keep' | 'exclude';
 }
 
 /**
@@ -214,7 +220,8 @@ export type RunExclusion = 'failed' | 'diverged' | 'zero-energy' | 'chance-level
 
 /**
  * The one rule, shared by core and `eff report`, for which runs Eq. 3 cannot use; null for a usable run. Checked in
- * this order: failed, diverged, zero energy, chance level (a run is counted under its first reason only).
+ * this order: failed, diverged, zero energy, chance level (a run is counted under its first reason only). Eq. 3 keeps
+ * chance-level runs unless told `chanceLevelRuns: 'exclude'` (the report always leaves them out).
  */
 export function runExclusion(r: RunRecord, energy: 'joules' | 'paper-sum' = 'joules'): RunExclusion | null {
   if (r.status === 'failed') return 'failed';
@@ -242,7 +249,7 @@ export function chanceLevelAccuracy(classes: number): number {
 /**
  * True when the run's final accuracy is at chance level, i.e. ≤ 1 / classes + CHANCE_LEVEL_MARGIN (0.15 for 10
  * classes); null when the dataset's number of classes is unknown (`classes` overrides DATASET_CLASSES). runExclusion
- * leaves such runs out of Eq. 3 and everything built on it, and every report counts them.
+ * names such runs; `eff report` leaves them out of every mean and ratio and counts them.
  */
 export function isChanceLevel(r: RunRecord, classes?: number): boolean | null {
   const k = classes ?? DATASET_CLASSES[r.config.dataset.toLowerCase()];
@@ -273,7 +280,7 @@ export interface ArchitectureEfficiencyRow {
   divergedRuns: number;
   /** Completed runs left out because no energy was measured (only with `unusableRuns: 'exclude'`). */
   zeroEnergyRuns: number;
-  /** Runs left out because their accuracy is at chance level (isChanceLevel); 0 when the dataset is unknown. */
+  /** Runs at chance level (isChanceLevel): in the mean by default, left out with `chanceLevelRuns: 'exclude'`. */
   chanceLevelRuns: number;
   degraded: boolean;
   estimated: boolean;
@@ -333,8 +340,10 @@ export function architectureEfficiency(
     const why = runExclusion(r, energy);
     if (why === 'failed') g.failed++;
     else if (why === 'diverged') g.diverged++;
-    else if (why === 'chance-level') g.chance++;
-    else if (why === 'zero-energy' && exclude) g.zeroEnergy++;
+    else if (why === 'chance-level') {
+      g.chance++;
+      if (options.chanceLevelRuns !== 'exclude') g.rows.push(r);
+    } else if (why === 'zero-energy' && exclude) g.zeroEnergy++;
     else g.rows.push(r); // a zero-energy run without `exclude` reaches checkEnergy and is refused there
     groups.set(key, g);
   }

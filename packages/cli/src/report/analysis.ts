@@ -247,7 +247,11 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
   // Eq. 3 per dataset × criterion × architecture, and each size's mean over repeats, from core.
   const usable = all.filter((r) => runExclusion(r) === null);
   const eq3Rows = usable.length
-    ? architectureEfficiency(usable, { unusableRuns: 'exclude', bootstrap: { seed: 1, resamples } })
+    ? architectureEfficiency(usable, {
+        unusableRuns: 'exclude',
+        chanceLevelRuns: 'exclude',
+        bootstrap: { seed: 1, resamples },
+      })
     : [];
   const eq3 = new Map<string, Interval>();
   const sizeEfficiency = new Map<string, number>();
@@ -326,6 +330,7 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
   if (eq4Runs.length > 0) {
     for (const row of overallEfficiency(eq4Runs, {
       unusableRuns: 'exclude',
+      chanceLevelRuns: 'exclude',
       criteria: eq4Keys,
       bootstrap: { seed: 7, resamples },
     })) {
