@@ -1,6 +1,6 @@
 // Public surface of @eff/core.
 
-/** Stopping criteria: fixedEpochs, accuracyTarget, earlyStopping, energyBudget, anyOf, allOf, withMaxEpochs, fromConfig. */
+/** Stopping criteria: fixedEpochs, accuracyTarget, earlyStopping, energyBudget, diminishingReturns, anyOf, allOf, withMaxEpochs, fromConfig. */
 export * as criteria from './criteria.js';
 export {
   type BatchState,
@@ -93,6 +93,20 @@ export {
   type MeterReading,
   startMeter,
 } from './meter.js';
+export {
+  curveAt,
+  fitPowerLaw,
+  KEPT_AFTER_EPOCHS,
+  type PowerLawCurve,
+  PredictError,
+  type PredictOptions,
+  type PredictorEpoch,
+  perEpochTrend,
+  predictRemaining,
+  type RunPredictor,
+  startPredictor,
+  theilSen,
+} from './predict.js';
 export {
   appendJsonl,
   configHash,

@@ -1,4 +1,4 @@
-// `eff demo`: LeNet-1 vs BCNN-1 on real MNIST under the four criteria, scaled to finish in minutes, then the report.
+// `eff demo`: LeNet-1 vs BCNN-1 on real MNIST under the four criteria and diminishing returns, scaled to finish in minutes, then the report.
 import { Command } from 'commander';
 import type { CommandContext } from '../program.js';
 

@@ -1,4 +1,5 @@
 // Grid progress: cli-progress bars on a terminal, one plain line per event otherwise (CI, pipes, files).
+import type { Prediction } from '@eff/core';
 import cliProgress from 'cli-progress';
 import type { CliIo } from '../io.js';
 import { wantsProgressBars } from '../io.js';
@@ -10,6 +11,8 @@ export interface EpochProgress {
   accuracy: number | null;
   cumulativeEnergyJ: number;
   elapsedMs: number;
+  /** The energy-to-finish prediction made after this epoch (EpochRecord.prediction), when there is one. */
+  prediction?: Prediction;
 }
 
 export interface RunSummaryLine {
@@ -61,6 +64,17 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * The prediction as the progress line shows it: "≈ 1.20 kJ to go (0.90 kJ–1.60 kJ), ~2m10s" (point, 80% interval,
+ * remaining time); empty without a prediction.
+ */
+export function formatPrediction(p: Prediction | undefined): string {
+  if (!p) return '';
+  return `≈ ${formatEnergy(p.remainingEnergyJ)} to go (${formatEnergy(p.remainingEnergyLowJ)}–${formatEnergy(p.remainingEnergyHighJ)}), ~${formatDuration(p.remainingMs)}`;
+}
+
+const withPrediction = (p: Prediction | undefined) => (p ? `, ${formatPrediction(p)}` : '');
+
 const pct = (x: number | null) => (x === null ? '  -  ' : `${(x * 100).toFixed(1)}%`);
 
 function gridEndText(i: GridCounts): string {
@@ -98,7 +112,7 @@ export function lineProgress(io: CliIo): GridProgress {
     },
     epoch: (p) =>
       out(
-        `  ${current} epoch ${p.epoch}/${p.maxEpochs}: acc ${pct(p.accuracy)}, energy ${formatEnergy(p.cumulativeEnergyJ)}, ${formatDuration(p.elapsedMs)}`,
+        `  ${current} epoch ${p.epoch}/${p.maxEpochs}: acc ${pct(p.accuracy)}, energy ${formatEnergy(p.cumulativeEnergyJ)}, ${formatDuration(p.elapsedMs)}${withPrediction(p.prediction)}`,
       ),
     runEnd: (i) => out(`run ${runEndWord(i.summary)}: ${i.label}: ${summaryText(i.summary)}`),
     runFailed: (i) => out(`run FAILED: ${i.label}: ${i.error}`),
@@ -140,7 +154,7 @@ export function barProgress(io: CliIo): GridProgress {
     },
     epoch: (p) =>
       run?.update(p.epoch, {
-        detail: `epochs  ${current}  acc ${pct(p.accuracy)}  ${formatEnergy(p.cumulativeEnergyJ)}`,
+        detail: `epochs  ${current}  acc ${pct(p.accuracy)}  ${formatEnergy(p.cumulativeEnergyJ)}${p.prediction ? `  ${formatPrediction(p.prediction)}` : ''}`,
       }),
     runEnd: (i) => {
       multi.log(
