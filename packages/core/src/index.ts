@@ -96,8 +96,12 @@ export {
 export {
   curveAt,
   fitPowerLaw,
+  INTERVAL_QUANTILES,
   KEPT_AFTER_EPOCHS,
+  NOISE_DEFAULT,
   type PowerLawCurve,
+  PRIOR_C,
+  PRIOR_C_RANGE,
   PredictError,
   type PredictOptions,
   type PredictorEpoch,
