@@ -82,7 +82,7 @@ function rowOf(grid: string, r: RunRecord): Row {
   return {
     grid,
     runId: r.runId,
-    model: r.config.model,
+    model: r.config.model ?? `${r.config.architecture}-${r.config.size}`,
     criterion: r.config.criterion.label ?? r.config.criterion.name,
     criterionName: r.config.criterion.name,
     stoppedBy: r.final.stoppedBy.criterion,
