@@ -59,6 +59,9 @@ function validationCount(r: RunRecord): { validationCount?: number } {
   return typeof n === 'number' && typeof split === 'number' ? { validationCount: Math.round(n * split) } : {};
 }
 
+/** Predictions kept in records (runs made with this predictor) against the replay: they must agree. */
+const replay = { checked: 0, differ: 0 };
+
 /** Replays the predictor after epochs 1-3 of a completed run (those before its last epoch). */
 function rowOf(grid: string, r: RunRecord): Row {
   const history = historyOf(r);
@@ -70,6 +73,10 @@ function rowOf(grid: string, r: RunRecord): Row {
       ...validationCount(r),
     });
     if (!p) continue;
+    const kept = r.predictions?.find((q) => q.afterEpoch === k);
+    if (kept) replay.checked++;
+    if (kept && Math.abs(kept.totalEnergyJ - p.totalEnergyJ) > 1e-6 * Math.max(1, p.totalEnergyJ))
+      replay.differ++;
     const soFar = p.totalEnergyJ - p.remainingEnergyJ;
     after.set(k, {
       effJ: p.totalEnergyJ,
@@ -221,6 +228,7 @@ the run's actual total (\`final.energyJ.total\`). The **baseline** is the method
 epoch so far × the epochs the criterion will run (its count for fixed epochs, the budget ÷ the mean for an energy
 budget, the \`maxEpochs\` cap when unknown: accuracy target, early stopping, diminishing returns). A run that
 ended at epoch k has no prediction after epoch k (nothing is left to predict), so later columns have fewer runs.
+${replay.checked > 0 ? `Runs recorded with this predictor carry their own predictions (\`RunRecord.predictions\`): ${replay.checked - replay.differ} of ${replay.checked} agree with the replay.` : 'None of these runs was recorded with the predictor in place (their records carry no predictions), so all numbers come from the replay.'}
 
 Nothing was tuned on these runs: the learning-curve form, the prior exponent c = ${PRIOR_C} (range
 ${PRIOR_C_RANGE.join('–')}), the noise floor and the ${INTERVAL_QUANTILES.map((q) => q * 100).join('/')} percentile
