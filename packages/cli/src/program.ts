@@ -17,7 +17,7 @@ export interface CommandContext {
 
 const EXAMPLES = `
 Examples:
-  $ eff demo                                   LeNet-1 vs BCNN-1 on MNIST, four criteria, then the report
+  $ eff demo                                   LeNet-1 vs BCNN-1 on MNIST, five criteria, then the report
   $ eff run --preset quick --out results/      a small grid, resumable (rerun to continue)
   $ eff run --config grid.yaml --out results/  your own grid (JSON or YAML)
   $ eff status results/                        runs done / failed / not started, per shard

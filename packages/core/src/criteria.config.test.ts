@@ -98,7 +98,7 @@ describe('labels and configs', () => {
       /criterion allOf: params.criteria: /,
     );
     expect(() => criteria.fromConfig({ name: 'nope' })).toThrow(
-      'unknown criterion nope; expected one of fixedEpochs, accuracyTarget, earlyStopping, energyBudget, anyOf, allOf',
+      'unknown criterion nope; expected one of fixedEpochs, accuracyTarget, earlyStopping, energyBudget, diminishingReturns, anyOf, allOf',
     );
     expect(() => criteria.fromConfig({ name: 5 } as never)).toThrow(/^criterion config: name: /);
     expect(() => criteria.fromConfig({ name: 'fixedEpochs', params: { epochs: 0 } })).toThrow(

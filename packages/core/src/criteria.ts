@@ -1,4 +1,4 @@
-// Stopping criteria (the paper's four, combinators, a hard epoch cap), describable as config and rebuilt from it.
+// Stopping criteria (the paper's four, diminishing returns, combinators, a hard epoch cap), describable as config and rebuilt from it.
 import { z } from 'zod';
 import type { StopDecision } from './schema.js';
 import { StoppingCriterionConfigSchema } from './schema.js';
@@ -311,6 +311,93 @@ export function energyBudget(options: EnergyBudgetOptions): StoppingCriterion {
   };
 }
 
+// --------------------------------------------------------- diminishingReturns
+
+const DiminishingReturnsParams = z
+  .object({
+    window: positiveInt.default(3),
+    fraction: z.number().nonnegative().default(0.1),
+    on: z.enum(['auto', 'test', 'validation', 'train']).default('auto'),
+  })
+  .strict();
+
+export interface DiminishingReturnsOptions {
+  /** Epochs over which the recent gain per joule is measured. Default 3. */
+  window?: number;
+  /** Stop when the recent gain per joule < fraction × the run's efficiency so far. Default 0.1. */
+  fraction?: number;
+  /**
+   * Accuracy to use; `auto` (default) takes Eq. 2's: test when the epoch has it, else validation, else train,
+   * chosen at the first epoch and kept for the run.
+   */
+  on?: 'auto' | 'test' | 'validation' | 'train';
+  label?: string;
+}
+
+/**
+ * Stops when more training stops paying: after epoch n > window, with acc_n the accuracy and E_n the cumulative
+ * energy (J), stop when (acc_n − acc_{n−window}) / (E_n − E_{n−window}) < fraction × acc_n / E_n, i.e. the accuracy
+ * gained per joule over the last `window` epochs is below `fraction` of the run's Eq. 2 efficiency so far. An
+ * equal value continues. No decision while n ≤ window (no epoch n − window to compare with), nor when the
+ * window's energy or E_n is 0 (the ratio is undefined). Defined in docs/methodology.md.
+ */
+export function diminishingReturns(options: DiminishingReturnsOptions = {}): StoppingCriterion {
+  const { label, ...rest } = options;
+  const p = parse(DiminishingReturnsParams, 'diminishingReturns', rest);
+  const lbl = label ?? `diminishing returns (window ${p.window}, fraction ${p.fraction})`;
+  return {
+    name: 'diminishingReturns',
+    label: lbl,
+    checksBatches: false,
+    start: () => {
+      let on: 'test' | 'validation' | 'train' | null = p.on === 'auto' ? null : p.on;
+      const seen: { acc: number; energyJ: number }[] = [];
+      return {
+        afterEpoch(s) {
+          checkEpochState(s);
+          if (on === null) {
+            on =
+              s.testAccuracy !== null && s.testAccuracy !== undefined
+                ? 'test'
+                : s.validationAccuracy !== null
+                  ? 'validation'
+                  : 'train';
+          }
+          const acc =
+            on === 'test' ? s.testAccuracy : on === 'validation' ? s.validationAccuracy : s.trainAccuracy;
+          if (acc === null || acc === undefined) {
+            throw new CriterionError(
+              `diminishingReturns on ${on} needs ${on}Accuracy after epoch ${s.epoch}, found ${String(acc)}`,
+              acc,
+            );
+          }
+          seen.push({ acc, energyJ: s.cumulativeEnergyJ });
+          const n = seen.length;
+          if (n <= p.window) return null;
+          const then = seen[n - 1 - p.window] as { acc: number; energyJ: number };
+          const windowJ = s.cumulativeEnergyJ - then.energyJ;
+          if (!(windowJ > 0) || !(s.cumulativeEnergyJ > 0)) return null;
+          const gainPerJ = (acc - then.acc) / windowJ;
+          const efficiency = acc / s.cumulativeEnergyJ;
+          return gainPerJ < p.fraction * efficiency
+            ? {
+                criterion: 'diminishingReturns',
+                reason: `accuracy gained per joule over the last ${p.window} epochs (${gainPerJ.toExponential(3)} /J) < ${p.fraction} × efficiency so far (${efficiency.toExponential(3)} /J)`,
+                epoch: s.epoch,
+              }
+            : null;
+        },
+        afterBatch: noBatch,
+      };
+    },
+    toConfig: () => ({
+      name: 'diminishingReturns',
+      params: { window: p.window, fraction: p.fraction, on: p.on },
+      label: lbl,
+    }),
+  };
+}
+
 // ---------------------------------------------------------------- combinators
 
 function combinator(
@@ -412,6 +499,10 @@ const factories = new Map<string, CriterionFactory>([
     (p, label) => earlyStopping({ ...parse(EarlyStoppingParams, 'earlyStopping', p), label }),
   ],
   ['energyBudget', (p, label) => energyBudget({ ...parse(EnergyBudgetParams, 'energyBudget', p), label })],
+  [
+    'diminishingReturns',
+    (p, label) => diminishingReturns({ ...parse(DiminishingReturnsParams, 'diminishingReturns', p), label }),
+  ],
   ['anyOf', (p, label) => combinator('anyOf', childConfigs('anyOf', p).map(fromConfig), label)],
   ['allOf', (p, label) => combinator('allOf', childConfigs('allOf', p).map(fromConfig), label)],
 ]);

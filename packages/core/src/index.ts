@@ -1,6 +1,6 @@
 // Public surface of @eff/core.
 
-/** Stopping criteria: fixedEpochs, accuracyTarget, earlyStopping, energyBudget, anyOf, allOf, withMaxEpochs, fromConfig. */
+/** Stopping criteria: fixedEpochs, accuracyTarget, earlyStopping, energyBudget, diminishingReturns, anyOf, allOf, withMaxEpochs, fromConfig. */
 export * as criteria from './criteria.js';
 export {
   type BatchState,
@@ -111,6 +111,24 @@ export {
   type MeterReading,
   startMeter,
 } from './meter.js';
+export {
+  curveAt,
+  fitPowerLaw,
+  INTERVAL_QUANTILES,
+  KEPT_AFTER_EPOCHS,
+  NOISE_DEFAULT,
+  type PowerLawCurve,
+  PRIOR_C,
+  PRIOR_C_RANGE,
+  PredictError,
+  type PredictOptions,
+  type PredictorEpoch,
+  perEpochTrend,
+  predictRemaining,
+  type RunPredictor,
+  startPredictor,
+  theilSen,
+} from './predict.js';
 export {
   appendJsonl,
   configHash,

@@ -16,6 +16,7 @@ import {
 } from './epoch-metrics.js';
 import { MeasureError } from './measure-error.js';
 import { type Meter, type MeterOptions, type MeterReading, startMeter } from './meter.js';
+import { type RunPredictor, startPredictor } from './predict.js';
 import { appendJsonl, configHash } from './results.js';
 import { RESULTS_FILE_NAME } from './results-reader.js';
 import {
@@ -200,6 +201,22 @@ export interface EfficiencySession {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/**
+ * Validation images of a run when its config says (eff's grids: extra.trainSize × extra.validationSplit), for the
+ * predictor's early-stopping noise floor; nothing otherwise.
+ */
+function validationCountOf(extra: Record<string, unknown> | undefined): { validationCount?: number } {
+  const n = extra?.trainSize;
+  const split = extra?.validationSplit;
+  return typeof n === 'number' && typeof split === 'number' && n > 0 && split > 0
+    ? { validationCount: Math.round(n * split) }
+    : {};
+}
+
+/** Keeps a kept prediction only when its epoch's record carries it (not the epoch that ended the run). */
+const keptIn = (records: readonly EpochRecord[]) => (p: { afterEpoch: number }) =>
+  records[p.afterEpoch - 1]?.prediction !== undefined;
+
 function errorText(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
@@ -341,6 +358,10 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
   const config = parsedConfig.data;
   const runId = options.runId ?? configHash(config);
   const run: CriterionRun = withMaxEpochs(criterion, maxEpochs);
+  const predictor: RunPredictor = startPredictor(config.criterion, {
+    maxEpochs,
+    ...validationCountOf(config.extra),
+  });
   const parsedEnvironment = EnvironmentSchema.safeParse({
     nodeVersion: process.version,
     os: `${process.platform}-${process.arch}`,
@@ -558,6 +579,8 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
         elapsedMs: endMs - t0,
       });
     }
+    // No prediction for the epoch that ends the run: nothing is left to predict.
+    const stopsHere = decision !== null;
     // The record waits for the samples that cover the epoch's end; training goes on meanwhile.
     chain = chain.then(async () => {
       if (chainError) return;
@@ -584,6 +607,13 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
           efficiency: cumulativeJ > 0 && chosen.accuracy !== null ? chosen.accuracy / cumulativeJ : 0,
           efficiencyAccuracy: chosen.on,
         };
+        const prediction = predictor.afterEpoch({
+          epoch,
+          energyJ: iv.energyJ.total,
+          durationMs: endMs - startMs,
+          ...accuracies,
+        });
+        if (prediction && !stopsHere) record.prediction = prediction;
         records.push(record);
         epochs$.next(record);
       } catch (err) {
@@ -738,6 +768,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
         degraded: anyDegraded || !(energyJ.total > 0),
         estimated,
       },
+      ...(records.some((r) => r.prediction) ? { predictions: predictor.kept().filter(keptIn(records)) } : {}),
     };
     epochs$.complete();
     const parsed = RunRecordSchema.parse(record);

@@ -1,5 +1,11 @@
 // Grid progress: cli-progress bars on a terminal, one plain line per event otherwise (CI, pipes, files).
-import { formatDuration, formatEnergy, formatRunSummary, type RunSummaryLine } from '@eff/core';
+import {
+  formatDuration,
+  formatEnergy,
+  formatRunSummary,
+  type Prediction,
+  type RunSummaryLine,
+} from '@eff/core';
 import cliProgress from 'cli-progress';
 import type { CliIo } from '../io.js';
 import { wantsProgressBars } from '../io.js';
@@ -14,6 +20,8 @@ export interface EpochProgress {
   accuracy: number | null;
   cumulativeEnergyJ: number;
   elapsedMs: number;
+  /** The energy-to-finish prediction made after this epoch (EpochRecord.prediction), when there is one. */
+  prediction?: Prediction;
 }
 
 /** How many runs ended which way; `skipped` were already in the results file. */
@@ -35,6 +43,17 @@ export interface GridProgress {
   message(text: string): void;
   gridEnd(info: GridCounts): void;
 }
+
+/**
+ * The prediction as the progress line shows it: "≈ 1.20 kJ to go (0.90 kJ–1.60 kJ), ~2m10s" (point, 80% interval,
+ * remaining time); empty without a prediction.
+ */
+export function formatPrediction(p: Prediction | undefined): string {
+  if (!p) return '';
+  return `≈ ${formatEnergy(p.remainingEnergyJ)} to go (${formatEnergy(p.remainingEnergyLowJ)}–${formatEnergy(p.remainingEnergyHighJ)}), ~${formatDuration(p.remainingMs)}`;
+}
+
+const withPrediction = (p: Prediction | undefined) => (p ? `, ${formatPrediction(p)}` : '');
 
 const pct = (x: number | null) => (x === null ? '  -  ' : `${(x * 100).toFixed(1)}%`);
 
@@ -64,7 +83,7 @@ export function lineProgress(io: CliIo): GridProgress {
     },
     epoch: (p) =>
       out(
-        `  ${current} epoch ${p.epoch}/${p.maxEpochs}: acc ${pct(p.accuracy)}, energy ${formatEnergy(p.cumulativeEnergyJ)}, ${formatDuration(p.elapsedMs)}`,
+        `  ${current} epoch ${p.epoch}/${p.maxEpochs}: acc ${pct(p.accuracy)}, energy ${formatEnergy(p.cumulativeEnergyJ)}, ${formatDuration(p.elapsedMs)}${withPrediction(p.prediction)}`,
       ),
     runEnd: (i) => out(`run ${runEndWord(i.summary)}: ${i.label}: ${summaryText(i.summary)}`),
     runFailed: (i) => out(`run FAILED: ${i.label}: ${i.error}`),
@@ -106,7 +125,7 @@ export function barProgress(io: CliIo): GridProgress {
     },
     epoch: (p) =>
       run?.update(p.epoch, {
-        detail: `epochs  ${current}  acc ${pct(p.accuracy)}  ${formatEnergy(p.cumulativeEnergyJ)}`,
+        detail: `epochs  ${current}  acc ${pct(p.accuracy)}  ${formatEnergy(p.cumulativeEnergyJ)}${p.prediction ? `  ${formatPrediction(p.prediction)}` : ''}`,
       }),
     runEnd: (i) => {
       multi.log(

@@ -239,6 +239,7 @@ async function trainRun(
         accuracy: e.testAccuracy ?? e.validationAccuracy ?? e.trainAccuracy,
         cumulativeEnergyJ: e.cumulativeEnergyJ.total,
         elapsedMs: e.elapsedMs,
+        ...(e.prediction ? { prediction: e.prediction } : {}),
       });
     });
     const interrupt = {
