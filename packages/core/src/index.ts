@@ -103,11 +103,14 @@ export {
   readJsonl,
   readJsonlKeepingTail,
   repairTornTail,
+  resultsFileName,
   runsToCsv,
+  sharedComponentsOf,
   stableStringify,
   type TornTail,
   type TornTailRepair,
   tornTailPath,
+  withPlacement,
 } from './results.js';
 export {
   type DuplicateRun,

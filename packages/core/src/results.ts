@@ -2,7 +2,13 @@
 import { createHash } from 'node:crypto';
 import { open, readFile, truncate } from 'node:fs/promises';
 import type { z } from 'zod';
-import { type RunConfig, RunConfigSchema, type RunRecord, RunRecordSchema } from './schema.js';
+import {
+  type Placement,
+  type RunConfig,
+  RunConfigSchema,
+  type RunRecord,
+  RunRecordSchema,
+} from './schema.js';
 
 /** A results file or record that does not match the schema; names the line and the field. */
 export class ResultsFormatError extends Error {
@@ -208,6 +214,65 @@ export async function appendJsonl(file: string, record: RunRecord): Promise<void
   } finally {
     await handle.close();
   }
+}
+
+/** Keeps a scheduler id usable in a file name on any filesystem (SLURM ids are digits; a het job has `+`). */
+function fileSafe(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.-]/g, '-');
+}
+
+/**
+ * The results file one process appends to inside a results directory, so that no two processes (on one node or
+ * on several sharing a network file system) ever append to the same file:
+ * - no shard and no scheduler: `results.jsonl` (one `eff run` per directory, as before shards existed);
+ * - `--shard I/N` outside a scheduler: `results-shard-I-of-N.jsonl` (one process per shard; rerunning that shard
+ *   resumes it, and its torn-tail repair touches only this file);
+ * - under SLURM: the job's ids are added, `results-shard-I-of-N-slurm-<SLURM_ARRAY_JOB_ID>_<SLURM_ARRAY_TASK_ID>.jsonl`
+ *   for an array task (`%A_%a`, as slurm names its logs) or `results[-shard-I-of-N]-slurm-<SLURM_JOB_ID>.jsonl`
+ *   for a plain job. Job ids are unique per cluster, so a resubmitted array writes new files beside the old ones;
+ *   a requeued task keeps its ids and resumes its own file.
+ * Readers (`readRunRecords`, `readRunIndex`) read every `*.jsonl` of the directory as one grid, so the names only
+ * matter for who writes where. Characters other than letters, digits, `_`, `.` and `-` in ids become `-`.
+ */
+export function resultsFileName(placement?: Placement): string {
+  const shard = placement?.shard ? `-shard-${placement.shard.index}-of-${placement.shard.count}` : '';
+  let job = '';
+  if (placement?.arrayJobId !== undefined && placement.arrayTaskId !== undefined) {
+    job = `-slurm-${fileSafe(placement.arrayJobId)}_${placement.arrayTaskId}`;
+  } else if (placement?.jobId !== undefined) {
+    job = `-slurm-${fileSafe(placement.jobId)}`;
+  }
+  return `results${shard}${job}.jsonl`;
+}
+
+/**
+ * The components of a run's energy that are the whole node's, not the run's: on a node not reserved for the job
+ * (`placement.exclusive === false`), CPU, RAM and whole-system readings include every other job on the node, so
+ * each of them that was measured (present in `final.energyJ`) is listed; GPUs are the job's allocation and stay
+ * the run's. [] on an exclusive node, outside a scheduler, or when exclusivity is unknown.
+ */
+export function sharedComponentsOf(
+  energyJ: RunRecord['final']['energyJ'],
+  placement: Placement | undefined,
+): NonNullable<RunRecord['final']['sharedComponents']> {
+  if (placement?.exclusive !== false) return [];
+  return (['cpu', 'ram', 'system'] as const).filter((c) => energyJ[c] !== undefined);
+}
+
+/**
+ * The record with `environment.placement` set to `placement` and `final.sharedComponents` filled from it (see
+ * `sharedComponentsOf`; absent when nothing is shared). The joules are left as measured: reports mark shared
+ * components instead of charging them to the run. Returns a new record; the input is not changed.
+ */
+export function withPlacement(record: RunRecord, placement: Placement | undefined): RunRecord {
+  if (placement === undefined) return record;
+  const shared = sharedComponentsOf(record.final.energyJ, placement);
+  const { sharedComponents: _old, ...final } = record.final;
+  return {
+    ...record,
+    environment: { ...record.environment, placement },
+    final: shared.length > 0 ? { ...final, sharedComponents: shared } : final,
+  };
 }
 
 /** JSON with object keys sorted at every level, so equal values give equal strings. */

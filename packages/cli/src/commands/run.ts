@@ -1,4 +1,4 @@
-// `eff run`: trains a grid one run at a time, appending each finished run to results.jsonl; reruns resume.
+// `eff run`: trains a grid (or one --shard of it) one run at a time, appending each run to its results file; reruns resume.
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { PRESET_NAMES } from '../grid/presets.js';
@@ -12,15 +12,30 @@ export function runCommand(ctx: CommandContext): Command {
     )
     .option('-c, --config <file>', 'grid config, YAML or JSON (fields: docs/cli.md)')
     .option('-p, --preset <name>', `a built-in grid: ${PRESET_NAMES.join(', ')}`)
-    .option('-o, --out <dir>', 'results directory (results.jsonl is appended there)', 'results')
+    .option(
+      '-o, --out <dir>',
+      'results directory (results.jsonl, or one file per shard/job, is appended there)',
+      'results',
+    )
+    .option(
+      '--shard <I/N>',
+      'run only shard I (0-based) of N: runs sorted by runId, dealt round-robin; each shard writes its own results file. Default under a SLURM array: I = SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN, N = SLURM_ARRAY_TASK_COUNT',
+    )
     .option('--dry-run', 'print the planned runs and which are already done, train nothing')
     .addOption(gpusOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  $ eff run --preset quick --out results/quick\n  $ eff run --config grid.yaml --out results/mine\n  $ eff run --preset paper-mnist --dry-run',
+      '\nExamples:\n  $ eff run --preset quick --out results/quick\n  $ eff run --config grid.yaml --out results/mine\n  $ eff run --preset paper-mnist --dry-run\n  $ eff run --preset paper-mnist --out results/mnist --shard 0/4   (and 1/4, 2/4, 3/4 elsewhere)',
     )
     .action(
-      async (opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[] }) => {
+      async (opts: {
+        config?: string;
+        preset?: string;
+        out: string;
+        dryRun?: boolean;
+        gpus?: string[];
+        shard?: string;
+      }) => {
         if ((opts.config === undefined) === (opts.preset === undefined)) {
           throw new UsageError(
             `eff run needs exactly one of --config FILE or --preset NAME (presets: ${PRESET_NAMES.join(', ')}).`,

@@ -25,6 +25,8 @@ export interface RunSummaryLine {
   diverged?: string;
   /** Devices not fully measured, e.g. `nvidia-smi gpu1 lost, 2.10 s uncovered` (from the probes' device reports). */
   devices?: string[];
+  /** Components whose energy is the node's, not this run's (`final.sharedComponents`: a node shared with other jobs). */
+  shared?: string[];
 }
 
 /** How many runs ended which way; `skipped` were already in the results file. */
@@ -72,11 +74,20 @@ function runEndWord(s: RunSummaryLine): string {
   return s.diverged ? `DIVERGED (${s.diverged})` : 'done';
 }
 
+/**
+ * The warning for a run on a node shared with other jobs: `shared node: CPU/RAM energy is the node's, not this
+ * run's` (the components named are the shared ones, upper-cased).
+ */
+export function sharedNodeText(components: readonly string[]): string {
+  return `shared node: ${components.map((c) => c.toUpperCase()).join('/')} energy is the node's, not this run's`;
+}
+
 function summaryText(s: RunSummaryLine): string {
   const flags = [
     s.estimated ? 'estimated' : '',
     s.degraded ? 'DEGRADED (energy is a lower bound)' : '',
     ...(s.devices ?? []),
+    s.shared && s.shared.length > 0 ? sharedNodeText(s.shared) : '',
   ]
     .filter(Boolean)
     .join(', ');

@@ -1,15 +1,18 @@
-// Runs a grid one training run at a time, appending each finished run to results.jsonl; a rerun skips finished runs.
-import { mkdir, writeFile } from 'node:fs/promises';
+// Runs a grid (or one shard of it) one run at a time, appending each run to this process's own results file.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { ProbeReport, RunRecord } from '@eff/core';
+import { type Placement, type ProbeReport, type RunRecord, resultsFileName, withPlacement } from '@eff/core';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
 import { loadGridConfigFile, presetConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
 import { interruptOnSignals } from './interrupt.js';
+import { placementFromEnv, resolveShard, type ShardSpec } from './placement.js';
 import { type GridProgress, progressFor } from './progress.js';
-import { appendRunRecord, completedRunIds, RESULTS_FILE, repairResultsFile } from './store.js';
+import { selectShard } from './shard.js';
+import { appendRunRecord, completedRunIds, repairResultsFile } from './store.js';
 
 export interface GridOutcome {
   completed: number;
@@ -45,28 +48,63 @@ export interface RunGridOptions {
   progress?: GridProgress;
   /** Aborted on Ctrl-C: the run in progress stops at the next batch and is not recorded. */
   signal?: AbortSignal;
+  /** Run only this shard of the grid (see shard.ts); the whole grid when absent. */
+  shard?: ShardSpec;
+  /**
+   * Where this process runs (scheduler job, array task, shard, allocation): names its results file
+   * (`resultsFileName`) and goes into every record it writes. Defaults to `{ shard }` when a shard is given.
+   */
+  placement?: Placement;
 }
 
-/** Plan vs results: which runs still have to be trained (every `*.jsonl` beside `resultsFile` counts, shards too). */
+/** The resolved grid's file in a results directory: `grid-<name>.json` (what `eff status` reads). */
+export function gridFileName(grid: GridConfig): string {
+  return `grid-${grid.name}.json`;
+}
+
+/**
+ * Writes the resolved grid beside the results as `gridFileName(grid)`, through a temporary file renamed over it, so
+ * that the array tasks of one grid, each writing the same content, never leave a half-written file for a reader.
+ */
+export async function writeGridFile(outDir: string, grid: GridConfig): Promise<string> {
+  const file = join(outDir, gridFileName(grid));
+  const tmp = `${file}.${hostname()}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(grid, null, 2)}\n`);
+  await rename(tmp, file);
+  return file;
+}
+
+/**
+ * Plan vs results: the runs of the grid (of `shard` only, when given) and which are done — a run with a final
+ * outcome in any `*.jsonl` beside `resultsFile` (every shard's and every job's file) is done.
+ */
 export async function planGrid(
   grid: GridConfig,
   resultsFile: string,
+  shard?: ShardSpec,
 ): Promise<{ plan: PlannedRun[]; done: Set<string> }> {
-  const plan = expandGrid(grid);
+  const all = expandGrid(grid);
+  const plan = shard ? selectShard(all, shard) : all;
   const done = await completedRunIds(dirname(resultsFile));
   return { plan, done };
+}
+
+function shardLabel(shard: ShardSpec | undefined): string {
+  return shard ? ` shard ${shard.index}/${shard.count}` : '';
 }
 
 export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   const { grid, io } = options;
   const progress = options.progress ?? progressFor(io);
   await mkdir(options.outDir, { recursive: true });
-  const resultsFile = join(options.outDir, RESULTS_FILE);
+  const placement = options.placement ?? (options.shard ? { shard: options.shard } : undefined);
+  // One writer per file: this process appends only to its own file, and repairs only its own torn tail.
+  const resultsFile = join(options.outDir, resultsFileName(placement));
   const repaired = await repairResultsFile(resultsFile);
   if (repaired) io.stderr.write(`${repaired}\n`);
-  const { plan, done } = await planGrid(grid, resultsFile);
+  const { plan, done } = await planGrid(grid, resultsFile, options.shard);
   // The resolved grid (defaults applied) is kept beside the results, so a results directory explains itself.
-  await writeFile(join(options.outDir, `grid-${grid.name}.json`), `${JSON.stringify(grid, null, 2)}\n`);
+  await writeGridFile(options.outDir, grid);
   const todo = plan.filter((r) => !done.has(r.runId));
   const outcome: GridOutcome = {
     completed: 0,
@@ -77,7 +115,12 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
     resultsFile,
     records: [],
   };
-  progress.gridStart({ total: plan.length, alreadyDone: outcome.skipped, resultsFile, gridName: grid.name });
+  progress.gridStart({
+    total: plan.length,
+    alreadyDone: outcome.skipped,
+    resultsFile,
+    gridName: `${grid.name}${shardLabel(options.shard)}`,
+  });
   if (todo.length === 0) {
     progress.gridEnd(outcome);
     return outcome;
@@ -92,10 +135,13 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
       index += 1;
       progress.runStart({ index, total: plan.length, label: run.label, maxEpochs: run.config.maxEpochs });
       try {
-        const record = await session.train(run, {
-          signal: options.signal,
-          onEpoch: (p) => progress.epoch(p),
-        });
+        const record = withPlacement(
+          await session.train(run, {
+            signal: options.signal,
+            onEpoch: (p) => progress.epoch(p),
+          }),
+          placement,
+        );
         await appendRunRecord(resultsFile, record);
         outcome.records.push(record);
         if (record.status === 'completed' || record.status === 'diverged') {
@@ -113,6 +159,7 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
               degraded: record.final.degraded,
               ...(record.status === 'diverged' ? { diverged: record.final.stoppedBy.reason } : {}),
               devices: deviceShortfalls(record.probes),
+              ...(record.final.sharedComponents ? { shared: record.final.sharedComponents } : {}),
             },
           });
         } else {
@@ -134,8 +181,10 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
 
 export async function runGridCommand(
   io: CliIo,
-  opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[] },
+  opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[]; shard?: string },
 ): Promise<number> {
+  // A bad --shard or an array that does not map onto shards fails before anything is loaded or written.
+  const shard = resolveShard(opts.shard, io.env);
   const loaded = opts.preset
     ? presetConfig(opts.preset)
     : await loadGridConfigFile(resolve(io.cwd, opts.config!));
@@ -143,19 +192,26 @@ export async function runGridCommand(
   const grid = opts.gpus ? { ...loaded, gpus: opts.gpus } : loaded;
   const outDir = resolve(io.cwd, opts.out);
   if (opts.dryRun) {
-    const { plan, done } = await planGrid(grid, join(outDir, RESULTS_FILE));
+    const { plan, done } = await planGrid(
+      grid,
+      join(outDir, resultsFileName(shard ? { shard } : undefined)),
+      shard,
+    );
     for (const run of plan) {
       io.stdout.write(`${done.has(run.runId) ? 'done ' : 'todo '} ${run.runId}  ${run.label}\n`);
     }
     const remaining = plan.filter((r) => !done.has(r.runId)).length;
+    const where = shard ? `shard ${shard.index}/${shard.count} of grid ${grid.name}` : `grid ${grid.name}`;
     io.stdout.write(
-      `${plan.length} runs in grid ${grid.name}: ${plan.length - remaining} done, ${remaining} to run.\n`,
+      `${plan.length} runs in ${where}: ${plan.length - remaining} done, ${remaining} to run.\n`,
     );
     return 0;
   }
+  const { placement, notes } = await placementFromEnv(io.env, shard);
+  for (const note of notes) io.stderr.write(`eff: ${note}\n`);
   const interrupt = interruptOnSignals(io);
   try {
-    const outcome = await runGrid({ grid, outDir, io, signal: interrupt.signal });
+    const outcome = await runGrid({ grid, outDir, io, signal: interrupt.signal, shard, placement });
     if (outcome.interrupted) {
       io.stderr.write(
         `Rerun the same command to continue; ${outcome.resultsFile} keeps every finished run.\n`,
