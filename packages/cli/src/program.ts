@@ -6,6 +6,7 @@ import { probesCommand } from './commands/probes.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { slurmCommand } from './commands/slurm.js';
+import { statusCommand } from './commands/status.js';
 import { EffCliError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -20,6 +21,7 @@ Examples:
   $ eff demo                                   LeNet-1 vs BCNN-1 on MNIST, four criteria, then the report
   $ eff run --preset quick --out results/      a small grid, resumable (rerun to continue)
   $ eff run --config grid.yaml --out results/  your own grid (JSON or YAML)
+  $ eff status results/                        runs done / failed / not started, per shard
   $ eff report results/                        tables, figures and index.html in results/report/
   $ eff measure -- python train.py --epochs 3  energy of any command, per component
   $ eff probes                                 what this machine can measure, and why not the rest
@@ -38,7 +40,15 @@ export function createProgram(ctx: CommandContext): Command {
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
     });
-  for (const make of [demoCommand, runCommand, reportCommand, measureCommand, probesCommand, slurmCommand]) {
+  for (const make of [
+    demoCommand,
+    runCommand,
+    statusCommand,
+    reportCommand,
+    measureCommand,
+    probesCommand,
+    slurmCommand,
+  ]) {
     program.addCommand(make(ctx));
   }
   // Every subcommand inherits the output routing and throws instead of calling process.exit.

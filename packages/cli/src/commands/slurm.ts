@@ -38,19 +38,35 @@ function submitCommand(ctx: CommandContext): Command {
     )
     .option('-c, --config <file>', 'grid config, YAML or JSON (fields: docs/cli.md)')
     .option('-p, --preset <name>', `a built-in grid: ${PRESET_NAMES.join(', ')}`)
-    .requiredOption('-o, --out <dir>', 'results directory (script, grid.json, logs/ and the results files go there)')
+    .requiredOption(
+      '-o, --out <dir>',
+      'results directory (script, grid.json, logs/ and the results files go there)',
+    )
     .option('--runs-per-task <K>', 'runs per array task (T = ceil(runs / K) tasks)', '1')
     .option('--max-parallel <M>', 'at most M tasks at a time (--array=…%M)')
-    .option('--cpus-per-task <N>', "CPUs per task (default: the grid's threads, else 2); training uses one thread per CPU")
-    .option('--mem <size>', 'memory per task as sbatch takes it (4G, 4000M); default estimated from the dataset')
-    .option('--time <limit>', 'time limit per task (90, 1:30:00, 2-00:00:00); default estimated from the grid')
+    .option(
+      '--cpus-per-task <N>',
+      "CPUs per task (default: the grid's threads, else 2); training uses one thread per CPU",
+    )
+    .option(
+      '--mem <size>',
+      'memory per task as sbatch takes it (4G, 4000M); default estimated from the dataset',
+    )
+    .option(
+      '--time <limit>',
+      'time limit per task (90, 1:30:00, 2-00:00:00); default estimated from the grid',
+    )
     .option(
       '--gpus-per-task <N>',
       'GPUs per task (--gres=gpu:N); default 1 when the grid trains on tfjs-node-gpu or measures with a GPU probe, else 0',
     )
     .option('--exclusive', 'ask for whole nodes (the default when CPU or RAM energy is measured)')
     .option('--no-exclusive', 'share nodes with other jobs (CPU/RAM energy is then marked as shared)')
-    .option('--sbatch-arg <option>', 'an extra sbatch option, e.g. --sbatch-arg=--partition=gpu (repeatable)', collect)
+    .option(
+      '--sbatch-arg <option>',
+      'an extra sbatch option, e.g. --sbatch-arg=--partition=gpu (repeatable)',
+      collect,
+    )
     .option('--print', 'print the batch script and submit nothing')
     .argument('[sbatch-options...]', 'extra sbatch options after --, e.g. -- --partition=gpu --account=abc')
     .addHelpText(
@@ -75,7 +91,10 @@ function submitCommand(ctx: CommandContext): Command {
 export function slurmCommand(ctx: CommandContext): Command {
   const slurm = new Command('slurm')
     .description('Run a grid on a SLURM cluster as a job array (docs/cluster.md).')
-    .addHelpText('after', '\nExample:\n  $ eff slurm submit --preset paper-mnist --out results/mnist --max-parallel 8');
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ eff slurm submit --preset paper-mnist --out results/mnist --max-parallel 8',
+    );
   slurm.addCommand(submitCommand(ctx));
   return slurm;
 }

@@ -92,7 +92,8 @@ export function effCommandLine(
   execArgv: readonly string[] = process.execArgv,
   entry: string | undefined = process.argv[1],
 ): string[] {
-  if (entry === undefined) throw new EffCliError('E_SLURM_ENTRY', 'cannot tell where eff is installed (no argv[1]).');
+  if (entry === undefined)
+    throw new EffCliError('E_SLURM_ENTRY', 'cannot tell where eff is installed (no argv[1]).');
   const loaders: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i]!;
@@ -280,7 +281,11 @@ async function writeAtomically(file: string, text: string, mode?: number): Promi
  * Errors: UsageError (exit 2) for bad options, ConfigError for a bad grid, SlurmSubmitError when sbatch is missing
  * (E_SLURM_NO_SBATCH) or refuses the job (E_SLURM_SBATCH, with sbatch's stderr).
  */
-export async function slurmSubmitCommand(io: CliIo, opts: SlurmSubmitOptions, argv: readonly string[]): Promise<number> {
+export async function slurmSubmitCommand(
+  io: CliIo,
+  opts: SlurmSubmitOptions,
+  argv: readonly string[],
+): Promise<number> {
   const submitCommand = ['eff', 'slurm', 'submit', ...argv].map(shellQuote).join(' ');
   const planned = await planSubmission(io, opts, submitCommand);
   const { job, grid } = planned;
@@ -324,7 +329,9 @@ export async function slurmSubmitCommand(io: CliIo, opts: SlurmSubmitOptions, ar
   const skipped: string[] = [];
   if (planned.doneShards.length > 0) skipped.push(`${planned.doneShards.length} done`);
   if (active.length > 0) {
-    skipped.push(`${planned.activeShards.size} still queued or running in array job${active.length === 1 ? '' : 's'} ${active.join(', ')}`);
+    skipped.push(
+      `${planned.activeShards.size} still queued or running in array job${active.length === 1 ? '' : 's'} ${active.join(', ')}`,
+    );
   }
   io.stdout.write(
     `Submitted array job ${jobId}: tasks ${job.taskIds}${job.maxParallel === undefined ? '' : `%${job.maxParallel}`} of ${job.taskCount} ` +
