@@ -63,7 +63,7 @@ export function renderBatchScript(job: BatchJob): string {
     '# and appends to its own results file in the results directory. A task whose runs are all done exits 0 at once,',
     '# so running the same eff slurm submit command again after a failure reruns only what is missing.',
     '',
-    '#SBATCH --job-name=' + `eff-${job.gridName}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
+    `#SBATCH --job-name=eff-${job.gridName.replace(/[^A-Za-z0-9_.-]/g, '_')}`,
     job.maxParallel === undefined
       ? `# Tasks to run (shards with runs still to do).`
       : `# Tasks to run (shards with runs still to do); %${job.maxParallel}: at most ${job.maxParallel} at a time (--max-parallel).`,
