@@ -16,7 +16,8 @@ const FAKE_BIN = join(ROOT, 'packages', 'probes', 'test', 'fixtures', 'bin');
 const CLUSTER_DIR = process.env.EFF_SLURM_DIR ?? '/tmp/eff-slurm';
 const DAEMONS = ['munged', 'slurmctld', 'slurmd', 'slurmstepd'];
 
-// 2 architectures × 2 criteria of width 1 on 300 MNIST images, 1–2 epochs: 4 runs, one per array task.
+// 2 architectures × 2 criteria of width 1 on 1,500 MNIST images, 1–2 epochs: 4 runs, one per array task. Runs last long
+// enough (~10 s) for the fake nvidia-smi (a node script) to deliver readings on a loaded machine.
 const GRID = `
 name: slurm-tiny
 datasets: [mnist]
@@ -27,7 +28,7 @@ criteria:
   - { name: earlyStopping, params: { patience: 1 } }
 maxEpochs: 2
 batchSize: 50
-mnist: { trainSize: 300, testSize: 100 }
+mnist: { trainSize: 1500, testSize: 200 }
 intervalMs: 50
 probes: [nvidia-smi]
 threads: 1

@@ -103,7 +103,6 @@ export function renderBatchScript(job: BatchJob): string {
     `export EFF_WASM_THREADS="\${EFF_WASM_THREADS:-\${SLURM_CPUS_PER_TASK:-${job.cpusPerTask}}}"`,
     "# Whether this task asked for the node alone; eff records it (scontrol's answer wins when it has one).",
     `export EFF_NODE_EXCLUSIVE=${job.exclusive ? 1 : 0}`,
-    `cd ${q(job.outDir)}`,
     '# exec: scancel and the time limit signal eff itself, which stops the run in progress without recording it.',
     `exec ${run}`,
     '',

@@ -69,7 +69,7 @@ async function setup(): Promise<{ work: string; bin: string; log: string; env: N
 }
 
 describe('eff slurm submit', () => {
-  it('writes a commented array script, the grid and logs/ into DIR, submits it from DIR and prints the job id', async () => {
+  it('writes a commented array script, the grid and logs/ into DIR, submits it from the current directory and prints the job id', async () => {
     const { work, log, env } = await setup();
     const io = captureIo(work, { ...env, FAKE_SBATCH_OUT: '42;cluster-a' });
     const code = await runCli(
@@ -115,7 +115,7 @@ describe('eff slurm submit', () => {
       backend: 'auto',
     });
     expect(existsSync(join(dir, 'logs'))).toBe(true);
-    expect(readFileSync(log, 'utf8')).toBe(`cwd=${dir}\nargs=--parsable ${dir}/slurm-job.sh\n`);
+    expect(readFileSync(log, 'utf8')).toBe(`cwd=${work}\nargs=--parsable ${dir}/slurm-job.sh\n`);
     expect(readFileSync(join(dir, 'slurm-jobs.txt'), 'utf8')).toMatch(/^42 4 \d{4}-/);
   });
 
@@ -166,7 +166,9 @@ describe('eff slurm submit', () => {
       busy,
     );
     expect(code).toBe(1);
-    expect(busy.err()).toMatch(/array job 41 split this grid into 4 shards .* scancel 41/);
+    expect(busy.err()).toMatch(
+      /array job 41 split this grid into 4 shards and still has task 1 running; .*\(scancel 41\)/,
+    );
   });
 
   it('every run done: nothing submitted, exit 0', async () => {

@@ -20,6 +20,7 @@ import {
   estimateTaskMinutes,
   formatSlurmTime,
   measuresCpuOrRam,
+  TIME_MARGIN,
 } from './resources.js';
 
 /** The grid copied into DIR for the tasks (the resolved config, defaults applied). */
@@ -212,7 +213,7 @@ export async function planSubmission(
     time,
     timeNote:
       opts.time === undefined
-        ? `Time limit: the ${runsPerTask} slowest run${runsPerTask === 1 ? '' : 's'} of the grid at max epochs, estimated from the image count and width (docs/cluster.md), × ${1.5}; --time overrides.`
+        ? `Time limit: ${runsPerTask === 1 ? 'the slowest run' : `the ${runsPerTask} slowest runs`} of the grid at max epochs, estimated from image count and width (docs/cluster.md), × ${TIME_MARGIN}; --time overrides.`
         : `Time limit: given with --time (the estimate was ${formatSlurmTime(estimated)}).`,
     gpusPerTask,
     gpuNote:
@@ -275,7 +276,8 @@ async function writeAtomically(file: string, text: string, mode?: number): Promi
 
 /**
  * Runs `eff slurm submit`: plans (see `planSubmission`), then with `print` writes the script to stdout and nothing
- * else; otherwise writes DIR/grid.json, DIR/slurm-job.sh and DIR/logs/, submits with `sbatch --parsable` from DIR,
+ * else; otherwise writes DIR/grid.json, DIR/slurm-job.sh and DIR/logs/, submits with `sbatch --parsable` (from the
+ * current directory, where the tasks then start),
  * records the array job in DIR/slurm-jobs.txt (for `eff status` and the next submission) and prints the job id.
  * Nothing to submit (every run done, or queued/running in an earlier array) is success: exit 0, no sbatch.
  * Errors: UsageError (exit 2) for bad options, ConfigError for a bad grid, SlurmSubmitError when sbatch is missing
@@ -309,7 +311,9 @@ export async function slurmSubmitCommand(
   await writeAtomically(job.gridFile, `${JSON.stringify(grid, null, 2)}\n`);
   const scriptFile = join(job.outDir, SLURM_SCRIPT_FILE);
   await writeAtomically(scriptFile, script, 0o755);
-  const result = await runSbatch(['--parsable', scriptFile], io, job.outDir);
+  // From the user's directory, as sbatch run by hand would be: the tasks start there (every path in the script is
+  // absolute, so only tools that resolve from the working directory, e.g. tsx in eff's own tests, notice).
+  const result = await runSbatch(['--parsable', scriptFile], io, io.cwd);
   if (result.code !== 0) {
     throw new SlurmSubmitError(
       'E_SLURM_SBATCH',
