@@ -171,7 +171,7 @@ describe.skipIf(skipReason !== undefined)('eff slurm submit on a real one-node S
   });
 
   it('a cancelled task is resubmitted alone; every run once, eff status and eff report agree with a plain eff run', {
-    // ~3 min on a quiet 2-core machine; 10+ min when other jobs load it (seen here at load average 35).
+    // Mostly node start-ups and training, so it grows with the machine's load: 10+ min were seen at load average 35.
     timeout: 1_200_000,
   }, async () => {
     const work = await mkdtemp(join(tmpdir(), 'eff-slurm-'));
