@@ -1,7 +1,7 @@
 // The program's surface: help with examples, and usage errors that exit with code 2 and say what to do.
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from './io.js';
-import { runCli } from './program.js';
+import { runCli, withProgramName } from './program.js';
 
 function captureIo(): CliIo & { out: () => string; err: () => string } {
   let out = '';
@@ -22,6 +22,16 @@ describe('eff program', () => {
     expect(await runCli(['--help'], io)).toBe(0);
     expect(io.out()).toContain('report');
     expect(io.out()).toContain('$ eff report results/');
+    // it names the guides, not a path inside a repository checkout the user may not have
+    expect(io.out()).toContain('cli.md');
+    expect(io.out()).not.toMatch(/docs\/\w+\.md/);
+  });
+  it('prefixes an error with eff once, not `eff: eff measure:`', () => {
+    expect(withProgramName("eff measure: could not start 'x'")).toBe("eff measure: could not start 'x'");
+    expect(withProgramName('results directory r does not exist')).toBe(
+      'eff: results directory r does not exist',
+    );
+    expect(withProgramName('effort needed')).toBe('eff: effort needed');
   });
   it('no arguments prints help and exits 2', async () => {
     const io = captureIo();

@@ -27,7 +27,8 @@ Examples:
   $ eff probes                                 what this machine can measure, and why not the rest
   $ eff slurm submit --preset paper-mnist --out results/mnist   the grid as a SLURM job array
 
-Docs: docs/cli.md`;
+More: eff <command> --help. Guides ship with eff's source, in its docs/ folder: cli.md (every command and
+config field), measure.md (measureEfficiency in your own code), report.md (reading the report), probes.md.`;
 
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command('eff')
@@ -67,6 +68,11 @@ export function createProgram(ctx: CommandContext): Command {
 
 export const CLI_VERSION = '0.1.0';
 
+/** `eff: message`, unless the message already names eff (`eff measure: could not start …`): one prefix, not two. */
+export function withProgramName(message: string): string {
+  return /^eff[ :]/.test(message) ? message : `eff: ${message}`;
+}
+
 /** Runs `eff` with `argv` (without node and script) and resolves with the exit code. Never calls process.exit. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
@@ -93,13 +99,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 2;
     }
     if (err instanceof EffCliError) {
-      io.stderr.write(`eff: ${err.message}\n`);
+      io.stderr.write(`${withProgramName(err.message)}\n`);
       return err.exitCode;
     }
     // Typed errors of eff's packages (E_DATASET_*, E_PROBE_*, E_MEASURE_* ...) already say what to do: no stack.
     const code = (err as { code?: unknown } | null)?.code;
     if (err instanceof Error && typeof code === 'string' && code.startsWith('E_')) {
-      io.stderr.write(`eff: ${err.message} [${code}]\n`);
+      io.stderr.write(`${withProgramName(err.message)} [${code}]\n`);
       return 1;
     }
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -30,6 +30,23 @@ describe('labels and configs', () => {
     expect(criteria.earlyStopping({ label: 'ES' }).label).toBe('ES');
   });
 
+  it('fixedEpochs takes an options object (documented) and a positional count, to the same criterion', () => {
+    const byOptions = criteria.fixedEpochs({ epochs: 3 });
+    const byNumber = criteria.fixedEpochs(3);
+    expect(byOptions.toConfig()).toEqual({ name: 'fixedEpochs', params: { epochs: 3 }, label: '3 epochs' });
+    expect(byNumber.toConfig()).toEqual(byOptions.toConfig());
+    expect(criteria.fixedEpochs({ epochs: 4, label: 'four' }).label).toBe('four');
+    expect(criteria.fixedEpochs().toConfig().params).toEqual({ epochs: 50 });
+    expect(criteria.fixedEpochs({}).toConfig().params).toEqual({ epochs: 50 });
+    // stops at its third epoch in both forms
+    const run = byOptions.start();
+    expect(run.afterEpoch(ep(2))).toBeNull();
+    expect(run.afterEpoch(ep(3))?.reason).toBe('reached 3 epochs');
+    expect(() => criteria.fixedEpochs({ epochs: 0 })).toThrow(/^criterion fixedEpochs: params.epochs: /);
+    // a typo in an option is refused, not silently ignored
+    expect(() => criteria.fixedEpochs({ epoch: 3 } as never)).toThrow(/Unrecognized key/);
+  });
+
   it('each criterion carries its config name, and its errors name it', () => {
     expect(criteria.fixedEpochs(1).name).toBe('fixedEpochs');
     expect(criteria.accuracyTarget().name).toBe('accuracyTarget');

@@ -102,9 +102,29 @@ const positiveInt = z.number().int().positive();
 
 const FixedEpochsParams = z.object({ epochs: positiveInt.default(50) }).strict();
 
-/** Stops after `epochs` epochs. Default 50 (the paper's value). */
-export function fixedEpochs(epochs = 50, label?: string): StoppingCriterion {
-  const p = parse(FixedEpochsParams, 'fixedEpochs', { epochs });
+export interface FixedEpochsOptions {
+  /** Epochs to train. Default 50 (the paper's value). */
+  epochs?: number;
+  label?: string;
+}
+
+/**
+ * Stops after `epochs` epochs. Documented form: `fixedEpochs({ epochs: 3 })`, an options object like every other
+ * criterion; `fixedEpochs(3)` (a positional epoch count, optionally a label) is accepted too, because that is how
+ * the paper's "fixed epochs" reads and how earlier versions took it. Throws CriterionError for a count that is not
+ * a positive integer or an unknown option.
+ */
+export function fixedEpochs(options?: FixedEpochsOptions): StoppingCriterion;
+export function fixedEpochs(epochs: number, label?: string): StoppingCriterion;
+export function fixedEpochs(
+  optionsOrEpochs: FixedEpochsOptions | number = {},
+  positionalLabel?: string,
+): StoppingCriterion {
+  const { label, ...rest }: FixedEpochsOptions =
+    typeof optionsOrEpochs === 'number'
+      ? { epochs: optionsOrEpochs, ...(positionalLabel === undefined ? {} : { label: positionalLabel }) }
+      : (optionsOrEpochs ?? {});
+  const p = parse(FixedEpochsParams, 'fixedEpochs', rest);
   const lbl = label ?? `${p.epochs} epochs`;
   return {
     name: 'fixedEpochs',
@@ -379,7 +399,10 @@ export function withMaxEpochs(criterion: StoppingCriterion, maxEpochs: number): 
 export type CriterionFactory = (params: Record<string, unknown>, label?: string) => StoppingCriterion;
 
 const factories = new Map<string, CriterionFactory>([
-  ['fixedEpochs', (p, label) => fixedEpochs(parse(FixedEpochsParams, 'fixedEpochs', p).epochs, label)],
+  [
+    'fixedEpochs',
+    (p, label) => fixedEpochs({ epochs: parse(FixedEpochsParams, 'fixedEpochs', p).epochs, label }),
+  ],
   [
     'accuracyTarget',
     (p, label) => accuracyTarget({ ...parse(AccuracyTargetParams, 'accuracyTarget', p), label }),

@@ -47,7 +47,11 @@ describe('gpuProbeOptions', () => {
     expect(gpuProbeOptions(['1'])).toEqual({
       nvml: { gpus: ['1'] },
       'nvidia-smi': { gpus: ['1'] },
+      'amd-smi': { gpus: ['1'] },
       'rocm-smi': { gpus: ['1'] },
+      // hwmon selects among its amdgpu chips; powermetrics refuses any GPU but 0 (one Apple GPU)
+      hwmon: { gpus: ['1'] },
+      powermetrics: { gpus: ['1'] },
     });
     expect(gpuProbeOptions(undefined)).toEqual({});
   });

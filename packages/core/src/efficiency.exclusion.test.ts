@@ -6,6 +6,7 @@ import {
   architectureEfficiency,
   bootstrapArchitectureEfficiency,
   bootstrapOverallEfficiency,
+  chanceLevelAccuracy,
   DEFAULT_OVERTRAINING_RULE,
   describeOvertrainingRule,
   EfficiencyInputError,
@@ -66,22 +67,34 @@ describe('runs Eq. 3 cannot use', () => {
 
   it('a group with no usable run is an error by default and has no row with exclude', () => {
     const only = [withStatus(a1, 'diverged')];
-    expect(() => architectureEfficiency(only)).toThrow(/no completed run .* \(0 failed, 1 diverged\)/);
+    expect(() => architectureEfficiency(only)).toThrow(
+      /no usable run .* \(0 failed, 1 diverged, 0 at chance level\)/,
+    );
     const bcnn = makeRecord({ architecture: 'bcnn', accuracy: 0.5, energyJ: 50 });
     const rows = architectureEfficiency([...only, bcnn], { unusableRuns: 'exclude' });
     expect(rows.map((r) => r.architecture)).toEqual(['bcnn']);
   });
 
-  it('chance-level runs stay in the mean and are counted (below 1.5 / classes)', () => {
+  it('chance-level runs (accuracy ≤ 1/classes + 0.05) are left out of the mean and counted', () => {
     const chance = makeRecord({ size: 3, accuracy: 0.1135, energyJ: 100 });
-    const justAbove = makeRecord({ size: 4, accuracy: 0.15, energyJ: 100 });
+    const atThreshold = makeRecord({ size: 5, accuracy: 0.15, energyJ: 1 });
+    const justAbove = makeRecord({ size: 4, accuracy: 0.1501, energyJ: 100 });
+    expect(chanceLevelAccuracy(10)).toBeCloseTo(0.15, 15);
     expect(isChanceLevel(chance)).toBe(true);
+    expect(isChanceLevel(atThreshold)).toBe(true);
     expect(isChanceLevel(justAbove)).toBe(false);
+    expect(runExclusion(chance)).toBe('chance-level');
+    expect(runExclusion(justAbove)).toBeNull();
+    // a failed run is counted as failed, not also as chance level
+    expect(runExclusion(withStatus(chance, 'failed'))).toBe('failed');
     expect(isChanceLevel(makeRecord({ dataset: 'imagenet', accuracy: 0.001 }))).toBeNull();
+    expect(runExclusion(makeRecord({ dataset: 'imagenet', accuracy: 0.001 }))).toBeNull();
     expect(isChanceLevel(makeRecord({ dataset: 'imagenet', accuracy: 0.001 }), 1000)).toBe(true);
-    const [row] = architectureEfficiency([a1, chance, justAbove]);
-    expect(row?.chanceLevelRuns).toBe(1);
-    expect(row?.efficiency).toBeCloseTo((0.009 + 0.001135 + 0.0015) / 3, 15);
+    // atThreshold alone would be 0.15 acc/J, 100× the others: it must not enter the mean
+    const [row] = architectureEfficiency([a1, chance, justAbove, atThreshold]);
+    expect(row?.chanceLevelRuns).toBe(2);
+    expect(row?.efficiency).toBeCloseTo((0.009 + 0.001501) / 2, 15);
+    expect(() => architectureEfficiency([chance])).toThrow(/no usable run .* 1 at chance level/);
   });
 
   it('analyzeOvertraining says which status a skipped run had', () => {

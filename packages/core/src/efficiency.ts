@@ -205,35 +205,50 @@ export interface GroupOptions {
   unusableRuns?: 'error' | 'exclude';
 }
 
-/** Why a run cannot enter Eq. 3: it failed, it diverged (non-finite loss/accuracy), or no energy was measured. */
-export type RunExclusion = 'failed' | 'diverged' | 'zero-energy';
+/**
+ * Why a run cannot enter Eq. 3 (and so no Eq. 4 value or ratio): it failed, it diverged (non-finite loss/accuracy),
+ * no energy was measured, or its accuracy is at chance level (see isChanceLevel: it learned nothing, and a short
+ * run at chance level gets a large accuracy/energy that would dominate a mean or a ratio).
+ */
+export type RunExclusion = 'failed' | 'diverged' | 'zero-energy' | 'chance-level';
 
-/** The one rule, shared by core and `eff report`, for which runs Eq. 3 cannot use; null for a usable run. */
+/**
+ * The one rule, shared by core and `eff report`, for which runs Eq. 3 cannot use; null for a usable run. Checked in
+ * this order: failed, diverged, zero energy, chance level (a run is counted under its first reason only).
+ */
 export function runExclusion(r: RunRecord, energy: 'joules' | 'paper-sum' = 'joules'): RunExclusion | null {
   if (r.status === 'failed') return 'failed';
   if (r.status === 'diverged') return 'diverged';
   const e = energy === 'paper-sum' ? r.final.paperSumW : r.final.energyJ.total;
-  return e === 0 ? 'zero-energy' : null;
+  if (e === 0) return 'zero-energy';
+  return isChanceLevel(r) === true ? 'chance-level' : null;
 }
 
 /** Classes of the datasets eff ships (MNIST, CIFAR-10), for the chance level. Other datasets: not judged. */
 export const DATASET_CLASSES: Readonly<Record<string, number>> = { mnist: 10, cifar10: 10, 'cifar-10': 10 };
 
 /**
- * A run is at chance level when its accuracy is below 1.5 / classes (0.15 for 10 classes): no better than
- * guessing, with room for class imbalance (MNIST's most frequent test class alone is 11.35 %).
+ * Margin above chance (1 / classes) within which a run counts as "at chance level": 0.05, so 0.15 for MNIST and
+ * CIFAR-10. It leaves room for class imbalance (MNIST's most frequent test class alone is 11.35 %, what a model
+ * that always answers "1" scores) and for a few lucky guesses on a small test set.
  */
-export const CHANCE_LEVEL_FACTOR = 1.5;
+export const CHANCE_LEVEL_MARGIN = 0.05;
+
+/** The accuracy at or below which a run with `classes` classes is at chance level: 1 / classes + CHANCE_LEVEL_MARGIN. */
+export function chanceLevelAccuracy(classes: number): number {
+  return 1 / classes + CHANCE_LEVEL_MARGIN;
+}
 
 /**
- * True when the run's final accuracy is at chance level (see CHANCE_LEVEL_FACTOR); null when the dataset's
- * number of classes is unknown (`classes` overrides DATASET_CLASSES). Such runs stay in Eq. 3 (they spent
- * the energy and learned nothing; leaving them out would flatter the architecture) and are counted.
+ * True when the run's final accuracy is at chance level, i.e. ≤ 1 / classes + CHANCE_LEVEL_MARGIN (0.15 for 10
+ * classes); null when the dataset's number of classes is unknown (`classes` overrides DATASET_CLASSES). runExclusion
+ * leaves such runs out of Eq. 3 and everything built on it, and every report counts them.
  */
 export function isChanceLevel(r: RunRecord, classes?: number): boolean | null {
   const k = classes ?? DATASET_CLASSES[r.config.dataset.toLowerCase()];
   if (k === undefined) return null;
-  return r.final.accuracy < CHANCE_LEVEL_FACTOR / k;
+  // 1e-12: 0.1 + 0.05 is 0.15000000000000002 in floating point; an accuracy of exactly 0.15 is at chance level.
+  return r.final.accuracy <= chanceLevelAccuracy(k) + 1e-12;
 }
 
 export interface SizeEfficiency {
@@ -258,7 +273,7 @@ export interface ArchitectureEfficiencyRow {
   divergedRuns: number;
   /** Completed runs left out because no energy was measured (only with `unusableRuns: 'exclude'`). */
   zeroEnergyRuns: number;
-  /** Runs kept in the mean whose accuracy is at chance level (isChanceLevel); 0 when the dataset is unknown. */
+  /** Runs left out because their accuracy is at chance level (isChanceLevel); 0 when the dataset is unknown. */
   chanceLevelRuns: number;
   degraded: boolean;
   estimated: boolean;
@@ -310,14 +325,15 @@ export function architectureEfficiency(
   }
   const energy = options.energy ?? 'joules';
   const exclude = options.unusableRuns === 'exclude';
-  type Group = { rows: RunRecord[]; failed: number; diverged: number; zeroEnergy: number };
+  type Group = { rows: RunRecord[]; failed: number; diverged: number; zeroEnergy: number; chance: number };
   const groups = new Map<string, Group>();
   for (const r of input) {
     const key = stableStringify([r.config.dataset, r.config.architecture, criterionKey(r)]);
-    const g = groups.get(key) ?? { rows: [], failed: 0, diverged: 0, zeroEnergy: 0 };
+    const g = groups.get(key) ?? { rows: [], failed: 0, diverged: 0, zeroEnergy: 0, chance: 0 };
     const why = runExclusion(r, energy);
     if (why === 'failed') g.failed++;
     else if (why === 'diverged') g.diverged++;
+    else if (why === 'chance-level') g.chance++;
     else if (why === 'zero-energy' && exclude) g.zeroEnergy++;
     else g.rows.push(r); // a zero-energy run without `exclude` reaches checkEnergy and is refused there
     groups.set(key, g);
@@ -328,7 +344,7 @@ export function architectureEfficiency(
     if (g.rows.length === 0) {
       if (exclude) continue;
       throw new EfficiencyInputError(
-        `no completed run for ${architecture} on ${dataset} under ${criterion} (${g.failed} failed, ${g.diverged} diverged)`,
+        `no usable run for ${architecture} on ${dataset} under ${criterion} (${g.failed} failed, ${g.diverged} diverged, ${g.chance} at chance level)`,
         key,
       );
     }
@@ -352,7 +368,7 @@ export function architectureEfficiency(
       failedRuns: g.failed,
       divergedRuns: g.diverged,
       zeroEnergyRuns: g.zeroEnergy,
-      chanceLevelRuns: g.rows.filter((r) => isChanceLevel(r) === true).length,
+      chanceLevelRuns: g.chance,
       degraded: g.rows.some((r) => r.final.degraded),
       estimated: g.rows.some((r) => r.final.estimated),
     });

@@ -13,7 +13,7 @@ import {
   screenEpochMetrics,
 } from './epoch-metrics.js';
 import { MeasureError } from './measure-error.js';
-import { type Meter, type MeterReading, startMeter } from './meter.js';
+import { type Meter, type MeterOptions, type MeterReading, startMeter } from './meter.js';
 import { configHash } from './results.js';
 import {
   type EnergyByComponent,
@@ -73,6 +73,8 @@ export interface MeasureEfficiencyOptions {
   gapThresholdMs?: number;
   /** How long an epoch's record waits for the probes' samples to reach its end (ms). Default max(3000, 5 × intervalMs). */
   coverTimeoutMs?: number;
+  /** Every sample the probes delivered and the meter accepted (see MeterOptions.onSample), e.g. for live power views. */
+  onSample?: MeterOptions['onSample'];
 }
 
 export type { EpochMetrics } from './epoch-metrics.js';
@@ -235,6 +237,7 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
       intervalMs,
       ...(options.gapThresholdMs !== undefined ? { gapThresholdMs: options.gapThresholdMs } : {}),
       ...(options.coverTimeoutMs !== undefined ? { coverTimeoutMs: options.coverTimeoutMs } : {}),
+      ...(options.onSample !== undefined ? { onSample: options.onSample } : {}),
     });
     const firstMs = (await meter.waitFirstSamples()) ?? nowMs();
     if (baselineMs > 0) {

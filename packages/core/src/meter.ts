@@ -1,5 +1,5 @@
 // Runs probes for one measurement: every probe feeds one energy meter; per-probe and per-device reports and coverage.
-import type { Probe, ProbeEvent } from '@eff/probes';
+import type { PowerSample, Probe, ProbeEvent } from '@eff/probes';
 import { isPowerSample, nowMs } from '@eff/probes';
 import { createEnergyMeter, DEFAULT_GAP_THRESHOLD_MS, type EnergyMeter } from './energy.js';
 import type { MeteredDevice } from './metered-device.js';
@@ -31,6 +31,13 @@ export interface MeterOptions {
    * to deliver its first reading on a busy machine, and a command started before it has an uncovered start).
    */
   coverTimeoutMs?: number;
+  /**
+   * Called with every sample the meter accepted (after its energy meter took it; rejected and double-claimed
+   * samples are not passed), in arrival order: live views such as `eff --metrics-port` read power from here
+   * instead of subscribing to the probes a second time. An exception it throws is recorded as the probe's error
+   * and does not stop the measurement.
+   */
+  onSample?: (sample: PowerSample) => void;
 }
 
 /** Energy spent between two instants over all probes, with everything that makes it uncertain. */
@@ -155,6 +162,7 @@ class ProbeMeter implements Meter {
   readonly intervalMs: number;
   readonly startedAtMs = nowMs();
   private readonly gapThresholdMs: number;
+  private readonly onSample: ((sample: PowerSample) => void) | undefined;
   private readonly coverTimeoutMs: number;
   private readonly firstSampleTimeoutMs: number;
   private readonly sessions: ProbeSession[];
@@ -176,6 +184,7 @@ class ProbeMeter implements Meter {
   constructor(probes: readonly Probe[], options: MeterOptions) {
     this.intervalMs = options.intervalMs;
     this.gapThresholdMs = options.gapThresholdMs ?? DEFAULT_GAP_THRESHOLD_MS;
+    this.onSample = options.onSample;
     this.sessions = probes.map((probe) => new ProbeSession(probe, options.intervalMs));
     const slowestMs = Math.max(...this.sessions.map((s) => s.intervalMs));
     this.coverTimeoutMs = options.coverTimeoutMs ?? Math.max(3000, 5 * slowestMs);
@@ -235,6 +244,7 @@ class ProbeMeter implements Meter {
       st.recordSample(dev, e.tMs, e.estimated);
       // The default report window starts at some device's first reading: keep it answerable after releases.
       if (firstOfDevice) this.anchor(e.tMs);
+      this.notifySample(st, e);
     } else {
       if (dev.onEvent(e)) this.energy.deviceLost(dev, e.tMs);
       if (e.state === 'present' && e.powerLimitW !== undefined && e.powerLimitW > 0) {
@@ -242,6 +252,16 @@ class ProbeMeter implements Meter {
       }
     }
     this.waiters.notify();
+  }
+
+  /** Hands an accepted sample to the onSample listener; its failure must not cost the measurement a reading. */
+  private notifySample(st: ProbeSession, e: PowerSample): void {
+    if (!this.onSample) return;
+    try {
+      this.onSample(e);
+    } catch (err) {
+      st.addError(`onSample listener failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** A probe's stream ended (error or completion): its devices stop delivering from now on. */

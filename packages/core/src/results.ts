@@ -342,9 +342,18 @@ const RUN_COLUMNS = [
   'estimated',
   'startedAt',
   'error',
+  'sharedComponents',
+  'hostname',
+  'jobId',
+  'arrayJobId',
+  'arrayTaskId',
+  'exclusive',
 ];
 
-/** One CSV row per run (RFC 4180 quoting; energies in J; paperSumW is a sum of watts, not energy). */
+/**
+ * One CSV row per run (RFC 4180 quoting; energies in J; paperSumW is a sum of watts, not energy). `sharedComponents`
+ * lists, `;`-separated, the components whose joules are the node's (a shared node), then where the run ran.
+ */
 export function runsToCsv(records: readonly RunRecord[]): string {
   return toCsv(
     RUN_COLUMNS,
@@ -382,6 +391,12 @@ export function runsToCsv(records: readonly RunRecord[]): string {
         f.estimated,
         r.startedAt,
         r.error,
+        (f.sharedComponents ?? []).join(';'),
+        r.environment.hostname,
+        r.environment.placement?.jobId,
+        r.environment.placement?.arrayJobId,
+        r.environment.placement?.arrayTaskId,
+        r.environment.placement?.exclusive,
       ];
     }),
   );

@@ -168,6 +168,51 @@ export const ProbeReportSchema = z.object({
 });
 export type ProbeReport = z.infer<typeof ProbeReportSchema>;
 
+/**
+ * A prediction, made after an epoch, of what the run will still spend until its criterion stops it (issue 14).
+ * `totalEnergyJ` = energy so far + `remainingEnergyJ`; `baselineTotalEnergyJ` is the naive baseline (mean energy per
+ * epoch so far × the epochs the criterion will run, its cap when unknown) kept beside it for comparison.
+ */
+export const PredictionSchema = z.object({
+  /** The epoch after which the prediction was made (1-based). */
+  afterEpoch: z.number().int().positive(),
+  /** How the remaining energy was predicted: per-epoch trend, a fitted learning curve, or the energy budget. */
+  method: z.enum(['trend', 'learning-curve', 'budget']),
+  /** Predicted epochs the run will still train (may be fractional for a per-batch budget). */
+  remainingEpochs: nonNegative,
+  /** Predicted remaining energy, J, with its interval (low ≤ value ≤ high). */
+  remainingEnergyJ: nonNegative,
+  remainingEnergyLowJ: nonNegative,
+  remainingEnergyHighJ: nonNegative,
+  /** Predicted remaining time, ms. */
+  remainingMs: nonNegative,
+  /** Energy so far + remainingEnergyJ, J. */
+  totalEnergyJ: nonNegative,
+  /** The baseline's predicted total energy, J. */
+  baselineTotalEnergyJ: nonNegative,
+});
+export type Prediction = z.infer<typeof PredictionSchema>;
+
+/** An interval on an energy in J from what its sources can know (sensor accuracy, sampling, counter resolution). */
+export const EnergyBoundSchema = z.object({ lowJ: nonNegative, highJ: nonNegative });
+export type EnergyBound = z.infer<typeof EnergyBoundSchema>;
+
+/** Grams CO2e of a run: energy (kWh) × grid intensity (g/kWh) × PUE, with where the intensity came from. */
+export const CarbonSchema = z.object({
+  gramsCO2e: nonNegative,
+  intensityGPerKWh: nonNegative,
+  pue: z.number().min(1),
+  /** `cli` / `config` (given by the user), `country-average` (shipped table) or `api` (live). */
+  source: z.enum(['cli', 'config', 'country-average', 'api']),
+  /** Human citation of the intensity, e.g. `Ember yearly average, DEU, 2023 (via @tgwf/co2 0.19)`. */
+  sourceLabel: z.string(),
+  /** Year the intensity describes, when known. */
+  year: z.number().int().optional(),
+  /** ISO 3166-1 alpha-3 country or API zone, when known. */
+  zone: z.string().optional(),
+});
+export type Carbon = z.infer<typeof CarbonSchema>;
+
 export const EpochRecordSchema = z.object({
   /** 1-based epoch number. */
   epoch: z.number().int().positive(),
@@ -195,6 +240,8 @@ export const EpochRecordSchema = z.object({
   efficiency: z.number().nonnegative(),
   /** Which accuracy Eq. 2 used (for an epoch without a finite accuracy: the one it would have used). */
   efficiencyAccuracy: z.enum(['test', 'validation', 'train']),
+  /** Energy-to-finish prediction made after this epoch, when the run's criterion allows one. */
+  prediction: PredictionSchema.optional(),
 });
 export type EpochRecord = z.infer<typeof EpochRecordSchema>;
 
@@ -259,6 +306,12 @@ export const RunRecordSchema = z.object({
      * other jobs). Their joules are kept in `energyJ` for reference but reports mark them as shared.
      */
     sharedComponents: z.array(z.enum(['gpu', 'cpu', 'ram', 'system'])).optional(),
+    /** Interval on `energyJ.total` from the sensors' accuracy, sampling and the estimate's bound (issue 14). */
+    energyBoundJ: EnergyBoundSchema.optional(),
+    /** Carbon of the run, when an intensity was given or found. */
+    carbon: CarbonSchema.optional(),
   }),
+  /** Energy-to-finish predictions made after epochs 1, 2, 3, 5 and 10 (those the run reached). */
+  predictions: z.array(PredictionSchema).optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;

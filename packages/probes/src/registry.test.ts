@@ -6,7 +6,15 @@ import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { childrenOf } from '../test/processes.js';
 import { ProbeError } from './errors.js';
-import { detectProbes, oneProbePerHardware, probeByName, probeHardware, probeNames } from './registry.js';
+import {
+  describeProbe,
+  detectProbes,
+  oneProbePerHardware,
+  probeByName,
+  probeHardware,
+  probeHardwareKinds,
+  probeNames,
+} from './registry.js';
 
 const bin = join(import.meta.dirname, '..', 'test', 'fixtures', 'bin');
 
@@ -27,11 +35,50 @@ describe('registry', () => {
     const names = probeNames();
     expect(names.indexOf('nvml')).toBeLessThan(names.indexOf('nvidia-smi'));
     expect(names.indexOf('rapl')).toBeLessThan(names.indexOf('powerstat'));
+    expect(names.indexOf('amd-smi')).toBeLessThan(names.indexOf('rocm-smi'));
+    // measurements before the estimate; the dedicated AMD tools and the BMC before the generic hwmon files
+    expect(names.at(-1)).toBe('estimate');
+    expect(names.indexOf('ipmi')).toBeLessThan(names.indexOf('hwmon'));
+    expect(names.indexOf('rocm-smi')).toBeLessThan(names.indexOf('hwmon'));
+  });
+  it('new probes: amd-smi before rocm-smi; hwmon only where no AMD tool and no node meter came first', () => {
+    expect(oneProbePerHardware(['amd-smi', 'rocm-smi', 'rapl'])).toEqual(['amd-smi', 'rapl']);
+    expect(oneProbePerHardware(['rocm-smi', 'hwmon'])).toEqual(['rocm-smi']);
+    expect(oneProbePerHardware(['ipmi', 'hwmon', 'powertop'])).toEqual(['ipmi']);
+    expect(oneProbePerHardware(['nvml', 'rapl', 'hwmon', 'powertop'])).toEqual(['nvml', 'rapl', 'hwmon']);
+    expect(oneProbePerHardware(['nvml', 'ipmi', 'powermetrics', 'estimate'])).toEqual([
+      'nvml',
+      'ipmi',
+      'powermetrics',
+      'estimate',
+    ]);
+    expect(probeHardwareKinds('hwmon')).toEqual(['amd-gpu', 'node']);
+    expect(probeHardware('amd-smi')).toBe(probeHardware('rocm-smi'));
+  });
+  it('describes what every registered probe measures and needs', () => {
+    for (const name of probeNames()) {
+      const d = describeProbe(name);
+      expect(d.measures.length).toBeGreaterThan(10);
+      expect(d.needs.length).toBeGreaterThan(5);
+    }
+    expect(describeProbe('ipmi').measures).toMatch(/whole node.*system/);
+    expect(describeProbe('powermetrics').needs).toMatch(/root/);
   });
   it('builds every named probe with that name', () => {
     for (const name of probeNames()) expect(probeByName(name).name).toBe(name);
     expect(probeNames()).toEqual(
-      expect.arrayContaining(['nvml', 'nvidia-smi', 'rocm-smi', 'rapl', 'powerstat', 'estimate']),
+      expect.arrayContaining([
+        'nvml',
+        'nvidia-smi',
+        'amd-smi',
+        'rocm-smi',
+        'rapl',
+        'powerstat',
+        'ipmi',
+        'hwmon',
+        'powermetrics',
+        'estimate',
+      ]),
     );
   });
   it('unknown names throw E_PROBE_UNKNOWN listing the valid ones', () => {
@@ -83,6 +130,10 @@ describe('registry', () => {
       rapl: { root: '/nonexistent-powercap' },
       powerstat: { binary: '/nonexistent/powerstat' },
       powertop: { binary: '/nonexistent/powertop' },
+      'amd-smi': { binary: '/nonexistent/amd-smi' },
+      ipmi: { binary: '/nonexistent/ipmitool' },
+      hwmon: { root: '/nonexistent-hwmon' },
+      powermetrics: { platform: 'linux' },
     });
     const byName = Object.fromEntries(found.map((d) => [d.name, d]));
     expect(byName['nvidia-smi']).toEqual({
@@ -92,7 +143,17 @@ describe('registry', () => {
       unmeasurable: [],
       selectedBy: 'all',
     });
-    for (const name of ['nvml', 'rocm-smi', 'rapl', 'powerstat', 'powertop']) {
+    for (const name of [
+      'nvml',
+      'amd-smi',
+      'rocm-smi',
+      'rapl',
+      'powerstat',
+      'ipmi',
+      'hwmon',
+      'powermetrics',
+      'powertop',
+    ]) {
       expect(byName[name]?.available).toBe(false);
       expect(byName[name]?.reason?.length).toBeGreaterThan(10);
     }

@@ -1,5 +1,6 @@
 // `eff measure -- <command>`: the energy a command used while it ran, per component.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { type MetricsCliOptions, metricsHostOption, metricsPortOption } from '../metrics/options.js';
 import type { CommandContext } from '../program.js';
 import { gpusOption } from './gpus-option.js';
 
@@ -36,6 +37,8 @@ export function measureCommand(ctx: CommandContext): Command {
     .addOption(gpusOption())
     .option('--interval <ms>', 'sampling interval in ms', positiveInt, 100)
     .option('--json', "print one JSON object on stdout (the command's own stdout goes to stderr)")
+    .addOption(metricsPortOption())
+    .addOption(metricsHostOption())
     .passThroughOptions()
     .addHelpText(
       'after',
@@ -45,15 +48,19 @@ export function measureCommand(ctx: CommandContext): Command {
       async (
         command: string,
         args: string[],
-        opts: { probe: string[]; interval: number; json?: boolean; gpus?: string[] },
+        opts: { probe: string[]; interval: number; json?: boolean; gpus?: string[] } & MetricsCliOptions,
       ) => {
         const { measureCommandRun } = await import('../measure/measure.js');
-        const code = await measureCommandRun(ctx.io, command, args, {
-          probeNames: opts.probe,
-          intervalMs: opts.interval,
-          json: opts.json === true,
-          ...(opts.gpus ? { gpus: opts.gpus } : {}),
-        });
+        const { withLiveMetrics } = await import('../metrics/options.js');
+        const code = await withLiveMetrics(ctx.io, 'measure', opts, (metrics) =>
+          measureCommandRun(ctx.io, command, args, {
+            probeNames: opts.probe,
+            intervalMs: opts.interval,
+            json: opts.json === true,
+            ...(opts.gpus ? { gpus: opts.gpus } : {}),
+            ...(metrics ? { metrics } : {}),
+          }),
+        );
         ctx.setExitCode(code);
       },
     );

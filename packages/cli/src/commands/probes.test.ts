@@ -27,14 +27,42 @@ const bareMachine =
   !existsSync('/sys/class/power_supply/BAT1');
 
 describe('eff probes', () => {
-  it('--json: the fake tools on PATH are available with their devices; the rest say why not', async () => {
+  // one eff probes run starting every probe's check (eleven, several tools each a process): ~40 s on a loaded VM
+  it('--json: the fake tools on PATH are available with their devices; the rest say why not', {
+    timeout: 180_000,
+  }, async () => {
     const r = await runEff(['probes', '--json'], { PATH: await fakePath() });
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as ProbeRow[];
     const byName = Object.fromEntries(rows.map((row) => [row.name, row]));
     expect(Object.keys(byName).sort()).toEqual(
-      ['estimate', 'nvidia-smi', 'nvml', 'powerstat', 'powertop', 'rapl', 'rocm-smi'].sort(),
+      [
+        'amd-smi',
+        'estimate',
+        'hwmon',
+        'ipmi',
+        'nvidia-smi',
+        'nvml',
+        'powermetrics',
+        'powerstat',
+        'powertop',
+        'rapl',
+        'rocm-smi',
+      ].sort(),
     );
+    // every row says what the probe measures and what it needs (from the registry)
+    expect(byName.ipmi).toMatchObject({
+      available: false,
+      components: ['system'],
+      measures: expect.stringMatching(/whole node's power from the BMC/),
+      needs: expect.stringMatching(/ipmitool/),
+    });
+    expect(byName.hwmon?.needs).toMatch(/\/sys\/class\/hwmon/);
+    expect(byName['amd-smi']?.measures).toMatch(/ROCm 6/);
+    expect(byName.powermetrics).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/only on macOS/),
+    });
     expect(byName['nvidia-smi']).toMatchObject({
       name: 'nvidia-smi',
       components: ['gpu'],
@@ -74,8 +102,19 @@ describe('eff probes', () => {
       expect(row('rocm-smi')).toMatch(/\sno\s+rocm-smi (found no AMD GPU|: executable)/);
       expect(row('powerstat')).toMatch(/\sno\s+(powerstat -R cannot read RAPL|`powerstat` not found)/);
       expect(row('powertop')).toMatch(/\sno\s+(powertop|`powertop`)/);
+      expect(row('amd-smi')).toMatch(/\sno\s+amd-smi: executable `amd-smi` not found; install ROCm 6\+/);
+      expect(row('ipmi')).toMatch(
+        /\sno\s+(ipmi: no BMC here \(no \/dev\/ipmi0|ipmi: executable `ipmitool` not found)/,
+      );
+      expect(row('hwmon')).toMatch(/\sno\s+hwmon: no power or energy sensor under \/sys\/class\/hwmon/);
+      expect(row('powermetrics')).toMatch(
+        /\sno\s+powermetrics: only on macOS \(Apple Silicon\); this is linux/,
+      );
       expect(r.stdout).toContain(
         'No hardware power meter is readable here: eff will use the labelled estimate',
+      );
+      expect(r.stdout).toMatch(
+        /What each probe measures and needs:\n(.*\n)* {2}ipmi +measures the whole node's power/,
       );
 
       const json = await runEff(['probes', '--json']);
@@ -113,5 +152,26 @@ describe('eff probes table: device selection and devices that cannot be measured
       /^nvidia-smi\s+gpu\s+yes\s+devices: gpu1 \(selected by CUDA_VISIBLE_DEVICES\); not measurable: gpu2: power is \[N\/A\]: no power sensor$/,
     );
     expect(lines[2]).toMatch(/^rocm-smi\s+gpu\s+no\s+no AMD GPU can be measured; card0: power is N\/A$/);
+  });
+});
+
+describe('eff probes table: what is measured by default', () => {
+  it('names one available probe per kind of hardware, as eff measure would start them (no double counting)', () => {
+    const row = (name: string, components: string[]): ProbeRow => ({
+      name,
+      components,
+      estimated: false,
+      available: true,
+      reason: null,
+      devices: ['x'],
+    });
+    const table = formatProbeTable([
+      row('nvml', ['gpu']),
+      row('nvidia-smi', ['gpu']),
+      row('ipmi', ['system']),
+      row('hwmon', ['gpu', 'cpu', 'system']),
+      row('powertop', ['system']),
+    ]);
+    expect(table).toMatch(/\nMeasured by default: nvml, ipmi\n$/);
   });
 });

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { PRESET_NAMES } from '../grid/presets.js';
+import { type MetricsCliOptions, metricsHostOption, metricsPortOption } from '../metrics/options.js';
 import type { CommandContext } from '../program.js';
 import { gpusOption } from './gpus-option.js';
 
@@ -10,7 +11,7 @@ export function runCommand(ctx: CommandContext): Command {
     .description(
       'Run an experiment grid (architectures × sizes × criteria × datasets × folds), one training run at a time. Rerun the same command to resume: finished runs are skipped.',
     )
-    .option('-c, --config <file>', 'grid config, YAML or JSON (fields: docs/cli.md)')
+    .option('-c, --config <file>', 'grid config, YAML or JSON (fields: the cli.md guide)')
     .option('-p, --preset <name>', `a built-in grid: ${PRESET_NAMES.join(', ')}`)
     .option(
       '-o, --out <dir>',
@@ -23,26 +24,37 @@ export function runCommand(ctx: CommandContext): Command {
     )
     .option('--dry-run', 'print the planned runs and which are already done, train nothing')
     .addOption(gpusOption())
+    .addOption(metricsPortOption())
+    .addOption(metricsHostOption())
     .addHelpText(
       'after',
       '\nExamples:\n  $ eff run --preset quick --out results/quick\n  $ eff run --config grid.yaml --out results/mine\n  $ eff run --preset paper-mnist --dry-run\n  $ eff run --preset paper-mnist --out results/mnist --shard 0/4   (and 1/4, 2/4, 3/4 elsewhere)',
     )
     .action(
-      async (opts: {
-        config?: string;
-        preset?: string;
-        out: string;
-        dryRun?: boolean;
-        gpus?: string[];
-        shard?: string;
-      }) => {
+      async (
+        opts: {
+          config?: string;
+          preset?: string;
+          out: string;
+          dryRun?: boolean;
+          gpus?: string[];
+          shard?: string;
+        } & MetricsCliOptions,
+      ) => {
         if ((opts.config === undefined) === (opts.preset === undefined)) {
           throw new UsageError(
             `eff run needs exactly one of --config FILE or --preset NAME (presets: ${PRESET_NAMES.join(', ')}).`,
           );
         }
         const { runGridCommand } = await import('../runner/run-grid.js');
-        ctx.setExitCode(await runGridCommand(ctx.io, opts));
+        const { withLiveMetrics } = await import('../metrics/options.js');
+        // A dry run trains nothing: no endpoint.
+        const metricsOpts = opts.dryRun ? {} : opts;
+        ctx.setExitCode(
+          await withLiveMetrics(ctx.io, 'run', metricsOpts, (metrics) =>
+            runGridCommand(ctx.io, { ...opts, ...(metrics ? { metrics } : {}) }),
+          ),
+        );
       },
     );
 }

@@ -55,7 +55,20 @@ export const GridConfigSchema = z
     batchSize: z.number().int().positive().default(256),
     learningRate: z.number().positive().default(1e-3),
     optimizer: z.literal('adam').default('adam'),
+    /** Seed of the model's initial weights and the data split; with `repeats`, the first replicate's seed. */
     seed: z.number().int().default(1),
+    /**
+     * Replicates: one run of every configuration per seed, e.g. `[1, 2, 3]`. Each replicate is a distinct run
+     * (RunConfig.replicate and .seed are in its hash); the report averages them. Not together with `repeats`.
+     */
+    seeds: z.array(z.number().int()).min(1, 'give at least one seed, or leave seeds out').optional(),
+    /** Replicates as a count: `repeats: 3` runs seeds `seed`, `seed + 1`, `seed + 2`. Not together with `seeds`. */
+    repeats: z.number().int().min(1).max(1000).optional(),
+    /**
+     * A short untimed training (the first run's model on a few batches of its data) before the first timed run of
+     * the process, so that run does not pay for JIT compilation, kernel set-up and cold caches. Default true.
+     */
+    warmUp: z.boolean().default(true),
     /** Which BCNN the `bcnn` architecture means (DESIGN.md: MC-dropout is the default). */
     bcnnKind: z.enum(BCNN_KINDS).default('mc-dropout'),
     /** Probe names to measure with (default: whatever `eff probes` detects, else the labelled estimate). */
@@ -86,8 +99,25 @@ export const GridConfigSchema = z
     mnist: MnistDataSchema.default({ validationSplit: 0.2 }),
     cifar10: CifarDataSchema.default({ folds: 6, perClassPerFold: 1000, validationSplit: 0.2 }),
   })
-  .strict();
+  .strict()
+  .refine((g) => g.seeds === undefined || g.repeats === undefined, {
+    message: 'give either seeds: [...] or repeats: N, not both (repeats N means seeds seed … seed + N − 1)',
+    path: ['repeats'],
+  })
+  .refine((g) => g.seeds === undefined || new Set(g.seeds).size === g.seeds.length, {
+    message: 'seeds must be distinct: two replicates with the same seed are the same run',
+    path: ['seeds'],
+  });
 
 export type GridConfig = z.infer<typeof GridConfigSchema>;
+
+/**
+ * The seed of each replicate, in order: `seeds`, else `repeats` consecutive seeds from `seed`, else `[seed]` (one
+ * replicate, the grid as before replicates existed).
+ */
+export function replicateSeeds(grid: Pick<GridConfig, 'seed' | 'seeds' | 'repeats'>): number[] {
+  if (grid.seeds) return [...grid.seeds];
+  return Array.from({ length: grid.repeats ?? 1 }, (_, i) => grid.seed + i);
+}
 /** What a user writes (defaults not yet applied). */
 export type GridConfigInput = z.input<typeof GridConfigSchema>;

@@ -26,8 +26,19 @@ export function formatIssues(error: z.ZodError): string {
     .join('\n');
 }
 
+/**
+ * `seed: [1, 2]` is what people write first for replicates; it means `seeds: [1, 2]`, so it is read as that
+ * (when `seeds` is not also given) instead of being refused.
+ */
+function seedListAsSeeds(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const { seed, ...rest } = raw as Record<string, unknown>;
+  if (!Array.isArray(seed) || 'seeds' in rest) return raw;
+  return { ...rest, seeds: seed, ...(typeof seed[0] === 'number' ? { seed: seed[0] } : {}) };
+}
+
 export function validateGridConfig(raw: unknown, source: string): GridConfig {
-  const parsed = GridConfigSchema.safeParse(raw);
+  const parsed = GridConfigSchema.safeParse(seedListAsSeeds(raw));
   if (!parsed.success) {
     throw new ConfigError(
       `invalid grid config in ${source}; nothing was run or written:\n${formatIssues(parsed.error)}`,

@@ -79,7 +79,8 @@ describe('eff measure', () => {
   it('a command that does not exist exits 127 with a clear message', async () => {
     const r = await runEff(['measure', '--probe', 'estimate', '--', 'definitely-not-a-command-eff']);
     expect(r.code).toBe(127);
-    expect(r.stderr).toMatch(/could not start 'definitely-not-a-command-eff' \(ENOENT\)/);
+    expect(r.stderr).toMatch(/^eff measure: could not start 'definitely-not-a-command-eff' \(ENOENT\)/m);
+    expect(r.stderr).not.toContain('eff: eff measure');
   });
 
   it('an unknown probe name is a usage error naming the known probes', async () => {

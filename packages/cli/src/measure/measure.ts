@@ -2,6 +2,7 @@
 import { startMeter } from '@eff/core';
 import { nowMs } from '@eff/probes';
 import type { CliIo } from '../io.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
 import { type ChildOutcome, runChild } from './child.js';
 import { selectProbes } from './probes.js';
 import { averagePower, formatMeasureResult, MEASURE_JSON_VERSION, type MeasureResult } from './report.js';
@@ -12,6 +13,8 @@ export interface MeasureOptions {
   json: boolean;
   /** Explicit GPU selection (`--gpus`): wins over the environment's; a GPU that does not exist is a UsageError. */
   gpus?: string[];
+  /** Live series (`--metrics-port`): power per device as sampled, the command's joules so far per component. */
+  metrics?: LiveMetrics;
 }
 
 export async function measureCommandRun(
@@ -21,11 +24,24 @@ export async function measureCommandRun(
   options: MeasureOptions,
 ): Promise<number> {
   const probes = await selectProbes(options.probeNames, options.gpus ? { gpus: options.gpus } : {});
-  const meter = startMeter(probes, { intervalMs: options.intervalMs });
+  const { metrics } = options;
+  const meter = startMeter(probes, {
+    intervalMs: options.intervalMs,
+    ...(metrics ? { onSample: (s) => metrics.observeSample(s) } : {}),
+  });
   let outcome: ChildOutcome;
   try {
     // The command starts once every probe delivers samples, so its first moments are measured too.
     await meter.waitFirstSamples();
+    if (metrics) {
+      // The counter is the meter's own integration from the command's start to the instant every device reached.
+      const liveStartMs = nowMs();
+      metrics.pullEnergyFrom(() => {
+        const covered = meter.coveredUntilMs();
+        const endMs = covered === null ? liveStartMs : Math.min(covered, nowMs());
+        return endMs > liveStartMs ? meter.energyBetween(liveStartMs, endMs).energyJ : null;
+      });
+    }
     outcome = await runChild(command, args, {
       stdoutTo: options.json ? 'stderr' : 'stdout',
       env: io.env,
@@ -38,6 +54,8 @@ export async function measureCommandRun(
     await meter.stop();
   }
   const reading = meter.energyBetween(outcome.startMs, outcome.endMs);
+  // Until the server closes, a last scrape sees the joules the result reports.
+  metrics?.pullEnergyFrom(() => reading.energyJ);
   const durationMs = outcome.endMs - outcome.startMs;
   const result: MeasureResult = {
     version: MEASURE_JSON_VERSION,

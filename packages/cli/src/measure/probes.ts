@@ -1,6 +1,13 @@
 // Probe selection for the CLI: what `eff probes` lists, and which probes `eff measure` / `eff run` start.
 import { defaultProbes, gpuProbeOptions, MeasureError } from '@eff/core';
-import { detectProbes, inWorkerThread, type Probe, probeByName, probeNames } from '@eff/probes';
+import {
+  detectProbes,
+  inWorkerThread,
+  oneProbePerHardware,
+  type Probe,
+  probeByName,
+  probeNames,
+} from '@eff/probes';
 import { UsageError } from '../errors.js';
 
 export interface ProbeRow {
@@ -80,10 +87,11 @@ export function formatProbeTable(rows: ProbeRow[]): string {
       `${r.name.padEnd(13)}  ${r.components.join('+').padEnd(15)}  ${(r.available ? 'yes' : 'no').padEnd(9)}  ${details}`,
     );
   }
-  const measured = rows.filter((r) => r.available && !r.estimated);
+  // what eff measure / eff run start without --probe: one available probe per kind of hardware (defaultProbes)
+  const measured = oneProbePerHardware(rows.filter((r) => r.available && !r.estimated).map((r) => r.name));
   lines.push(
     measured.length
-      ? `\nMeasured by default: ${measured.map((r) => r.name).join(', ')}`
+      ? `\nMeasured by default: ${measured.join(', ')}`
       : '\nNo hardware power meter is readable here: eff will use the labelled estimate (results are marked estimated).',
   );
   return `${lines.join('\n')}\n`;

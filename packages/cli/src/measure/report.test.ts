@@ -1,7 +1,7 @@
 // The human summary of `eff measure`: components, average power, per-probe samples and gaps, flags.
 import type { DeviceReport } from '@eff/core';
 import { describe, expect, it } from 'vitest';
-import { averagePower, formatMeasureResult, type MeasureResult } from './report.js';
+import { averagePower, formatMeasureResult, type MeasureResult, measuredDuration } from './report.js';
 
 const base: MeasureResult = {
   version: 1,
@@ -40,7 +40,10 @@ describe('eff measure summary', () => {
   });
   it('lists components, probes with samples and gaps, and flags a lower bound', () => {
     const text = formatMeasureResult(base);
-    expect(text).toContain('eff measure: python train.py  (exit code 0, 10s, 10.00 s)');
+    // the duration once, not as `10s, 10.00 s`
+    expect(text).toContain('eff measure: python train.py  (exit code 0, 10.00 s)\n');
+    expect(measuredDuration(134_200)).toBe('2m14s');
+    expect(measuredDuration(59_994)).toBe('59.99 s');
     expect(text).toMatch(/cpu\s+300\.0 J\s+30\.0 W/);
     expect(text).toMatch(/total\s+350\.0 J\s+35\.0 W/);
     expect(text).not.toMatch(/\n\s+gpu/);

@@ -68,13 +68,16 @@ function selectionText(selectedBy: string): string {
   return `(devices selected by ${selectedBy})`;
 }
 
+/** The command's duration, once: `9.87 s` under a minute (where hundredths matter), else `2m14s`. */
+export function measuredDuration(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(2)} s` : formatDuration(ms);
+}
+
 /** A small table for humans, written to stderr so the command's own stdout stays untouched. */
 export function formatMeasureResult(r: MeasureResult): string {
   const lines: string[] = [];
   const how = r.signal ? `ended by ${r.signal}` : `exit code ${r.exitCode}`;
-  lines.push(
-    `eff measure: ${r.command.join(' ')}  (${how}, ${formatDuration(r.durationMs)}, ${(r.durationMs / 1000).toFixed(2)} s)`,
-  );
+  lines.push(`eff measure: ${r.command.join(' ')}  (${how}, ${measuredDuration(r.durationMs)})`);
   lines.push('  component   energy        avg power');
   for (const c of COMPONENT_ORDER) {
     const e = r.energyJ[c];

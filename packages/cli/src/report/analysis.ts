@@ -1,10 +1,10 @@
 // Groups runs into the paper's cells (dataset × criterion × architecture × size) for display; every equation
 // (Eq. 3/4 means, bootstrap CIs, ratios, the overtraining rule, which runs count) is @eff/core's.
 import {
+  type AccuracyOn,
   analyzeOvertraining,
   architectureEfficiency,
   criterionKey,
-  isChanceLevel,
   type OvertrainingRule,
   overallEfficiency,
   type RunExclusion,
@@ -13,13 +13,21 @@ import {
 } from '@eff/core';
 import type { LoadedRun } from './load.js';
 
-/** Runs of one group that no mean uses, by reason (core's runExclusion), and chance-level runs that are used. */
+/** Runs of one group that no mean uses, by reason (core's runExclusion). */
 export interface RunCounts {
   failed: number;
   diverged: number;
   zeroEnergy: number;
-  /** Used in the means, but their accuracy is at chance level (core's isChanceLevel). */
+  /** Left out: their accuracy is at chance level (core's isChanceLevel, ≤ 1/classes + CHANCE_LEVEL_MARGIN). */
   chanceLevel: number;
+}
+
+/** How much one value varies between replicates: sample standard deviation over `n` replicates (n ≥ 2). */
+export interface Spread {
+  /** Sample standard deviation (n − 1 in the denominator), accuracy/J. */
+  sd: number;
+  /** Replicates behind it. */
+  n: number;
 }
 
 /** Mean over the usable runs of one model (architecture-size) under one criterion on one dataset (folds/seeds averaged). */
@@ -37,10 +45,37 @@ export interface ModelCell {
   trainAccuracy: number | null;
   energyJ: number;
   paperSumW: number | null;
-  /** Eq. 1 averaged over the repeats, from core's architectureEfficiency (its per-size value). */
+  /** Eq. 1 averaged over the repeats, from core's architectureEfficiency (its per-size value), accuracy/J. */
   efficiency: number;
+  /** Which accuracy `accuracy` and `efficiency` use (final.accuracyOn; one per cell: cells are split by it). */
+  accuracyOn: AccuracyOn;
+  /** Eq. 1 of each replicate (its folds averaged), accuracy/J; one value when the model ran once. */
+  replicateEfficiencies: number[];
+  /** Spread of replicateEfficiencies; null with fewer than two replicates. */
+  spread: Spread | null;
   estimated: boolean;
   degraded: boolean;
+}
+
+/** One model's paper-sum (the authors' sum of watt readings) for the appendix, with what it depends on. */
+export interface PaperSumRow {
+  dataset: string;
+  criterion: string;
+  model: string;
+  runs: number;
+  paperSumW: number;
+  energyJ: number;
+  /** Probe sampling intervals of its runs, ms (the sum grows with the sampling rate). */
+  intervalsMs: number[];
+}
+
+/** The estimate's assumptions recorded by one estimating probe (ProbeReport.estimate), with the runs using them. */
+export interface EstimateAssumption {
+  probe: string;
+  tdpW: number;
+  ramWPerGB: number;
+  loadScope: 'machine' | 'process';
+  runs: number;
 }
 
 export interface Interval {
@@ -88,7 +123,21 @@ export interface Analysis {
   overtrainingRule: Partial<OvertrainingRule>;
   /** Unusable and chance-level runs per key(dataset, architecture) and per key(architecture). */
   counts: Map<string, RunCounts>;
+  /** Unusable and chance-level runs over all the results. */
+  totalCounts: RunCounts;
   bootstrapResamples: number;
+  /** The accuracy every efficiency uses, or `mixed` (then each criterion label names its accuracy). */
+  accuracyOn: AccuracyOn | 'mixed';
+  /** Spread between replicates of each Eq. 3 value, key(dataset, criterion, architecture); absent without replicates. */
+  eq3Spread: Map<string, Spread>;
+  /** Most replicates any model cell has (1: every model ran once). */
+  maxReplicates: number;
+  /** Differences the report shows that are smaller than the spread between replicates: one sentence each. */
+  replicateWarnings: string[];
+  paperSums: PaperSumRow[];
+  estimateAssumptions: EstimateAssumption[];
+  /** Estimated runs whose record carries no assumptions (written before ProbeReport.estimate existed). */
+  estimatedWithoutAssumptions: number;
 }
 
 export const key = (...parts: (string | number)[]): string => parts.join('\u0000');
@@ -98,14 +147,41 @@ const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length
 
 const noCounts = (): RunCounts => ({ failed: 0, diverged: 0, zeroEnergy: 0, chanceLevel: 0 });
 
-function count(c: RunCounts, why: RunExclusion | null, run: RunRecord): void {
+function count(c: RunCounts, why: RunExclusion | null): void {
   if (why === 'failed') c.failed++;
   else if (why === 'diverged') c.diverged++;
   else if (why === 'zero-energy') c.zeroEnergy++;
-  else if (isChanceLevel(run) === true) c.chanceLevel++;
+  else if (why === 'chance-level') c.chanceLevel++;
 }
 
-/** The label a criterion gets in every table: its own label, else `name` plus its parameters. */
+/** Sample standard deviation (n − 1); null for fewer than two values. */
+export function sampleSd(xs: readonly number[]): number | null {
+  if (xs.length < 2) return null;
+  const m = mean([...xs]);
+  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+/**
+ * Which replicate a run belongs to: its `config.replicate` (grids with seeds/repeats); else, without folds, each run
+ * is its own replicate (repeated SDK runs); else its seed (CIFAR-10 folds of one seed are one replicate).
+ */
+function replicateKey(r: RunRecord): string {
+  if (r.config.replicate !== undefined) return `replicate ${r.config.replicate}`;
+  if (r.config.fold === null) return `run ${r.runId}`;
+  return `seed ${r.config.seed ?? 0}`;
+}
+
+/** Eq. 1 per replicate, its runs (folds) averaged, in first-seen order. */
+function replicateEfficiencies(runs: readonly RunRecord[]): number[] {
+  const by = new Map<string, number[]>();
+  for (const r of runs) {
+    const k = replicateKey(r);
+    by.set(k, [...(by.get(k) ?? []), r.final.accuracy / r.final.energyJ.total]);
+  }
+  return [...by.values()].map((xs) => mean(xs));
+}
+
+/** The label a criterion gets in every table, figure and note: its own label, else `name` plus its parameters. */
 export function criterionLabel(run: RunRecord): string {
   const c = run.config.criterion;
   if (c.label) return c.label;
@@ -113,6 +189,14 @@ export function criterionLabel(run: RunRecord): string {
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(', ');
   return params ? `${c.name} (${params})` : c.name;
+}
+
+/**
+ * The criterion as the report groups and shows it: criterionLabel, followed by ` · <accuracy> accuracy` when the
+ * results mix accuracies, so runs whose efficiency uses test accuracy are never averaged with validation ones.
+ */
+export function reportCriterion(label: string, accuracyOn: AccuracyOn, mixed: boolean): string {
+  return mixed ? `${label} · ${accuracyOn} accuracy` : label;
 }
 
 /** Epoch count of a fixed-epoch criterion (params.epochs, else maxEpochs), or null for other criteria. */
@@ -129,25 +213,33 @@ export interface AnalysisOptions {
 }
 
 export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Analysis {
-  const all = loaded.map((l) => l.run);
   const resamples = options.bootstrapResamples ?? 2000;
   const overtrainingRule = options.overtrainingRule ?? {};
-  // Core groups by criterionKey; the tables show criterionLabel. Both come from the same config, one to one.
-  const labelOfKey = new Map(all.map((r) => [criterionKey(r), criterionLabel(r)]));
-  const labelOf = (criterion: string) => labelOfKey.get(criterion) ?? criterion;
+  const kinds = new Set(
+    loaded.filter((l) => l.run.status === 'completed').map((l) => l.run.final.accuracyOn),
+  );
+  const mixed = kinds.size > 1;
+  // Each run's criterion label becomes the report's (label plus accuracy when mixed), so core groups by the same key
+  // the tables show: test and validation efficiencies never share a mean.
+  const all = loaded.map(({ run }) => {
+    const label = reportCriterion(criterionLabel(run), run.final.accuracyOn, mixed);
+    return { ...run, config: { ...run.config, criterion: { ...run.config.criterion, label } } };
+  });
 
   const counts = new Map<string, RunCounts>();
+  const totalCounts = noCounts();
   const groups = new Map<string, { runs: RunRecord[]; counts: RunCounts }>();
   for (const run of all) {
     const why = runExclusion(run);
+    count(totalCounts, why);
     for (const k of [key(run.config.dataset, run.config.architecture), key(run.config.architecture)]) {
       const c = counts.get(k) ?? noCounts();
-      count(c, why, run);
+      count(c, why);
       counts.set(k, c);
     }
     const k = key(run.config.dataset, criterionLabel(run), run.config.architecture, run.config.size);
     const g = groups.get(k) ?? { runs: [], counts: noCounts() };
-    count(g.counts, why, run);
+    count(g.counts, why);
     if (why === null) g.runs.push(run);
     groups.set(k, g);
   }
@@ -160,7 +252,7 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
   const eq3 = new Map<string, Interval>();
   const sizeEfficiency = new Map<string, number>();
   for (const row of eq3Rows) {
-    const c = labelOf(row.criterion);
+    const c = row.criterion;
     const ci = row.ci;
     if (ci)
       eq3.set(key(row.dataset, c, row.architecture), {
@@ -180,6 +272,8 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
     const efficiency = sizeEfficiency.get(k);
     if (!first || efficiency === undefined) continue; // listed in the runs table; no usable run, no mean
     const paper = ok.map((r) => r.final.paperSumW).filter((x): x is number => x !== undefined);
+    const perReplicate = replicateEfficiencies(ok);
+    const sd = sampleSd(perReplicate);
     const trains = ok.map((r) => r.final.trainAccuracy).filter((x): x is number => x !== null);
     cells.push({
       dataset: first.config.dataset,
@@ -195,6 +289,9 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
       energyJ: mean(ok.map((r) => r.final.energyJ.total)),
       paperSumW: paper.length === ok.length ? mean(paper) : null,
       efficiency,
+      accuracyOn: first.final.accuracyOn,
+      replicateEfficiencies: perReplicate,
+      spread: sd === null ? null : { sd, n: perReplicate.length },
       estimated: ok.some((r) => r.final.estimated),
       degraded: ok.some((r) => r.final.degraded),
     });
@@ -223,7 +320,7 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
   const eq4Criteria = criteria.filter((c) => c !== extensionCriterion);
 
   // Eq. 4 from core: the mean of Eq. 3 over the criteria, its CI resampling sizes within each criterion.
-  const eq4Keys = [...labelOfKey.entries()].filter(([, l]) => eq4Criteria.includes(l)).map(([k]) => k);
+  const eq4Keys = [...new Set(all.map((r) => criterionKey(r)))].filter((k) => eq4Criteria.includes(k));
   const eq4Runs = usable.filter((r) => eq4Keys.includes(criterionKey(r)));
   const eq4 = new Map<string, Interval>();
   if (eq4Runs.length > 0) {
@@ -295,7 +392,60 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
       overtrained: o.overtrained,
     };
   });
+  const eq3Spread = eq3Spreads(cells);
+  const maxReplicates = Math.max(1, ...cells.map((c) => c.replicateEfficiencies.length));
+  const replicateWarnings = unresolvedDifferences(cells, eq3, eq3Spread);
+
+  // The paper-sum of each model (a sum of watt readings): its own appendix table, never beside the joules.
+  const paperSums: PaperSumRow[] = [];
+  for (const [k, { runs: ok }] of groups) {
+    const first = ok[0];
+    if (!first || !sizeEfficiency.has(k)) continue;
+    const sums = ok.map((r) => r.final.paperSumW).filter((x): x is number => x !== undefined);
+    if (sums.length !== ok.length) continue;
+    paperSums.push({
+      dataset: first.config.dataset,
+      criterion: criterionLabel(first),
+      model: first.config.model ?? `${first.config.architecture}-${first.config.size}`,
+      runs: ok.length,
+      paperSumW: mean(sums),
+      energyJ: mean(ok.map((r) => r.final.energyJ.total)),
+      intervalsMs: [
+        ...new Set(ok.flatMap((r) => r.probes.map((p) => p.intervalMs)).filter((x) => x !== undefined)),
+      ].sort((a, b) => a - b),
+    });
+  }
+  paperSums.sort(
+    (a, b) =>
+      a.dataset.localeCompare(b.dataset) ||
+      a.criterion.localeCompare(b.criterion, undefined, { numeric: true }) ||
+      a.model.localeCompare(b.model, undefined, { numeric: true }),
+  );
+
+  // The estimate's assumptions, from every estimated run's estimating probes (ProbeReport.estimate).
+  const assumptions = new Map<string, EstimateAssumption>();
+  let estimatedWithoutAssumptions = 0;
+  for (const run of all) {
+    if (!run.final.estimated) continue;
+    const recorded = run.probes.filter((p) => p.estimated && p.estimate);
+    if (recorded.length === 0) estimatedWithoutAssumptions++;
+    for (const p of recorded) {
+      const e = p.estimate!;
+      const k = key(p.name, e.tdpW, e.ramWPerGB, e.loadScope);
+      const a = assumptions.get(k) ?? { probe: p.name, ...e, runs: 0 };
+      a.runs++;
+      assumptions.set(k, a);
+    }
+  }
+
   return {
+    accuracyOn: mixed ? 'mixed' : ([...kinds][0] ?? 'test'),
+    eq3Spread,
+    maxReplicates,
+    replicateWarnings,
+    paperSums,
+    estimateAssumptions: [...assumptions.values()],
+    estimatedWithoutAssumptions,
     datasets,
     criteria,
     architectures,
@@ -309,6 +459,98 @@ export function analyze(loaded: LoadedRun[], options: AnalysisOptions = {}): Ana
     overtraining,
     overtrainingRule,
     counts,
+    totalCounts,
     bootstrapResamples: resamples,
   };
+}
+
+/**
+ * Spread between replicates of each Eq. 3 value, from its sizes' spreads: Eq. 3 is a mean over K sizes, so one
+ * replicate's Eq. 3 has SD √(Σ sd_k²) / K (sizes measured independently). Only where every size has replicates.
+ */
+function eq3Spreads(cells: readonly ModelCell[]): Map<string, Spread> {
+  const by = new Map<string, ModelCell[]>();
+  for (const c of cells) {
+    const k = key(c.dataset, c.criterion, c.architecture);
+    by.set(k, [...(by.get(k) ?? []), c]);
+  }
+  const out = new Map<string, Spread>();
+  for (const [k, cs] of by) {
+    if (!cs.every((c) => c.spread !== null)) continue;
+    const sumSq = cs.reduce((s, c) => s + (c.spread as Spread).sd ** 2, 0);
+    out.set(k, { sd: Math.sqrt(sumSq) / cs.length, n: Math.min(...cs.map((c) => (c.spread as Spread).n)) });
+  }
+  return out;
+}
+
+/** acc/J → `0.0123 acc/kJ`, for warning sentences. */
+const perKJ = (x: number): string => `${Number((x * 1000).toPrecision(3))} acc/kJ`;
+
+/** Warning sentences shown at most; the rest are counted. */
+export const MAX_REPLICATE_WARNINGS = 12;
+
+/**
+ * Differences the report puts side by side that the replicates do not resolve: |a − b| < max(sd_a, sd_b), where
+ * sd is the spread between replicates. Compared: neighbouring model sizes (per dataset, criterion, architecture),
+ * criteria (Eq. 3, per dataset and architecture) and architectures (Eq. 3, per dataset and criterion).
+ */
+function unresolvedDifferences(
+  cells: readonly ModelCell[],
+  eq3: Map<string, Interval>,
+  eq3Spread: Map<string, Spread>,
+): string[] {
+  const found: string[] = [];
+  const check = (what: string, a: { name: string; mean: number; sd?: number }, b: typeof a) => {
+    const sd = Math.max(a.sd ?? 0, b.sd ?? 0);
+    const diff = Math.abs(a.mean - b.mean);
+    if (sd > 0 && diff < sd)
+      found.push(
+        `${what}: ${a.name} and ${b.name} differ by ${perKJ(diff)}, less than the spread between replicates ` +
+          `(SD ${perKJ(sd)}); the report cannot tell them apart.`,
+      );
+  };
+  const bySeries = new Map<string, ModelCell[]>();
+  for (const c of cells) {
+    const k = key(c.dataset, c.criterion, c.architecture);
+    bySeries.set(k, [...(bySeries.get(k) ?? []), c]);
+  }
+  for (const cs of bySeries.values()) {
+    const sorted = [...cs].sort((a, b) => a.size - b.size);
+    for (let i = 1; i < sorted.length; i++) {
+      const [a, b] = [sorted[i - 1] as ModelCell, sorted[i] as ModelCell];
+      check(
+        `${a.dataset}, ${a.criterion}, sizes`,
+        { name: a.model, mean: a.efficiency, ...(a.spread ? { sd: a.spread.sd } : {}) },
+        { name: b.model, mean: b.efficiency, ...(b.spread ? { sd: b.spread.sd } : {}) },
+      );
+    }
+  }
+  const eq3Items = [...eq3.entries()].map(([k, ci]) => {
+    const [dataset = '', criterion = '', architecture = ''] = k.split('\u0000');
+    const spread = eq3Spread.get(k);
+    return { dataset, criterion, architecture, mean: ci.mean, ...(spread ? { sd: spread.sd } : {}) };
+  });
+  for (let i = 0; i < eq3Items.length; i++)
+    for (let j = i + 1; j < eq3Items.length; j++) {
+      const a = eq3Items[i]!;
+      const b = eq3Items[j]!;
+      if (a.dataset !== b.dataset) continue;
+      if (a.architecture === b.architecture)
+        check(
+          `${a.dataset}, ${a.architecture}, criteria (Eq. 3)`,
+          { name: `"${a.criterion}"`, mean: a.mean, ...(a.sd === undefined ? {} : { sd: a.sd }) },
+          { name: `"${b.criterion}"`, mean: b.mean, ...(b.sd === undefined ? {} : { sd: b.sd }) },
+        );
+      else if (a.criterion === b.criterion)
+        check(
+          `${a.dataset}, ${a.criterion}, architectures (Eq. 3)`,
+          { name: a.architecture, mean: a.mean, ...(a.sd === undefined ? {} : { sd: a.sd }) },
+          { name: b.architecture, mean: b.mean, ...(b.sd === undefined ? {} : { sd: b.sd }) },
+        );
+    }
+  if (found.length <= MAX_REPLICATE_WARNINGS) return found;
+  return [
+    ...found.slice(0, MAX_REPLICATE_WARNINGS),
+    `… and ${found.length - MAX_REPLICATE_WARNINGS} more such differences (see the replicates table).`,
+  ];
 }

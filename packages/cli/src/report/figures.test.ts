@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type SyntheticGrid, writeGridResults } from '../../test/grid-results.js';
+import { wrapLabel } from './figures.js';
 import { generateReport } from './index.js';
 
 /** Rows of every inline dataset of a Vega-Lite spec. */
@@ -68,15 +69,22 @@ describe('figures at scale', () => {
     // No fixed-epoch criterion: one curve panel per dataset × criterion that has runs (2), not 2 × 2.
     const curve = JSON.parse(read('fig-efficiency-vs-epoch', 'vl.json'));
     const panels = new Set(curve.data.values.map((v: { panel: string }) => v.panel));
-    expect([...panels].sort()).toEqual([`cifar10 · energy budget 12000 J`, `mnist · ${LONG_LABEL}`]);
+    expect([...panels].sort()).toEqual([
+      `cifar10 · energy budget 12000 J`,
+      wrapLabel(`mnist · ${LONG_LABEL}`, 48),
+    ]);
     const size = JSON.parse(read('fig-size-comparison', 'vl.json'));
     expect(new Set(size.data.values.map((v: { panel: string }) => v.panel)).size).toBe(4);
+    // Long labels wrap onto lines, every word kept: the wrapped lines joined by spaces give the label back.
+    const lines = wrapLabel(LONG_LABEL).split('\n');
+    expect(lines).toEqual(['validation accuracy ≥', '0.95 (validation),', 'else 40 epochs']);
+    expect(lines.join(' ')).toBe(LONG_LABEL);
     // Criterion axes are per dataset: the SVG of each dataset's panel lists its own criterion only.
     const box = read('fig-boxplot-criterion', 'svg');
-    expect(box.split(`>${LONG_LABEL}<`).length - 1).toBe(1);
+    for (const line of lines) expect(box.split(`>${line}<`).length - 1, line).toBe(1);
     expect(box.split('>energy budget 12000 J<').length - 1).toBe(1);
-    for (const id of ['fig-efficiency-vs-epoch', 'fig-boxplot-criterion', 'fig-architectures-by-criterion'])
-      expect(read(id, 'svg'), id).toContain(LONG_LABEL.replaceAll('≥', '≥'));
+    for (const id of ['fig-boxplot-criterion', 'fig-architectures-by-criterion', 'fig-size-comparison'])
+      for (const line of lines) expect(read(id, 'svg'), `${id}: ${line}`).toContain(`>${line}<`);
     for (const id of ['fig-efficiency-vs-epoch', 'fig-boxplot-criterion', 'fig-size-comparison'])
       expect(read(id, 'svg'), id).not.toContain('…');
   });

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import type { Analysis } from './analysis.js';
+import { type Analysis, reportCriterion } from './analysis.js';
 import type { CurvePoint, EpochCurves } from './load.js';
+import { effUnit } from './tables.js';
 
 export interface Figure {
   id: string;
@@ -19,15 +20,43 @@ const FONT_FILES = [
   '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
 ].filter((f) => existsSync(f));
 
-// labelLimit 0: criterion labels such as "validation accuracy ≥ 0.95 (validation)" are shown whole, never cut.
+/**
+ * Labels are shown whole, never cut (labelLimit 0), and long ones wrap: wrapLabel puts a newline between lines and
+ * every label is drawn through `split(…, '\n')`, which Vega renders as one text line per element.
+ */
+const LINES = "split(datum.label, '\\n')";
 const config = {
   font: FONT,
   axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
+  // (a legend's labelExpr only works per legend, not here: criterion legends set it themselves)
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
-  header: { labelFontSize: 12, titleFontSize: 12, labelLimit: 0 },
+  header: { labelFontSize: 12, titleFontSize: 12, labelLimit: 0, labelExpr: LINES },
   title: { fontSize: 14 },
 };
-const effFormat = '.1e';
+/** Efficiencies are plotted in accuracy per kJ: 3 significant digits, trailing zeros dropped (0.864, 12.3). */
+const effFormat = '.3~g';
+/** The figures' efficiency field: accuracy per kJ (the spec keeps `efficiency` in accuracy per J beside it). */
+const PER_KJ = 'efficiencyPerKJ';
+
+/** Characters per line of a wrapped label. */
+export const LABEL_LINE_CHARS = 22;
+
+/**
+ * A label broken into lines of at most LABEL_LINE_CHARS characters at spaces (a longer word keeps its own line),
+ * joined by '\n'; nothing is dropped: removing the newlines' line breaks gives the label back.
+ */
+export function wrapLabel(label: string, width = LABEL_LINE_CHARS): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of label.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Up to this many models in one panel, each gets its own colour; above it, colour is the ordered model size. */
@@ -39,28 +68,34 @@ const panelOf = (...parts: string[]): string => parts.join(' · ');
 export function buildFigures(analysis: Analysis, curves: EpochCurves): Figure[] {
   // Fig. 5/6 use the longest fixed-epoch runs when present (the curves are longest there); otherwise every run.
   const curveCriterion = analysis.extensionCriterion ?? analysis.shortFixedCriterion;
-  const points = curves.points(curveCriterion);
+  const mixed = analysis.accuracyOn === 'mixed';
+  const unit = effUnit(analysis.accuracyOn);
+  const points = curves
+    .points()
+    .map((p) => ({ ...p, criterion: reportCriterion(p.criterion, p.accuracyOn, mixed) }))
+    .filter((p) => !curveCriterion || p.criterion === curveCriterion)
+    .map((p) => ({ ...p, [PER_KJ]: p.efficiency * 1000 }));
   if (points.length === 0) {
     // Runs without epoch records (e.g. stopped inside the first epoch) leave nothing to draw: say so in the figure.
     return [
-      {
-        id: 'fig-efficiency-vs-epoch',
-        title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
-        caption: 'No completed run has per-epoch records, so there is no curve to draw.',
-        spec: {
-          $schema: SCHEMA,
-          config,
-          width: 380,
-          height: 60,
-          data: { values: [{ text: 'no per-epoch records in these results' }] },
-          mark: { type: 'text', fontSize: 14 },
-          encoding: { text: { field: 'text', type: 'nominal' } },
-        },
-      },
+      analysis.cells.length === 0
+        ? textFigure(
+            'fig-efficiency-vs-epoch',
+            'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
+            NO_USABLE_RUN,
+            'no usable run in these results',
+          )
+        : textFigure(
+            'fig-efficiency-vs-epoch',
+            'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
+            'No completed run has per-epoch records, so there is no curve to draw.',
+            'no per-epoch records in these results',
+          ),
       ...buildSummaryFigures(analysis),
     ];
   }
-  const basePanel = (p: CurvePoint) => (curveCriterion ? p.dataset : panelOf(p.dataset, p.criterion));
+  const basePanel = (p: CurvePoint) =>
+    wrapLabel(curveCriterion ? p.dataset : panelOf(p.dataset, p.criterion), 48);
   const modelsPerPanel = new Map<string, Set<string>>();
   for (const p of points) {
     const ms = modelsPerPanel.get(basePanel(p)) ?? new Set();
@@ -70,24 +105,30 @@ export function buildFigures(analysis: Analysis, curves: EpochCurves): Figure[] 
   const many = Math.max(...[...modelsPerPanel.values()].map((m) => m.size)) > MAX_NOMINAL_MODELS;
   const of = curveCriterion ? ` (runs of "${curveCriterion}")` : ' (all runs)';
   return [
-    many ? manyModelCurves(points, basePanel, of) : fewModelCurves(points, basePanel, of),
-    ...(many ? [efficiencyHeatmap(points, basePanel, of)] : []),
+    many ? manyModelCurves(points, basePanel, of, unit) : fewModelCurves(points, basePanel, of, unit),
+    ...(many ? [efficiencyHeatmap(points, basePanel, of, unit)] : []),
     ...buildSummaryFigures(analysis),
   ];
 }
 
-const CURVE_Y = {
-  field: 'efficiency',
-  type: 'quantitative',
-  title: 'efficiency, acc/J (log)',
-  // log scale because the curves fall roughly as 1/epoch
-  scale: { type: 'log' },
-  axis: { format: effFormat },
-} as const;
+const curveY = (unit: string) =>
+  ({
+    field: PER_KJ,
+    type: 'quantitative',
+    title: `efficiency, ${unit} (log)`,
+    // log scale because the curves fall roughly as 1/epoch
+    scale: { type: 'log' },
+    axis: { format: effFormat },
+  }) as const;
 const CURVE_X = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } } as const;
 
 /** A few models per panel: one coloured line each, named in the legend. */
-function fewModelCurves(points: CurvePoint[], panel: (p: CurvePoint) => string, of: string): Figure {
+function fewModelCurves(
+  points: CurvePoint[],
+  panel: (p: CurvePoint) => string,
+  of: string,
+  unit: string,
+): Figure {
   return {
     id: 'fig-efficiency-vs-epoch',
     title: 'Efficiency vs epoch per model (Fig. 5/6, Eq. 2)',
@@ -102,7 +143,11 @@ function fewModelCurves(points: CurvePoint[], panel: (p: CurvePoint) => string, 
         width: 380,
         height: 220,
         mark: { type: 'line', point: true },
-        encoding: { x: CURVE_X, y: CURVE_Y, color: { field: 'model', type: 'nominal', title: 'model' } },
+        encoding: {
+          x: CURVE_X,
+          y: curveY(unit),
+          color: { field: 'model', type: 'nominal', title: 'model' },
+        },
       },
       resolve: { scale: { y: 'independent' } },
     },
@@ -113,7 +158,12 @@ function fewModelCurves(points: CurvePoint[], panel: (p: CurvePoint) => string, 
  * Many models: one panel per dataset and architecture, colour the model size on an ordered scale (small → large
  * reads as light → dark), and the smallest and largest model of each panel named at their line ends.
  */
-function manyModelCurves(points: CurvePoint[], panel: (p: CurvePoint) => string, of: string): Figure {
+function manyModelCurves(
+  points: CurvePoint[],
+  panel: (p: CurvePoint) => string,
+  of: string,
+  unit: string,
+): Figure {
   const keyOf = (p: CurvePoint) => panelOf(panel(p), p.architecture);
   const extremes = new Map<string, { min: number; max: number; lastEpoch: Map<number, number> }>();
   for (const p of points) {
@@ -147,7 +197,7 @@ function manyModelCurves(points: CurvePoint[], panel: (p: CurvePoint) => string,
             mark: { type: 'line', strokeWidth: 1.2 },
             encoding: {
               x: CURVE_X,
-              y: CURVE_Y,
+              y: curveY(unit),
               detail: { field: 'model', type: 'nominal' },
               color: {
                 field: 'size',
@@ -161,7 +211,7 @@ function manyModelCurves(points: CurvePoint[], panel: (p: CurvePoint) => string,
           {
             transform: [{ filter: 'isValid(datum.label)' }],
             mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 },
-            encoding: { x: CURVE_X, y: CURVE_Y, text: { field: 'label' } },
+            encoding: { x: CURVE_X, y: curveY(unit), text: { field: 'label' } },
           },
         ],
       },
@@ -171,7 +221,12 @@ function manyModelCurves(points: CurvePoint[], panel: (p: CurvePoint) => string,
 }
 
 /** Every model as one labelled row, epochs across, efficiency as colour: legible at any number of models. */
-function efficiencyHeatmap(points: CurvePoint[], panel: (p: CurvePoint) => string, of: string): Figure {
+function efficiencyHeatmap(
+  points: CurvePoint[],
+  panel: (p: CurvePoint) => string,
+  of: string,
+  unit: string,
+): Figure {
   const models = [...new Map(points.map((p) => [p.model, p])).values()]
     .sort((a, b) => a.architecture.localeCompare(b.architecture) || a.size - b.size)
     .map((p) => p.model);
@@ -192,7 +247,7 @@ function efficiencyHeatmap(points: CurvePoint[], panel: (p: CurvePoint) => strin
           panel: panel(p),
           model: p.model,
           epoch: p.epoch,
-          efficiency: p.efficiency,
+          [PER_KJ]: p.efficiency * 1000,
         })),
       },
       facet: { field: 'panel', type: 'nominal', title: null },
@@ -215,9 +270,9 @@ function efficiencyHeatmap(points: CurvePoint[], panel: (p: CurvePoint) => strin
           },
           y: { field: 'model', type: 'ordinal', sort: models, title: null, axis: { labelFontSize: 9 } },
           color: {
-            field: 'efficiency',
+            field: PER_KJ,
             type: 'quantitative',
-            title: 'acc/J (log)',
+            title: `${unit} (log)`,
             scale: { type: 'log', scheme: 'viridis' },
             legend: { format: effFormat },
           },
@@ -228,15 +283,69 @@ function efficiencyHeatmap(points: CurvePoint[], panel: (p: CurvePoint) => strin
   };
 }
 
-/** Figures drawn from the per-model cells and Eq. 3 (Figs. 7–11). */
+/** A figure that says in words why it has nothing to draw (Vega cannot draw a figure without data or marks). */
+function textFigure(id: string, title: string, caption: string, text: string): Figure {
+  return {
+    id,
+    title,
+    caption,
+    spec: {
+      $schema: SCHEMA,
+      config,
+      width: 380,
+      height: 60,
+      data: { values: [{ text }] },
+      mark: { type: 'text', fontSize: 14 },
+      encoding: { text: { field: 'text', type: 'nominal' } },
+    },
+  };
+}
+
+const NO_USABLE_RUN =
+  'Every run was left out (failed, diverged, 0 J or at chance level; see the runs table), so there is no efficiency to draw.';
+
+/** Figures drawn from the per-model cells and Eq. 3 (Figs. 7–11); efficiencies in accuracy per kJ. */
 function buildSummaryFigures(analysis: Analysis): Figure[] {
+  if (analysis.cells.length === 0)
+    return [
+      ['fig-boxplot-criterion', 'Efficiency per criterion per architecture (Fig. 8/9)'],
+      ['fig-architectures-by-criterion', 'Architectures compared by criterion (Fig. 7, Table 11)'],
+      ['fig-size-comparison', 'Efficiency by model size (Fig. 10/11)'],
+    ].map(([id, title]) =>
+      textFigure(id as string, title as string, NO_USABLE_RUN, 'no usable run in these results'),
+    );
   const figs: Figure[] = [];
-  const cellData = analysis.cells.map((c) => ({ ...c, size: String(c.size) }));
+  const unit = effUnit(analysis.accuracyOn);
+  const criteriaOrder = analysis.criteria.map((c) => wrapLabel(c));
+  const criterionAxis = {
+    field: 'criterion',
+    sort: criteriaOrder,
+    type: 'nominal',
+    title: 'stopping criterion',
+    axis: { labelAngle: 0, labelExpr: LINES },
+  } as const;
+  // Values per box (one architecture's sizes under one criterion): a box needs two; one value is drawn as a point.
+  const perBox = new Map<string, number>();
+  for (const c of analysis.cells) {
+    const k = [c.dataset, c.criterion, c.architecture].join('\u0000');
+    perBox.set(k, (perBox.get(k) ?? 0) + 1);
+  }
+  const cellData = analysis.cells.map((c) => ({
+    dataset: c.dataset,
+    criterion: wrapLabel(c.criterion),
+    architecture: c.architecture,
+    model: c.model,
+    size: c.size,
+    efficiency: c.efficiency,
+    [PER_KJ]: c.efficiency * 1000,
+    n: perBox.get([c.dataset, c.criterion, c.architecture].join('\u0000')) ?? 1,
+  }));
+  const yEff = (title: string) =>
+    ({ field: PER_KJ, type: 'quantitative', title, axis: { format: effFormat } }) as const;
   figs.push({
     id: 'fig-boxplot-criterion',
     title: 'Efficiency per criterion per architecture (Fig. 8/9)',
-    caption:
-      'Each box holds the efficiencies of one architecture’s model sizes under one criterion (the values Eq. 3 averages).',
+    caption: `Each box holds the efficiencies (${unit}) of one architecture’s model sizes under one criterion (the values Eq. 3 averages); where there is one size, its value is a single point, not a box.`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       config,
@@ -245,38 +354,53 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
       spec: {
         width: 380,
         height: 240,
-        mark: { type: 'boxplot', extent: 'min-max', size: 18 },
         encoding: {
-          x: {
-            field: 'criterion',
-            sort: analysis.criteria,
-            type: 'nominal',
-            title: 'stopping criterion',
-            axis: { labelAngle: -20 },
-          },
+          x: criterionAxis,
           xOffset: { field: 'architecture', type: 'nominal' },
-          y: {
-            field: 'efficiency',
-            type: 'quantitative',
-            title: 'efficiency, acc/J',
-            axis: { format: effFormat },
-          },
+          y: yEff(`efficiency, ${unit}`),
           color: { field: 'architecture', type: 'nominal', title: 'architecture' },
         },
+        // A layer only when it has data: an empty layer makes Vega warn about an infinite extent.
+        layer: [
+          ...(cellData.some((c) => c.n >= 2)
+            ? [
+                {
+                  transform: [{ filter: 'datum.n >= 2' }],
+                  mark: { type: 'boxplot' as const, extent: 'min-max' as const, size: 18 },
+                },
+              ]
+            : []),
+          ...(cellData.some((c) => c.n < 2)
+            ? [
+                {
+                  transform: [{ filter: 'datum.n < 2' }],
+                  mark: { type: 'point' as const, filled: true, size: 70 },
+                },
+              ]
+            : []),
+        ],
       },
       resolve: { scale: { y: 'independent', x: 'independent', xOffset: 'independent' } },
     },
   });
 
   const eq3Data = [...analysis.eq3.entries()].map(([k, ci]) => {
-    const [dataset, criterion, architecture] = k.split('\u0000');
-    return { dataset, criterion, architecture, efficiency: ci.mean, low: ci.low, high: ci.high };
+    const [dataset, criterion = '', architecture] = k.split('\u0000');
+    return {
+      dataset,
+      criterion: wrapLabel(criterion),
+      architecture,
+      efficiency: ci.mean,
+      [PER_KJ]: ci.mean * 1000,
+      lowPerKJ: ci.low * 1000,
+      highPerKJ: ci.high * 1000,
+      oneValue: ci.oneValue,
+    };
   });
   figs.push({
     id: 'fig-architectures-by-criterion',
     title: 'Architectures compared by criterion (Fig. 7, Table 11)',
-    caption:
-      'Eq. 3 efficiency of each architecture under each criterion, with its 95% bootstrap interval over model sizes.',
+    caption: `Eq. 3 efficiency (${unit}) of each architecture under each criterion, with its 95% bootstrap interval over model sizes as a black rule (none where one size gives no interval).`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       config,
@@ -286,58 +410,61 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
         width: 380,
         height: 240,
         encoding: {
-          x: {
-            field: 'criterion',
-            sort: analysis.criteria,
-            type: 'nominal',
-            title: 'stopping criterion',
-            axis: { labelAngle: -20 },
-          },
+          x: criterionAxis,
           xOffset: { field: 'architecture', type: 'nominal' },
           color: { field: 'architecture', type: 'nominal', title: 'architecture' },
         },
         layer: [
-          {
-            mark: 'bar',
-            encoding: {
-              y: {
-                field: 'efficiency',
-                type: 'quantitative',
-                title: 'Eq. 3, acc/J',
-                axis: { format: effFormat },
-              },
-            },
-          },
-          {
-            mark: { type: 'rule', color: 'black' },
-            encoding: {
-              y: { field: 'low', type: 'quantitative' },
-              y2: { field: 'high' },
-              color: { value: 'black' },
-            },
-          },
+          { mark: 'bar', encoding: { y: yEff(`Eq. 3, ${unit}`) } },
+          ...(eq3Data.some((d) => !d.oneValue)
+            ? [
+                {
+                  transform: [{ filter: '!datum.oneValue' }],
+                  mark: { type: 'rule' as const, color: 'black' },
+                  encoding: {
+                    y: { field: 'lowPerKJ', type: 'quantitative' as const },
+                    y2: { field: 'highPerKJ' },
+                    color: { value: 'black' },
+                  },
+                },
+              ]
+            : []),
         ],
       },
       resolve: { scale: { y: 'independent', x: 'independent', xOffset: 'independent' } },
     },
   });
 
+  // A line needs two sizes: a criterion with one size in a panel is a point, not a line to nowhere.
+  const sizesPerSeries = new Map<string, number>();
+  for (const c of analysis.cells) {
+    const k = [c.dataset, c.architecture, c.criterion].join('\u0000');
+    sizesPerSeries.set(k, (sizesPerSeries.get(k) ?? 0) + 1);
+  }
   figs.push({
     id: 'fig-size-comparison',
     title: 'Efficiency by model size (Fig. 10/11)',
-    caption:
-      'Efficiency of each model size under each criterion; one panel per dataset and architecture that has runs.',
+    caption: `Efficiency (${unit}) of each model size under each criterion; one panel per dataset and architecture that has runs; points joined by a line only where a criterion has two or more sizes.`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       config,
       // One panel per dataset and architecture that has cells (no empty panel for an architecture a dataset lacks).
-      data: { values: analysis.cells.map((c) => ({ ...c, panel: panelOf(c.dataset, c.architecture) })) },
+      data: {
+        values: analysis.cells.map((c) => ({
+          panel: panelOf(c.dataset, c.architecture),
+          criterion: wrapLabel(c.criterion),
+          model: c.model,
+          size: String(c.size),
+          efficiency: c.efficiency,
+          [PER_KJ]: c.efficiency * 1000,
+          sizes: sizesPerSeries.get([c.dataset, c.architecture, c.criterion].join('\u0000')) ?? 1,
+        })),
+      },
       facet: { field: 'panel', type: 'nominal', title: null },
       columns: Math.max(1, Math.min(analysis.architectures.length, 3)),
       spec: {
         width: { step: 14 },
         height: 200,
-        mark: { type: 'line', point: true },
         encoding: {
           x: {
             field: 'size',
@@ -345,14 +472,21 @@ function buildSummaryFigures(analysis: Analysis): Figure[] {
             title: 'model size k',
             axis: { labelAngle: -90, labelOverlap: true },
           },
-          y: {
-            field: 'efficiency',
-            type: 'quantitative',
-            title: 'efficiency, acc/J',
-            axis: { format: effFormat },
+          y: yEff(`efficiency, ${unit}`),
+          color: {
+            field: 'criterion',
+            type: 'nominal',
+            sort: criteriaOrder,
+            title: 'criterion',
+            legend: { labelExpr: LINES },
           },
-          color: { field: 'criterion', type: 'nominal', sort: analysis.criteria, title: 'criterion' },
         },
+        layer: [
+          ...([...sizesPerSeries.values()].some((n) => n >= 2)
+            ? [{ transform: [{ filter: 'datum.sizes >= 2' }], mark: { type: 'line' as const } }]
+            : []),
+          { mark: { type: 'point' as const, filled: true, size: 40 } },
+        ],
       },
       resolve: { scale: { y: 'independent' } },
     },

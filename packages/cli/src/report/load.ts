@@ -1,12 +1,14 @@
 // Streams the RunRecords of a results directory into per-run summaries and per-epoch curve sums for the report.
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
+  type AccuracyOn,
   type DuplicateRun,
   ResultsFormatError,
   type RunRecord,
   readRunRecords,
   resultsFiles,
+  runExclusion,
 } from '@eff/core';
 import { EffCliError } from '../errors.js';
 import { criterionLabel } from './analysis.js';
@@ -44,6 +46,8 @@ export interface CurvePoint {
   size: number;
   model: string;
   epoch: number;
+  /** The accuracy the efficiency uses (the runs' final.accuracyOn): curves of different accuracies never share a mean. */
+  accuracyOn: AccuracyOn;
   /** Mean Eq. 2 efficiency, accuracy/J, over the `runs` runs with this epoch. */
   efficiency: number;
   runs: number;
@@ -56,14 +60,18 @@ export interface CurvePoint {
 export class EpochCurves {
   private readonly sums = new Map<string, CurvePoint & { sum: number }>();
 
-  /** Adds a completed run's epochs with a positive efficiency (a 0 has no place on a log scale). */
+  /**
+   * Adds the epochs of a run that the means use (core's runExclusion: not failed, diverged, 0 J or at chance level)
+   * with a positive efficiency (a 0 has no place on a log scale).
+   */
   add(run: RunRecord): void {
-    if (run.status !== 'completed') return;
+    if (run.status !== 'completed' || runExclusion(run) !== null) return;
     const criterion = criterionLabel(run);
     const model = modelName(run);
+    const accuracyOn = run.final.accuracyOn;
     for (const e of run.epochs) {
       if (!(e.efficiency > 0)) continue;
-      const k = [run.config.dataset, criterion, model, e.epoch].join('\u0000');
+      const k = [run.config.dataset, criterion, accuracyOn, model, e.epoch].join('\u0000');
       const p = this.sums.get(k);
       if (p) {
         p.sum += e.efficiency;
@@ -76,6 +84,7 @@ export class EpochCurves {
           size: run.config.size,
           model,
           epoch: e.epoch,
+          accuracyOn,
           efficiency: 0,
           runs: 1,
           sum: e.efficiency,
@@ -103,6 +112,31 @@ export interface LoadedResults {
 }
 
 /**
+ * The results directory a user meant: a directory as given; a results file (`results.jsonl`, a shard's `*.jsonl`)
+ * stands for the directory holding it, with a note saying so (every `*.jsonl` there is read, shards included).
+ * Anything else throws ReportInputError saying exactly what to pass.
+ */
+export function resolveResultsDir(path: string): { dir: string; note: string | null } {
+  if (!existsSync(path)) {
+    throw new ReportInputError(
+      `results directory ${path} does not exist; give the --out directory of eff run (the one holding results.jsonl).`,
+    );
+  }
+  if (statSync(path).isDirectory()) return { dir: path, note: null };
+  if (path.endsWith('.jsonl')) {
+    const dir = dirname(path);
+    return {
+      dir,
+      note: `${basename(path)} is a results file; reporting its directory ${dir} (every *.jsonl there, into ${join(dir, 'report')}).`,
+    };
+  }
+  throw new ReportInputError(
+    `${path} is a file, not a results directory; give the directory eff run wrote (the one holding results.jsonl), e.g. eff report ${dirname(path)}.`,
+    path,
+  );
+}
+
+/**
  * Every `*.jsonl` file directly in `resultsDir` (results.jsonl first, shards after), streamed line by line through
  * @eff/core's readRunRecords: each record is validated, its epochs are added to `curves` and dropped, so memory holds
  * one line plus a summary per run. Blank lines are allowed; anything else that is not a RunRecord throws
@@ -113,11 +147,7 @@ export async function loadRuns(
   resultsDir: string,
   onWarning: (message: string) => void = () => {},
 ): Promise<LoadedResults> {
-  if (!existsSync(resultsDir) || !statSync(resultsDir).isDirectory()) {
-    throw new ReportInputError(
-      `results directory ${resultsDir} does not exist or is not a directory; give the --out directory of eff run.`,
-    );
-  }
+  resultsDir = resolveResultsDir(resultsDir).dir;
   const files = resultsFiles(resultsDir);
   if (files.length === 0) {
     throw new ReportInputError(

@@ -53,8 +53,8 @@ describe('runs no mean can use', () => {
     expect(Number(row(r.csv('table11-mnist'), '50 epochs')[3])).toBeCloseTo(1.5e-5, 12);
     expect(r.md('models-1')).toMatch(/\| LeNet-1 \| 1 \(\+1 with 0 J\) \|/);
     expect(r.md('table11-mnist')).toContain(
-      'Runs in no mean per architecture on mnist: bcnn 0 failed, 0 diverged, 0 with 0 J (0 at chance level, kept); ' +
-        'lenet 1 failed, 0 diverged, 1 with 0 J (0 at chance level, kept).',
+      'Runs in no mean per architecture on mnist: bcnn 0 failed, 0 diverged, 0 with 0 J, 0 at chance level; ' +
+        'lenet 1 failed, 0 diverged, 1 with 0 J, 0 at chance level.',
     );
     expect(r.md('table12')).toContain('0 J measured (no efficiency exists)');
     expect(readFileSync(join(r.dir, 'report/tables/runs.csv'), 'utf8')).toContain('completed');
@@ -75,20 +75,46 @@ describe('runs no mean can use', () => {
     expect(r.md('table12')).toContain('bcnn 0 failed, 1 diverged, 0 with 0 J');
     expect(r.md('runs')).toContain('| diverged: loss became Infinity after epoch 2 |');
     const html = readFileSync(join(r.dir, 'report/index.html'), 'utf8');
-    expect(html).toContain('2 failed, diverged or with 0 J: excluded from means');
+    expect(html).toContain(
+      '2 failed, diverged, with 0 J or at chance level: excluded from every mean and ratio',
+    );
   });
 
-  it('a chance-level run stays in the mean and is counted as such', async () => {
+  it('a chance-level run is flagged, counted and left out of every mean and ratio', async () => {
     const runs = fixtureRuns();
+    // A run stopped early at chance accuracy: 0.1 / 10 J = 1e-2 acc/J, 500× LeNet-2's 2e-5 at 50 epochs, so it
+    // would dominate Eq. 3 and the LeNet/BCNN ratio if it were averaged in.
     const chance = find(runs, 'LeNet-2', '50 epochs');
     chance.runId = 'chance';
     chance.config.seed = 2;
-    chance.final.accuracy = 0.099;
-    chance.final.efficiency = 0.099 / 99_000;
-    const r = await report([...runs, chance]);
-    // LeNet-2 at 50 epochs: mean of 1e-5 and 1e-6 over its two runs; Eq. 3 = (2e-5 + 5.5e-6) / 2
-    expect(Number(row(r.csv('table11-mnist'), '50 epochs')[3])).toBeCloseTo((2e-5 + 5.5e-6) / 2, 12);
-    expect(r.md('table12')).toContain('lenet 1 failed, 0 diverged, 0 with 0 J (1 at chance level, kept)');
+    chance.final.accuracy = 0.1;
+    chance.final.energyJ = { cpu: 10, total: 10 };
+    chance.final.efficiency = 0.1 / 10;
+    const warnings: string[] = [];
+    const r = await report([...runs, chance], { onWarning: (m: string) => warnings.push(m) });
+    // Eq. 3 for LeNet at 50 epochs stays (2e-5 + 1e-5) / 2 = 1.5e-5 acc/J; Table 12's ratio stays 9
+    expect(Number(row(r.csv('table11-mnist'), '50 epochs')[3])).toBeCloseTo(1.5e-5, 12);
+    expect(Number(row(r.csv('table12'), 'lenet/bcnn')[1])).toBeCloseTo(9, 9);
+    expect(r.md('models-1')).toMatch(/\| LeNet-2 \| 1 \(\+1 at chance level\) \|/);
+    expect(r.md('table12')).toContain('lenet 1 failed, 0 diverged, 0 with 0 J, 1 at chance level');
+    expect(r.md('table12')).toContain(
+      'runs at chance level (accuracy ≤ 1/classes + 0.05, i.e. ≤ 0.15 on MNIST',
+    );
+    expect(r.md('runs')).toContain('| completed, at chance level (in no mean) |');
+    expect(warnings).toContain(
+      '1 run(s) ended at chance level (accuracy ≤ 1/classes + 0.05) and are left out of every mean, ratio and curve; they are listed in the runs table.',
+    );
+    const html = readFileSync(join(r.dir, 'report/index.html'), 'utf8');
+    expect(html).toMatch(/<div class="warn">[\s\S]*1 run\(s\) ended at chance level/);
+    // Its epochs are in no curve: LeNet-2's 50-epoch curve is the fixture's run alone
+    const spec = JSON.parse(
+      readFileSync(join(r.dir, 'report/figures/fig-efficiency-vs-epoch.vl.json'), 'utf8'),
+    );
+    expect(
+      spec.data.values
+        .filter((v: Json) => v.model === 'LeNet-2' && v.criterion === '50 epochs')
+        .map((v: Json) => v.runs),
+    ).not.toContain(2);
   });
 });
 
@@ -113,10 +139,10 @@ describe('an interval over one value is "n/a (one value)" everywhere', () => {
   it('Tables 11, 12 and 14 with one model size per architecture', async () => {
     const r = await report(fixtureRuns().filter((x) => x.config.size === 1));
     const t11 = r.md('table11-mnist');
-    expect(t11).toContain('| 50 epochs | 5.000e-6 | n/a (one value) | 2.000e-5 | n/a (one value) |');
+    expect(t11).toContain('| 50 epochs | 0.00500 | n/a (one value) | 0.0200 | n/a (one value) |');
     // Table 12 averages two criteria with one size each: n = 2 values, still no interval
-    expect(r.md('table12')).toMatch(/\| lenet \| 6\.000e-5 \(estimated\) \| n\/a \(one value\) \|/);
+    expect(r.md('table12')).toMatch(/\| lenet \| 0\.0600 \(estimated\) \| n\/a \(one value\) \|/);
     expect(row(r.csv('table12'), 'lenet')[2]).toBe('');
-    expect(r.md('table14')).toMatch(/\| lenet \| 1\.000e-5 \| n\/a \(one value\) \|/);
+    expect(r.md('table14')).toMatch(/\| lenet \| 0\.0100 \| n\/a \(one value\) \|/);
   });
 });

@@ -1,25 +1,22 @@
 // `eff report`: checks the results directory, then hands it to the report generator (src/report/).
-import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resultsFiles } from '@eff/core';
 import { ResultsError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { generateReport } from '../report/index.js';
+import { resolveResultsDir } from '../report/load.js';
 import { RESULTS_FILE } from './store.js';
 
 /** Generates `<dir>/report/` and returns the path of its index.html; warnings about the input go to `onWarning`. */
-export async function reportFor(resultsDir: string, onWarning?: (message: string) => void): Promise<string> {
-  if (!existsSync(resultsDir) || !statSync(resultsDir).isDirectory()) {
-    throw new ResultsError(
-      `results directory ${resultsDir} does not exist; give the --out directory of eff run.`,
-    );
-  }
+export async function reportFor(resultsPath: string, onWarning?: (message: string) => void): Promise<string> {
+  // A results file stands for its directory (resolveResultsDir says so through onWarning in generateReport).
+  const resultsDir = resolveResultsDir(resultsPath).dir;
   if (resultsFiles(resultsDir).length === 0) {
     throw new ResultsError(
       `${resultsDir} has no ${RESULTS_FILE} (nor any other *.jsonl shard); run eff run --out ${resultsDir} (or eff demo) first, then eff report ${resultsDir}.`,
     );
   }
-  await generateReport(resultsDir, onWarning ? { onWarning } : {});
+  await generateReport(resultsPath, onWarning ? { onWarning } : {});
   return join(resultsDir, 'report', 'index.html');
 }
 

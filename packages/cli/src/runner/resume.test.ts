@@ -59,6 +59,10 @@ describe('eff run resumes after SIGKILL', () => {
     const second = await runEff(args);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/4 runs, 1 already in/);
+    // Each process warms up (untimed, on the first run it will train: 240 training images here) before its first
+    // timed run starts.
+    expect(second.stderr).toMatch(/warm-up done: (LeNet|BCNN)-1 on 240 mnist examples, 1 epoch, untimed/);
+    expect(second.stderr.indexOf('warm-up done')).toBeLessThan(second.stderr.search(/run \d\/4 start/));
     const all = recordsOf(await readFile(join(out, 'results.jsonl'), 'utf8'));
     expect(all).toHaveLength(4);
     expect(new Set(all.map((r) => r.runId)).size).toBe(4);
@@ -69,6 +73,7 @@ describe('eff run resumes after SIGKILL', () => {
     const third = await runEff(args);
     expect(third.code).toBe(0);
     expect(third.stderr).toMatch(/4 runs, 4 already in/);
+    expect(third.stderr).not.toContain('warm-up'); // nothing to train, nothing to warm up
     expect(recordsOf(await readFile(join(out, 'results.jsonl'), 'utf8'))).toHaveLength(4);
   });
 });

@@ -2,17 +2,26 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type Placement, type ProbeReport, type RunRecord, resultsFileName, withPlacement } from '@eff/core';
+import {
+  type DuplicateRun,
+  type Placement,
+  type ProbeReport,
+  type RunRecord,
+  readRunIndex,
+  resultsFileName,
+  withPlacement,
+} from '@eff/core';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
 import { loadGridConfigFile, presetConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
 import { interruptOnSignals } from './interrupt.js';
 import { placementFromEnv, resolveShard, type ShardSpec } from './placement.js';
 import { type GridProgress, progressFor } from './progress.js';
 import { selectShard } from './shard.js';
-import { appendRunRecord, completedRunIds, repairResultsFile } from './store.js';
+import { appendRunRecord, repairResultsFile } from './store.js';
 
 export interface GridOutcome {
   completed: number;
@@ -55,6 +64,8 @@ export interface RunGridOptions {
    * (`resultsFileName`) and goes into every record it writes. Defaults to `{ shard }` when a shard is given.
    */
   placement?: Placement;
+  /** Live series (`--metrics-port`): the run in progress, its epochs, power and energy, and the runs' outcomes. */
+  metrics?: LiveMetrics;
 }
 
 /** The resolved grid's file in a results directory: `grid-<name>.json` (what `eff status` reads). */
@@ -76,17 +87,49 @@ export async function writeGridFile(outDir: string, grid: GridConfig): Promise<s
 
 /**
  * Plan vs results: the runs of the grid (of `shard` only, when given) and which are done — a run with a final
- * outcome in any `*.jsonl` beside `resultsFile` (every shard's and every job's file) is done.
+ * outcome in any `*.jsonl` beside `resultsFile` (every shard's and every job's file) is done. `duplicates` are runs
+ * whose final outcome is there more than once (counted once; the user is told).
  */
 export async function planGrid(
   grid: GridConfig,
   resultsFile: string,
   shard?: ShardSpec,
-): Promise<{ plan: PlannedRun[]; done: Set<string> }> {
+): Promise<{ plan: PlannedRun[]; done: Set<string>; duplicates: DuplicateRun[] }> {
   const all = expandGrid(grid);
   const plan = shard ? selectShard(all, shard) : all;
-  const done = await completedRunIds(dirname(resultsFile));
-  return { plan, done };
+  const index = await readRunIndex(dirname(resultsFile));
+  const done = new Set([...index.runs].filter(([, e]) => e.status !== 'failed').map(([runId]) => runId));
+  return { plan, done, duplicates: index.duplicates };
+}
+
+/** One line about runs found more than once in the results directory, or null when there are none. */
+export function duplicatesNote(duplicates: readonly DuplicateRun[]): string | null {
+  const d = duplicates[0];
+  if (d === undefined) return null;
+  return (
+    `eff: ${duplicates.length} run(s) found more than once in the results, each counted once (first: ${d.runId} in ` +
+    `${d.first.file}:${d.first.line}, again in ${d.again.file}:${d.again.line}).`
+  );
+}
+
+/**
+ * One line on where this process runs under a scheduler, e.g. `SLURM job 4310_1 (job id 4311): GPUs 1, 4 CPUs, node
+ * shared with other jobs (CPU/RAM energy is marked as shared)`; null outside one.
+ */
+export function placementText(placement: Placement | undefined): string | null {
+  if (placement?.scheduler !== 'slurm') return null;
+  const job =
+    placement.arrayJobId !== undefined && placement.arrayTaskId !== undefined
+      ? `${placement.arrayJobId}_${placement.arrayTaskId} (job id ${placement.jobId})`
+      : placement.jobId;
+  const parts = [
+    placement.allocatedGpus ? `GPUs ${placement.allocatedGpus.join(',')}` : 'no GPUs allocated',
+    placement.allocatedCpus !== undefined ? `${placement.allocatedCpus} CPUs` : 'CPUs unknown',
+    placement.exclusive
+      ? 'node exclusive'
+      : 'node shared with other jobs (CPU/RAM energy is marked as shared)',
+  ];
+  return `SLURM job ${job}: ${parts.join(', ')}`;
 }
 
 function shardLabel(shard: ShardSpec | undefined): string {
@@ -102,7 +145,9 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   const resultsFile = join(options.outDir, resultsFileName(placement));
   const repaired = await repairResultsFile(resultsFile);
   if (repaired) io.stderr.write(`${repaired}\n`);
-  const { plan, done } = await planGrid(grid, resultsFile, options.shard);
+  const { plan, done, duplicates } = await planGrid(grid, resultsFile, options.shard);
+  const note = duplicatesNote(duplicates);
+  if (note) io.stderr.write(`${note}\n`);
   // The resolved grid (defaults applied) is kept beside the results, so a results directory explains itself.
   await writeGridFile(options.outDir, grid);
   const todo = plan.filter((r) => !done.has(r.runId));
@@ -129,19 +174,30 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   const { openTrainingSession } = await import('./train.js');
   const session = await openTrainingSession(grid, { progress });
   try {
+    // The first timed run of a process would otherwise pay for kernel compilation and cold caches (issue 16: the
+    // same epochs cost 118 J first and 52 J third); an untimed warm-up on the first run's model and data absorbs it.
+    if (grid.warmUp && todo[0] && !options.signal?.aborted) {
+      const w = await session.warmUp(todo[0]);
+      progress.message(
+        `warm-up done: ${todo[0].config.model} on ${w.examples} ${todo[0].config.dataset} examples, 1 epoch, untimed (${(w.durationMs / 1000).toFixed(1)} s); warmUp: false in the grid config skips it`,
+      );
+    }
     let index = outcome.skipped;
     for (const run of todo) {
       if (options.signal?.aborted) break;
       index += 1;
       progress.runStart({ index, total: plan.length, label: run.label, maxEpochs: run.config.maxEpochs });
+      options.metrics?.runStarted({ runId: run.runId, ...run.config });
       try {
         const record = withPlacement(
           await session.train(run, {
             signal: options.signal,
             onEpoch: (p) => progress.epoch(p),
+            ...(options.metrics ? { metrics: options.metrics } : {}),
           }),
           placement,
         );
+        options.metrics?.runEnded(record.status);
         await appendRunRecord(resultsFile, record);
         outcome.records.push(record);
         if (record.status === 'completed' || record.status === 'diverged') {
@@ -181,7 +237,15 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
 
 export async function runGridCommand(
   io: CliIo,
-  opts: { config?: string; preset?: string; out: string; dryRun?: boolean; gpus?: string[]; shard?: string },
+  opts: {
+    config?: string;
+    preset?: string;
+    out: string;
+    dryRun?: boolean;
+    gpus?: string[];
+    shard?: string;
+    metrics?: LiveMetrics;
+  },
 ): Promise<number> {
   // A bad --shard or an array that does not map onto shards fails before anything is loaded or written.
   const shard = resolveShard(opts.shard, io.env);
@@ -192,11 +256,13 @@ export async function runGridCommand(
   const grid = opts.gpus ? { ...loaded, gpus: opts.gpus } : loaded;
   const outDir = resolve(io.cwd, opts.out);
   if (opts.dryRun) {
-    const { plan, done } = await planGrid(
+    const { plan, done, duplicates } = await planGrid(
       grid,
       join(outDir, resultsFileName(shard ? { shard } : undefined)),
       shard,
     );
+    const note = duplicatesNote(duplicates);
+    if (note) io.stderr.write(`${note}\n`);
     for (const run of plan) {
       io.stdout.write(`${done.has(run.runId) ? 'done ' : 'todo '} ${run.runId}  ${run.label}\n`);
     }
@@ -209,9 +275,19 @@ export async function runGridCommand(
   }
   const { placement, notes } = await placementFromEnv(io.env, shard);
   for (const note of notes) io.stderr.write(`eff: ${note}\n`);
+  const where = placementText(placement);
+  if (where) io.stderr.write(`eff: ${where}\n`);
   const interrupt = interruptOnSignals(io);
   try {
-    const outcome = await runGrid({ grid, outDir, io, signal: interrupt.signal, shard, placement });
+    const outcome = await runGrid({
+      grid,
+      outDir,
+      io,
+      signal: interrupt.signal,
+      shard,
+      placement,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
     if (outcome.interrupted) {
       io.stderr.write(
         `Rerun the same command to continue; ${outcome.resultsFile} keeps every finished run.\n`,

@@ -103,7 +103,8 @@ async function placementsOf(
 /**
  * What `eff status` shows, from the grid and every `*.jsonl` in `dir`: per run its best outcome (a completed or
  * diverged record wins over failed attempts; a run found twice counts once and is listed in `duplicates`), per
- * shard the counts, and, for the array jobs recorded (DIR/slurm-jobs.txt, records' placement), what squeue says.
+ * shard the counts, and, for the array jobs recorded (DIR/slurm-jobs.txt, records' placement, results file names),
+ * what squeue says.
  * The shard count is `shards` when given, else the last submission's, else the latest record's, else 1.
  */
 export async function gridStatus(
@@ -152,7 +153,11 @@ export async function gridStatus(
 
   let queue: GridStatus['queue'];
   if (options.askQueue !== false) {
-    const arrayJobIds = [...new Set([...submissions.map((s) => s.arrayJobId), ...placements.arrayJobIds])];
+    // Also from file names (resultsFileName's `-slurm-<A>_<a>`): a task whose records were all duplicates is still seen.
+    const fromNames = index.files.flatMap((f) => /-slurm-(\d+)_\d+\.jsonl$/.exec(f)?.[1] ?? []);
+    const arrayJobIds = [
+      ...new Set([...submissions.map((s) => s.arrayJobId), ...placements.arrayJobIds, ...fromNames]),
+    ];
     if (arrayJobIds.length > 0) {
       const answer = await queryQueue(arrayJobIds, options.env);
       queue = { ...answer, arrayJobIds };
@@ -207,7 +212,7 @@ export function formatStatus(s: GridStatus): string {
   const lines = [
     `grid ${s.gridName}: ${s.total.runs} runs in ${s.shardCount} shard${s.shardCount === 1 ? '' : 's'} (${from}); ${s.files.length} results file${s.files.length === 1 ? '' : 's'}`,
   ];
-  const withQueue = s.queue !== undefined && s.queue.available;
+  const withQueue = s.queue?.available === true && s.queue.error === undefined;
   const header = [
     'shard',
     'runs',

@@ -1,4 +1,4 @@
-// The results directory: results.jsonl appended and fsynced through @eff/core, its run index read to resume a grid.
+// The results directory: this process's results file appended and fsynced through @eff/core; every file's run index read to resume.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { appendJsonl, type RunRecord, readRunIndex, readRunRecords, repairTornTail } from '@eff/core';

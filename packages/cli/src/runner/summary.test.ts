@@ -140,4 +140,31 @@ describe('devices not fully measured, in the run line', () => {
       /run done: mnist LeNet-1: .* \[DEGRADED \(energy is a lower bound\), nvidia-smi gpu0 unsupported, nvidia-smi gpu2 lost, 2\.10 s uncovered\]$/m,
     );
   });
+
+  it("a run on a shared node says its CPU/RAM energy is the node's, not the run's", () => {
+    let err = '';
+    const io: CliIo = {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => (err += t), isTTY: false },
+      env: {},
+      cwd: '/',
+    };
+    const summary = {
+      epochs: 1,
+      accuracy: 0.9,
+      energyJ: 100,
+      efficiency: 0.009,
+      stoppedBy: 'fixedEpochs',
+      durationMs: 1000,
+      estimated: true,
+      degraded: false,
+    };
+    lineProgress(io).runEnd({ label: 'mnist BCNN-2', summary: { ...summary, shared: ['cpu', 'ram'] } });
+    lineProgress(io).runEnd({ label: 'mnist BCNN-3', summary });
+    const [shared, alone] = err.trim().split('\n');
+    expect(shared).toMatch(
+      /mnist BCNN-2: .* \[estimated, shared node: CPU\/RAM energy is the node's, not this run's\]$/,
+    );
+    expect(alone).toMatch(/mnist BCNN-3: .* \[estimated\]$/);
+  });
 });

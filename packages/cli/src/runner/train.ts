@@ -21,12 +21,15 @@ import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import type { PlannedRun } from '../grid/expand.js';
 import { selectProbes } from '../measure/probes.js';
+import type { LiveMetrics } from '../metrics/live-metrics.js';
 import { describeEnvironment } from './environment.js';
 import type { EpochProgress, GridProgress } from './progress.js';
 
 export interface TrainOptions {
   signal?: AbortSignal;
   onEpoch?: (p: EpochProgress) => void;
+  /** Live series (`--metrics-port`): fed the run's accepted samples and its epoch records. */
+  metrics?: LiveMetrics;
 }
 
 /** The runs of one grid in this process, one at a time, sharing the backend, the probes and the loaded data. */
@@ -37,6 +40,12 @@ export interface TrainingSession {
    * tfjs's training tensors, grown helper-thread heaps. The run's data split stays for the next run on it.
    */
   train(run: PlannedRun, options: TrainOptions): Promise<RunRecord>;
+  /**
+   * Untimed warm-up before the first timed run of the process: `run`'s model trained for one epoch on at most
+   * WARM_UP_EXAMPLES of its training data, on the same backend, unmeasured and then freed. Resolves to what it did
+   * (examples trained on, duration in ms), so the caller can say it was done.
+   */
+  warmUp(run: PlannedRun): Promise<{ examples: number; durationMs: number }>;
   /** Frees the data the runs shared (split tensors, raw CIFAR-10 images); call it once the grid is done. */
   close(): Promise<void>;
 }
@@ -111,6 +120,28 @@ export async function openTrainingSession(
   );
   const cache = new SplitCache(grid);
   return {
+    async warmUp(run) {
+      const splits = await cache.get(run);
+      const t0 = performance.now();
+      const n = Math.min(WARM_UP_EXAMPLES, splits.train.count);
+      await withTensorScope(async () => {
+        const xs = splits.train.xs.slice(0, n);
+        const ys = splits.train.ys.slice(0, n);
+        const model = buildModel(grid, run, splits);
+        try {
+          await model.fit(xs, ys, {
+            epochs: 1,
+            batchSize: run.config.batchSize ?? grid.batchSize,
+            verbose: 0,
+          });
+          await evaluateAccuracy(model, xs, splits.train.labels.slice(0, n), { batchSize: 512 });
+        } finally {
+          model.dispose();
+        }
+      });
+      await releaseWasmHelperHeaps();
+      return { examples: n, durationMs: performance.now() - t0 };
+    },
     async train(run, options) {
       // Data first: it outlives the run (the next run on the same split reuses it), so it must not be in its scope.
       const splits = await cache.get(run);
@@ -129,18 +160,11 @@ export async function openTrainingSession(
   };
 }
 
-/**
- * One run on `splits`: everything it allocates — the model and the optimizer it owns, the tensors tfjs makes while
- * fitting and evaluating — is freed before it returns or throws, whichever way it ended (completed, stopped by its
- * criterion, diverged, failed, interrupted). Resolves to the run's record; throws InterruptedError when aborted.
- */
-async function trainRun(
-  grid: GridConfig,
-  run: PlannedRun,
-  splits: Splits,
-  options: TrainOptions,
-  measured: { probes: Probe[]; environment: Environment },
-): Promise<RunRecord> {
+/** Examples the warm-up trains on: a few batches, enough to compile every kernel the run will use. */
+export const WARM_UP_EXAMPLES = 1024;
+
+/** The run's model, built and compiled (optimizer included); the caller disposes it. */
+function buildModel(grid: GridConfig, run: PlannedRun, splits: Splits) {
   const c = run.config;
   const inputShape = splits.train.xs.shape.slice(1) as [number, number, number];
   const model =
@@ -154,6 +178,28 @@ async function trainRun(
         ? { trainSize: splits.train.count }
         : {}),
     });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
+/**
+ * One run on `splits`: everything it allocates — the model and the optimizer it owns, the tensors tfjs makes while
+ * fitting and evaluating — is freed before it returns or throws, whichever way it ended (completed, stopped by its
+ * criterion, diverged, failed, interrupted). Resolves to the run's record; throws InterruptedError when aborted.
+ */
+async function trainRun(
+  grid: GridConfig,
+  run: PlannedRun,
+  splits: Splits,
+  options: TrainOptions,
+  measured: { probes: Probe[]; environment: Environment },
+): Promise<RunRecord> {
+  const c = run.config;
+  const model = buildModel(grid, run, splits);
+  try {
     const session = measureEfficiency({
       runId: run.runId,
       config: c,
@@ -165,16 +211,18 @@ async function trainRun(
       evaluate: async () => ({
         testAccuracy: await evaluateAccuracy(model, splits.test.xs, splits.test.labels, { batchSize: 512 }),
       }),
+      ...(options.metrics ? { onSample: options.metrics.observeSample.bind(options.metrics) } : {}),
     });
-    const sub = session.epochs$.subscribe((e) =>
+    const sub = session.epochs$.subscribe((e) => {
+      options.metrics?.epochEnded(e);
       options.onEpoch?.({
         epoch: e.epoch,
         maxEpochs: c.maxEpochs,
         accuracy: e.testAccuracy ?? e.validationAccuracy ?? e.trainAccuracy,
         cumulativeEnergyJ: e.cumulativeEnergyJ.total,
         elapsedMs: e.elapsedMs,
-      }),
-    );
+      });
+    });
     const interrupt = {
       onBatchEnd: async () => {
         if (options.signal?.aborted) model.stopTraining = true;
