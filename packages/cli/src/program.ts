@@ -28,7 +28,8 @@ Examples:
   $ eff slurm submit --preset paper-mnist --out results/mnist   the grid as a SLURM job array
 
 More: eff <command> --help. Guides ship with eff's source, in its docs/ folder: cli.md (every command and
-config field), measure.md (measureEfficiency in your own code), report.md (reading the report), probes.md.`;
+config field), measure.md (measureEfficiency in your own code), report.md (reading the report), probes.md,
+cluster.md (grids on a SLURM cluster).`;
 
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command('eff')

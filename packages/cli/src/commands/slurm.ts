@@ -36,7 +36,7 @@ function submitCommand(ctx: CommandContext): Command {
     .description(
       'Write a job-array batch script for a grid into the results directory and submit it with sbatch: task I runs `eff run --shard I/T`. Run the same command again after a failure: only shards with runs missing are submitted.',
     )
-    .option('-c, --config <file>', 'grid config, YAML or JSON (fields: docs/cli.md)')
+    .option('-c, --config <file>', 'grid config, YAML or JSON (fields: the cli.md guide)')
     .option('-p, --preset <name>', `a built-in grid: ${PRESET_NAMES.join(', ')}`)
     .requiredOption(
       '-o, --out <dir>',
@@ -71,7 +71,7 @@ function submitCommand(ctx: CommandContext): Command {
     .argument('[sbatch-options...]', 'extra sbatch options after --, e.g. -- --partition=gpu --account=abc')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ eff slurm submit --preset paper-mnist --out results/mnist --max-parallel 8\n  $ eff slurm submit --config grid.yaml --out results/mine --print\n  $ eff slurm submit --preset paper-cifar --out results/cifar -- --partition=gpu --account=abc\n\nDocs: docs/cluster.md',
+      "\nExamples:\n  $ eff slurm submit --preset paper-mnist --out results/mnist --max-parallel 8\n  $ eff slurm submit --config grid.yaml --out results/mine --print\n  $ eff slurm submit --preset paper-cifar --out results/cifar -- --partition=gpu --account=abc\n\nGuide: cluster.md (in eff's docs/ folder), step by step with real output",
     )
     .action(async (passThrough: string[], opts: SlurmSubmitOptions & { runsPerTask: string }) => {
       const stray = passThrough.find((a) => !a.startsWith('-'));
@@ -90,7 +90,7 @@ function submitCommand(ctx: CommandContext): Command {
 
 export function slurmCommand(ctx: CommandContext): Command {
   const slurm = new Command('slurm')
-    .description('Run a grid on a SLURM cluster as a job array (docs/cluster.md).')
+    .description('Run a grid on a SLURM cluster as a job array (guide: cluster.md).')
     .addHelpText(
       'after',
       '\nExample:\n  $ eff slurm submit --preset paper-mnist --out results/mnist --max-parallel 8',

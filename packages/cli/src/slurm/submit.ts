@@ -213,7 +213,7 @@ export async function planSubmission(
     time,
     timeNote:
       opts.time === undefined
-        ? `Time limit: ${runsPerTask === 1 ? 'the slowest run' : `the ${runsPerTask} slowest runs`} of the grid at max epochs, estimated from image count and width (docs/cluster.md), × ${TIME_MARGIN}; --time overrides.`
+        ? `Time limit: ${runsPerTask === 1 ? 'the slowest run' : `the ${runsPerTask} slowest runs`} of the grid at max epochs, estimated from image count and width (eff's cluster.md guide), × ${TIME_MARGIN}; --time overrides.`
         : `Time limit: given with --time (the estimate was ${formatSlurmTime(estimated)}).`,
     gpusPerTask,
     gpuNote:
