@@ -5,6 +5,7 @@ import { measureCommand } from './commands/measure.js';
 import { probesCommand } from './commands/probes.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { slurmCommand } from './commands/slurm.js';
 import { statusCommand } from './commands/status.js';
 import { EffCliError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -24,9 +25,11 @@ Examples:
   $ eff report results/                        tables, figures and index.html in results/report/
   $ eff measure -- python train.py --epochs 3  energy of any command, per component
   $ eff probes                                 what this machine can measure, and why not the rest
+  $ eff slurm submit --preset paper-mnist --out results/mnist   the grid as a SLURM job array
 
 More: eff <command> --help. Guides ship with eff's source, in its docs/ folder: cli.md (every command and
-config field), measure.md (measureEfficiency in your own code), report.md (reading the report), probes.md.`;
+config field), measure.md (measureEfficiency in your own code), report.md (reading the report), probes.md,
+cluster.md (grids on a SLURM cluster).`;
 
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command('eff')
@@ -39,12 +42,23 @@ export function createProgram(ctx: CommandContext): Command {
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
     });
-  for (const make of [demoCommand, runCommand, statusCommand, reportCommand, measureCommand, probesCommand]) {
+  for (const make of [
+    demoCommand,
+    runCommand,
+    statusCommand,
+    reportCommand,
+    measureCommand,
+    probesCommand,
+    slurmCommand,
+  ]) {
     program.addCommand(make(ctx));
   }
   // Every subcommand inherits the output routing and throws instead of calling process.exit.
   program.exitOverride();
-  for (const sub of program.commands) {
+  // Nested commands too (`eff slurm submit`).
+  const subcommands = [...program.commands];
+  for (const sub of subcommands) {
+    subcommands.push(...sub.commands);
     sub.exitOverride().configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),

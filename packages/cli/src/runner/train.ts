@@ -266,6 +266,12 @@ async function trainRun(
       return await session.finish();
     } catch (err) {
       if (err instanceof InterruptedError) throw err;
+      // Stopping mid-epoch (Ctrl-C, SIGTERM from scancel) ends that epoch without validation, so a criterion may
+      // throw for want of it: that is the interruption, not a failure of the run, and nothing is recorded.
+      if (options.signal?.aborted) {
+        await session.abort();
+        throw new InterruptedError('run interrupted');
+      }
       return await session.fail(err);
     } finally {
       sub.unsubscribe();
