@@ -4,10 +4,11 @@ import { UsageError } from '../errors.js';
 import { PRESET_NAMES } from '../grid/presets.js';
 import { type MetricsCliOptions, metricsHostOption, metricsPortOption } from '../metrics/options.js';
 import type { CommandContext } from '../program.js';
+import { type CarbonCliOptions, carbonOptions } from './carbon-option.js';
 import { gpusOption } from './gpus-option.js';
 
 export function runCommand(ctx: CommandContext): Command {
-  return new Command('run')
+  const command = new Command('run')
     .description(
       'Run an experiment grid (architectures × sizes × criteria × datasets × folds), one training run at a time. Rerun the same command to resume: finished runs are skipped.',
     )
@@ -39,7 +40,8 @@ export function runCommand(ctx: CommandContext): Command {
           dryRun?: boolean;
           gpus?: string[];
           shard?: string;
-        } & MetricsCliOptions,
+        } & MetricsCliOptions &
+          CarbonCliOptions,
       ) => {
         if ((opts.config === undefined) === (opts.preset === undefined)) {
           throw new UsageError(
@@ -57,4 +59,6 @@ export function runCommand(ctx: CommandContext): Command {
         );
       },
     );
+  for (const o of carbonOptions()) command.addOption(o);
+  return command;
 }
