@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type MetricsCliOptions, metricsHostOption, metricsPortOption } from '../metrics/options.js';
 import type { CommandContext } from '../program.js';
+import { type CarbonCliOptions, carbonFromCli, carbonOptions } from './carbon-option.js';
 import { gpusOption } from './gpus-option.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -22,7 +23,7 @@ function positiveInt(value: string): number {
 }
 
 export function measureCommand(ctx: CommandContext): Command {
-  return new Command('measure')
+  const command = new Command('measure')
     .description(
       "Run a command, sample the power probes while it runs, and print its energy per component. Exits with the command's exit code.",
     )
@@ -48,8 +49,11 @@ export function measureCommand(ctx: CommandContext): Command {
       async (
         command: string,
         args: string[],
-        opts: { probe: string[]; interval: number; json?: boolean; gpus?: string[] } & MetricsCliOptions,
+        opts: { probe: string[]; interval: number; json?: boolean; gpus?: string[] } & MetricsCliOptions &
+          CarbonCliOptions,
       ) => {
+        // Resolved before the command runs: an unknown country fails at once.
+        const carbon = carbonFromCli(opts);
         const { measureCommandRun } = await import('../measure/measure.js');
         const { withLiveMetrics } = await import('../metrics/options.js');
         const code = await withLiveMetrics(ctx.io, 'measure', opts, (metrics) =>
@@ -59,9 +63,12 @@ export function measureCommand(ctx: CommandContext): Command {
             json: opts.json === true,
             ...(opts.gpus ? { gpus: opts.gpus } : {}),
             ...(metrics ? { metrics } : {}),
+            ...(carbon ? { carbon } : {}),
           }),
         );
         ctx.setExitCode(code);
       },
     );
+  for (const o of carbonOptions()) command.addOption(o);
+  return command;
 }

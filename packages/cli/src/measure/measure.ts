@@ -1,5 +1,5 @@
 // `eff measure`: starts the probes, runs the command, waits for the samples covering its end, and reports its energy.
-import { startMeter } from '@eff/core';
+import { carbonOf, type GridIntensity, startMeter } from '@eff/core';
 import { nowMs } from '@eff/probes';
 import type { CliIo } from '../io.js';
 import type { LiveMetrics } from '../metrics/live-metrics.js';
@@ -15,6 +15,8 @@ export interface MeasureOptions {
   gpus?: string[];
   /** Live series (`--metrics-port`): power per device as sampled, the command's joules so far per component. */
   metrics?: LiveMetrics;
+  /** Grid intensity and PUE for a carbon line (and `carbon` in --json). */
+  carbon?: { intensity: GridIntensity; pue: number };
 }
 
 export async function measureCommandRun(
@@ -71,6 +73,9 @@ export async function measureCommandRun(
     estimated: reading.estimated,
     degraded: reading.degraded,
     probes: reading.probes,
+    ...(options.carbon
+      ? { carbon: carbonOf(reading.energyJ.total, options.carbon.intensity, options.carbon.pue) }
+      : {}),
   };
   if (options.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   io.stderr.write(formatMeasureResult(result));

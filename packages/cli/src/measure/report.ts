@@ -1,5 +1,11 @@
 // What `eff measure` prints: the JSON object (keys documented in docs/cli.md) and the human summary.
-import type { DeviceReport, EnergyByComponent, ProbeReport } from '@eff/core';
+import {
+  type Carbon,
+  type DeviceReport,
+  describeCarbon,
+  type EnergyByComponent,
+  type ProbeReport,
+} from '@eff/core';
 import { formatDuration, formatEnergy } from '../runner/progress.js';
 
 export const MEASURE_JSON_VERSION = 1;
@@ -29,6 +35,8 @@ export interface MeasureResult {
   /** A probe failed or had gaps: the energy is a lower bound. */
   degraded: boolean;
   probes: MeasuredProbe[];
+  /** Grams CO2e of `energyJ.total`, when an intensity was given (`--carbon-intensity`, `--carbon-country`). */
+  carbon?: Carbon;
 }
 
 const COMPONENT_ORDER = ['gpu', 'cpu', 'ram', 'system', 'total'] as const;
@@ -114,6 +122,7 @@ export function formatMeasureResult(r: MeasureResult): string {
       lines.push(`    note: ${note}`);
     }
   }
+  if (r.carbon) lines.push(`  carbon: ${describeCarbon(r.carbon)}`);
   if (r.estimated)
     lines.push('  note: some energy is ESTIMATED (utilisation × TDP), not measured by hardware.');
   if (r.degraded) lines.push('  note: a probe failed or had gaps; the energy is a LOWER BOUND.');
