@@ -53,7 +53,7 @@ export function measureCommand(ctx: CommandContext): Command {
           CarbonCliOptions,
       ) => {
         // Resolved before the command runs: an unknown country fails at once.
-        const carbon = carbonFromCli(opts);
+        const carbon = await carbonFromCli(opts, ctx.io.env);
         const { measureCommandRun } = await import('../measure/measure.js');
         const { withLiveMetrics } = await import('../metrics/options.js');
         const code = await withLiveMetrics(ctx.io, 'measure', opts, (metrics) =>

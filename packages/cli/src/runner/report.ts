@@ -31,7 +31,7 @@ export async function runReport(
   resultsDir: string,
   opts: { thresholds?: number[] } & CarbonCliOptions = {},
 ): Promise<number> {
-  const carbon = carbonFromCli(opts);
+  const carbon = await carbonFromCli(opts, io.env);
   const index = await reportFor(resolve(io.cwd, resultsDir), (m) => io.stderr.write(`eff report: ${m}\n`), {
     ...(opts.thresholds ? { thresholds: opts.thresholds } : {}),
     ...(carbon ? { carbonIntensity: carbon.intensity, pue: carbon.pue } : {}),

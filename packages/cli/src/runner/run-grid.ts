@@ -265,7 +265,7 @@ export async function runGridCommand(
     metrics?: LiveMetrics;
   } & CarbonCliOptions,
 ): Promise<number> {
-  const carbon = carbonFromCli(opts);
+  const carbon = await carbonFromCli(opts, io.env);
   // A bad --shard or an array that does not map onto shards fails before anything is loaded or written.
   const shard = resolveShard(opts.shard, io.env);
   const loaded = opts.preset
