@@ -147,3 +147,10 @@ export {
   type TornLine,
 } from './results-reader.js';
 export * from './schema.js';
+export {
+  type DeviceEnergyBound,
+  deviceEnergyBound,
+  efficiencyBound,
+  energyBoundOf,
+  SENSOR_ACCURACY,
+} from './uncertainty.js';

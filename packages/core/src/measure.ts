@@ -1,4 +1,5 @@
 // measureEfficiency: runs probes around a training loop (tfjs model.fit or a custom loop), applies the stopping criterion, and writes the RunRecord.
+
 import { nowMs, type Probe } from '@eff/probes';
 import { type Observable, ReplaySubject } from 'rxjs';
 import type { z } from 'zod';
@@ -25,6 +26,7 @@ import {
   RunRecordSchema,
   type StopDecision,
 } from './schema.js';
+import { energyBoundOf } from './uncertainty.js';
 
 export { MeasureError } from './measure-error.js';
 
@@ -542,6 +544,13 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
         stoppedBy,
         degraded: anyDegraded || !(energyJ.total > 0),
         estimated,
+        // From the sensors' accuracy and the sampling each device had (uncertainty.ts), not a second integration.
+        energyBoundJ: (({ lowJ, highJ }) => ({ lowJ, highJ }))(
+          energyBoundOf(probes, Math.max(reportFrom, endMs) - reportFrom, {
+            energyJ: energyJ.total,
+            estimated,
+          }),
+        ),
       },
     };
     epochs$.complete();

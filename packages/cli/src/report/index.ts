@@ -12,6 +12,7 @@ import {
   type InsightOptions,
   paretoFigure,
   paretoTable,
+  sensorBoundTable,
 } from './insight.js';
 import { loadRuns, resolveResultsDir } from './load.js';
 import { hardwareWarning, sharedNodeNote } from './placement.js';
@@ -70,6 +71,7 @@ export async function generateReport(
     accuracyCostTable(runs, thresholds),
     ...curveAreaTables(runs),
     paretoTable(runs),
+    sensorBoundTable(runs, analysis),
     ...(carbon ? [carbon] : []),
   ];
   for (const t of tables) {

@@ -3,16 +3,19 @@ import {
   type AccuracyCost,
   type Carbon,
   carbonOf,
+  type EnergyBound,
+  efficiencyBound,
+  energyBoundOf,
   type GridIntensity,
   paretoFront,
   type RunRecord,
   runExclusion,
 } from '@eff/core';
 import type * as vl from 'vega-lite';
-import { criterionLabel } from './analysis.js';
+import { type Analysis, criterionLabel, key, reportCriterion } from './analysis.js';
 import type { Figure } from './figures.js';
 import { type LoadedRun, modelName } from './load.js';
-import { formatEnergy, type Table } from './tables.js';
+import { effUnit, formatEff, formatEnergy, type Table } from './tables.js';
 
 /** What the report keeps of a run's epochs for these tables (computed by core while the epochs stream by). */
 export interface RunInsight {
@@ -366,6 +369,104 @@ export function carbonTable(loaded: LoadedRun[], options: InsightOptions): Table
     notes: [
       `CO2e = energy (kWh) × grid intensity (g CO2e/kWh) × PUE, summed over the runs (failed ones included: they drew power). All runs: ${total.toPrecision(3)} g.`,
       `Intensity source: ${[...sources].join('; ')}.`,
+    ],
+  };
+}
+
+/** A run's sensor interval on its energy: the recorded final.energyBoundJ, else core's bound from its probe reports. */
+function runEnergyBound(run: RunRecord): EnergyBound {
+  return (
+    run.final.energyBoundJ ??
+    energyBoundOf(run.probes, run.final.durationMs, {
+      energyJ: run.final.energyJ.total,
+      estimated: run.final.estimated,
+    })
+  );
+}
+
+/**
+ * Eq. 3 per dataset × criterion × architecture with two intervals side by side: the bootstrap CI over model sizes
+ * (run-to-run and size-to-size spread, from the analysis) and the interval the sensors allow (each run's Eq. 1 over
+ * its energy bound, averaged like Eq. 3: over a model's runs, then over sizes), and which of the two is wider.
+ */
+export function sensorBoundTable(loaded: LoadedRun[], analysis: Analysis): Table {
+  const mixed = analysis.accuracyOn === 'mixed';
+  const groups = new Map<string, Map<number, { low: number[]; high: number[] }>>();
+  for (const { run } of usable(loaded)) {
+    const criterion = reportCriterion(criterionLabel(run), run.final.accuracyOn, mixed);
+    const k = key(run.config.dataset, criterion, run.config.architecture);
+    const bySize = groups.get(k) ?? new Map();
+    const b = efficiencyBound(run.final.accuracy, runEnergyBound(run));
+    const s = bySize.get(run.config.size) ?? { low: [], high: [] };
+    s.low.push(b.low);
+    s.high.push(b.high);
+    bySize.set(run.config.size, s);
+    groups.set(k, bySize);
+  }
+  const rows = [...analysis.eq3.entries()].flatMap(([k, ci]) => {
+    const bySize = groups.get(k);
+    if (!bySize) return [];
+    const sizes = [...bySize.values()];
+    const low = mean(sizes.map((s) => mean(s.low)));
+    const high = mean(sizes.map((s) => mean(s.high)));
+    const [dataset = '', criterion = '', architecture = ''] = k.split('\u0000');
+    const sensorWidth = high - low;
+    const ciWidth = ci.oneValue ? null : ci.high - ci.low;
+    const dominant =
+      ciWidth === null
+        ? 'sensors (no spread: one value)'
+        : sensorWidth > ciWidth
+          ? 'sensors'
+          : 'run-to-run (bootstrap)';
+    return [{ dataset, criterion, architecture, mean: ci.mean, ci, ciWidth, low, high, dominant }];
+  });
+  const unit = effUnit(analysis.accuracyOn);
+  return {
+    id: 'cost-sensor-bounds',
+    title: `Eq. 3 with its bootstrap CI and the interval the sensors allow (${unit})`,
+    columns: [
+      'Dataset',
+      'Criterion',
+      'Architecture',
+      'Eq. 3',
+      'Bootstrap 95 % CI',
+      'Sensor interval',
+      'Dominates',
+    ],
+    rawColumns: [
+      'Dataset',
+      'Criterion',
+      'Architecture',
+      'Eq. 3 (acc/J)',
+      'CI low',
+      'CI high',
+      'Sensor low',
+      'Sensor high',
+      'Dominates',
+    ],
+    cells: rows.map((r) => [
+      r.dataset,
+      r.criterion,
+      r.architecture,
+      formatEff(r.mean),
+      r.ci.oneValue ? 'n/a (one value)' : `[${formatEff(r.ci.low)}, ${formatEff(r.ci.high)}]`,
+      `[${formatEff(r.low)}, ${Number.isFinite(r.high) ? formatEff(r.high) : '∞'}]`,
+      r.dominant,
+    ]),
+    raw: rows.map((r) => [
+      r.dataset,
+      r.criterion,
+      r.architecture,
+      r.mean,
+      r.ci.oneValue ? null : r.ci.low,
+      r.ci.oneValue ? null : r.ci.high,
+      r.low,
+      Number.isFinite(r.high) ? r.high : null,
+      r.dominant,
+    ]),
+    notes: [
+      'Sensor interval: each run’s Eq. 1 = accuracy / energy over its energy bound (final.energyBoundJ: NVIDIA board power ±5 W per reading as nvidia-smi documents, other power readings ±5 % (assumed), one sampling interval of mean power, RAPL ±1 ms update and ±15.3 µJ per end, the estimate ±50 %, uncovered time at mean power above; see methodology §5 (docs/methodology.md)), averaged like Eq. 3. Runs recorded before the bound existed get it from their probe reports.',
+      '"Dominates" names the wider of the two: when it is the sensors, more replicates will not narrow the result; better meters will.',
     ],
   };
 }

@@ -14,7 +14,13 @@ const FIXTURE = join(
 );
 
 /** A run of the fixture's shape with its own epochs: [accuracy, cumulative J, elapsed ms] per epoch. */
-function run(id: string, model: [string, number, string], seed: number, epochs: [number, number, number][]) {
+function run(
+  id: string,
+  model: [string, number, string],
+  seed: number,
+  epochs: [number, number, number][],
+  energyBoundJ?: { lowJ: number; highJ: number },
+) {
   const base = JSON.parse(readFileSync(FIXTURE, 'utf8').split('\n')[0] as string);
   const [architecture, size, name] = model;
   const last = epochs.at(-1) as [number, number, number];
@@ -47,6 +53,7 @@ function run(id: string, model: [string, number, string], seed: number, epochs: 
       energyJ: { cpu: last[1], total: last[1] },
       efficiency: last[0] / last[1],
       durationMs: last[2],
+      ...(energyBoundJ ? { energyBoundJ } : {}),
     },
   };
 }
@@ -65,16 +72,28 @@ describe('report: what an accuracy costs (hand computation in the comments)', ()
     dir = mkdtempSync(join(tmpdir(), 'eff-insight-'));
     const runs = [
       // A: LeNet-1 seed 1 — 0.8 @ 100 J/1 s, 0.9 @ 200 J/2 s, 0.96 @ 300 J/3 s.
-      run('a', ['lenet', 1, 'LeNet-1'], 1, [
-        [0.8, 100, 1000],
-        [0.9, 200, 2000],
-        [0.96, 300, 3000],
-      ]),
+      run(
+        'a',
+        ['lenet', 1, 'LeNet-1'],
+        1,
+        [
+          [0.8, 100, 1000],
+          [0.9, 200, 2000],
+          [0.96, 300, 3000],
+        ],
+        { lowJ: 270, highJ: 330 },
+      ),
       // B: LeNet-1 seed 2 — 0.85 @ 100 J/1 s, 0.95 @ 400 J/2 s (dominated by A: less accurate, more energy).
-      run('b', ['lenet', 1, 'LeNet-1'], 2, [
-        [0.85, 100, 1000],
-        [0.95, 400, 2000],
-      ]),
+      run(
+        'b',
+        ['lenet', 1, 'LeNet-1'],
+        2,
+        [
+          [0.85, 100, 1000],
+          [0.95, 400, 2000],
+        ],
+        { lowJ: 360, highJ: 440 },
+      ),
       // C: BCNN-1 — 0.9 @ 500 J/1 s, 0.99 @ 1000 J/2 s.
       run('c', ['bcnn', 1, 'BCNN-1'], 1, [
         [0.9, 500, 1000],
@@ -141,6 +160,15 @@ describe('report: what an accuracy costs (hand computation in the comments)', ()
     ]);
   });
 
+  it('the sensor interval of Eq. 3 sits beside the bootstrap CI and names the wider', () => {
+    const lenet = csv(dir, 'cost-sensor-bounds').find((r) => r[2] === 'lenet') as string[];
+    // One size: Eq. 3 over the model's two runs; low = (0.96/330 + 0.95/440)/2, high = (0.96/270 + 0.95/360)/2.
+    expect(Number(lenet[6])).toBeCloseTo((0.96 / 330 + 0.95 / 440) / 2, 12);
+    expect(Number(lenet[7])).toBeCloseTo((0.96 / 270 + 0.95 / 360) / 2, 12);
+    // One size: the bootstrap has one value, so the sensors are all the spread there is.
+    expect(lenet[8]).toBe('sensors (no spread: one value)');
+  });
+
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
   it.skipIf(!chromium)(
     'index.html, rendered by headless Chromium, shows the cost tables and the Pareto figure (skipped only without chromium)',
@@ -168,6 +196,7 @@ describe('report: what an accuracy costs (hand computation in the comments)', ()
         'cost-curve-area',
         'cost-curve-area-runs',
         'cost-pareto',
+        'cost-sensor-bounds',
         'cost-carbon',
       ])
         expect(dom).toMatch(new RegExp(`<section id="${id}"><h3>[^<]+</h3><table>`));

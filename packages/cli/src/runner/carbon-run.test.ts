@@ -41,6 +41,12 @@ describe('eff run with carbon', () => {
     expect(record?.final.energyJ.total).toBeGreaterThan(0);
     expect(carbon?.gramsCO2e).toBeCloseTo(((record?.final.energyJ.total ?? 0) / 3.6e6) * 400 * 1.2, 12);
 
+    // The estimate's ±50 % (uncertainty.ts): the low end is exactly half the energy.
+    expect(record?.final.energyBoundJ?.lowJ).toBeCloseTo((record?.final.energyJ.total ?? 0) * 0.5, 9);
+    expect(record?.final.energyBoundJ?.highJ).toBeGreaterThanOrEqual(
+      (record?.final.energyJ.total ?? 0) * 1.5 - 1e-9,
+    );
+
     const bad = await runEff([
       'run',
       '--config',
