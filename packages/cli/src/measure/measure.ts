@@ -1,5 +1,5 @@
 // `eff measure`: starts the probes, runs the command, waits for the samples covering its end, and reports its energy.
-import { carbonOf, type GridIntensity, startMeter } from '@eff/core';
+import { carbonOf, energyBoundOf, type GridIntensity, startMeter } from '@eff/core';
 import { nowMs } from '@eff/probes';
 import type { CliIo } from '../io.js';
 import type { LiveMetrics } from '../metrics/live-metrics.js';
@@ -73,6 +73,12 @@ export async function measureCommandRun(
     estimated: reading.estimated,
     degraded: reading.degraded,
     probes: reading.probes,
+    energyBoundJ: (({ lowJ, highJ }) => ({ lowJ, highJ }))(
+      energyBoundOf(reading.probes, durationMs, {
+        energyJ: reading.energyJ.total,
+        estimated: reading.estimated,
+      }),
+    ),
     ...(options.carbon
       ? { carbon: carbonOf(reading.energyJ.total, options.carbon.intensity, options.carbon.pue) }
       : {}),

@@ -118,6 +118,10 @@ describe('eff measure summary', () => {
     expect(text).toContain('  carbon: 0.0700 g CO2e (720 g/kWh × PUE 1; given with --carbon-intensity)\n');
     expect(formatMeasureResult(base)).not.toContain('carbon');
   });
+  it('prints the interval the sensors allow', () => {
+    const text = formatMeasureResult({ ...base, energyBoundJ: { lowJ: 332.5, highJ: 367.5 } });
+    expect(text).toContain('  sensors allow: 332.5 J to 367.5 J in all');
+  });
   it('without per-device reports the probe table is as before', () => {
     const text = formatMeasureResult(base);
     expect(text).not.toMatch(/device\s+status/);

@@ -3,6 +3,7 @@ import {
   type Carbon,
   type DeviceReport,
   describeCarbon,
+  type EnergyBound,
   type EnergyByComponent,
   type ProbeReport,
 } from '@eff/core';
@@ -35,6 +36,8 @@ export interface MeasureResult {
   /** A probe failed or had gaps: the energy is a lower bound. */
   degraded: boolean;
   probes: MeasuredProbe[];
+  /** Interval on `energyJ.total` from the sensors (core's energyBoundOf: reading accuracy, sampling, the estimate). */
+  energyBoundJ?: EnergyBound;
   /** Grams CO2e of `energyJ.total`, when an intensity was given (`--carbon-intensity`, `--carbon-country`). */
   carbon?: Carbon;
 }
@@ -122,6 +125,10 @@ export function formatMeasureResult(r: MeasureResult): string {
       lines.push(`    note: ${note}`);
     }
   }
+  if (r.energyBoundJ)
+    lines.push(
+      `  sensors allow: ${formatEnergy(r.energyBoundJ.lowJ)} to ${formatEnergy(r.energyBoundJ.highJ)} in all (reading accuracy, sampling, estimate ±50 %)`,
+    );
   if (r.carbon) lines.push(`  carbon: ${describeCarbon(r.carbon)}`);
   if (r.estimated)
     lines.push('  note: some energy is ESTIMATED (utilisation × TDP), not measured by hardware.');
