@@ -1,5 +1,26 @@
 // Public surface of @eff/core.
 
+export {
+  type AccuracyCost,
+  type AccuracyEnergyPoint,
+  accuracyCosts,
+  DEFAULT_ACCURACY_THRESHOLDS,
+  efficiencyCurveArea,
+  epochAccuracy,
+  paretoFront,
+} from './accuracy-cost.js';
+export {
+  type CarbonConfig,
+  CarbonConfigSchema,
+  CarbonInputError,
+  carbonOf,
+  countryIntensity,
+  describeCarbon,
+  type GridIntensity,
+  givenIntensity,
+  intensityFromConfig,
+  TGWF_CO2_VERSION,
+} from './carbon.js';
 /** Stopping criteria: fixedEpochs, accuracyTarget, earlyStopping, energyBudget, diminishingReturns, anyOf, allOf, withMaxEpochs, fromConfig. */
 export * as criteria from './criteria.js';
 export {
@@ -162,3 +183,10 @@ export {
 } from './results-reader.js';
 export { type ActiveBackend, activeBackend, type BackendInfoLike } from './run-environment.js';
 export * from './schema.js';
+export {
+  type DeviceEnergyBound,
+  deviceEnergyBound,
+  efficiencyBound,
+  energyBoundOf,
+  SENSOR_ACCURACY,
+} from './uncertainty.js';

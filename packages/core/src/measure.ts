@@ -35,6 +35,7 @@ import {
   RunRecordSchema,
   type StopDecision,
 } from './schema.js';
+import { energyBoundOf } from './uncertainty.js';
 
 export { MeasureError } from './measure-error.js';
 
@@ -767,6 +768,13 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
         stoppedBy,
         degraded: anyDegraded || !(energyJ.total > 0),
         estimated,
+        // From the sensors' accuracy and the sampling each device had (uncertainty.ts), not a second integration.
+        energyBoundJ: (({ lowJ, highJ }) => ({ lowJ, highJ }))(
+          energyBoundOf(probes, Math.max(reportFrom, endMs) - reportFrom, {
+            energyJ: energyJ.total,
+            estimated,
+          }),
+        ),
       },
       ...(records.some((r) => r.prediction) ? { predictions: predictor.kept().filter(keptIn(records)) } : {}),
     };

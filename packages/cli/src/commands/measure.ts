@@ -3,6 +3,7 @@ import { DEFAULT_INTERVAL_MS } from '@eff/probes';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type MetricsCliOptions, metricsHostOption, metricsPortOption } from '../metrics/options.js';
 import type { CommandContext } from '../program.js';
+import { type CarbonCliOptions, carbonFromCli, carbonOptions } from './carbon-option.js';
 import { gpusOption } from './gpus-option.js';
 import { tdpOption } from './tdp-option.js';
 
@@ -24,7 +25,7 @@ function positiveInt(value: string): number {
 }
 
 export function measureCommand(ctx: CommandContext): Command {
-  return new Command('measure')
+  const command = new Command('measure')
     .description(
       "Run a command, sample the power probes while it runs, and print its energy per component. Exits with the command's exit code.",
     )
@@ -57,8 +58,11 @@ export function measureCommand(ctx: CommandContext): Command {
           json?: boolean;
           gpus?: string[];
           tdp?: number;
-        } & MetricsCliOptions,
+        } & MetricsCliOptions &
+          CarbonCliOptions,
       ) => {
+        // Resolved before the command runs: an unknown country fails at once.
+        const carbon = await carbonFromCli(opts, ctx.io.env);
         const { measureCommandRun } = await import('../measure/measure.js');
         const { withLiveMetrics } = await import('../metrics/options.js');
         const code = await withLiveMetrics(ctx.io, 'measure', opts, (metrics) =>
@@ -69,9 +73,12 @@ export function measureCommand(ctx: CommandContext): Command {
             ...(opts.gpus ? { gpus: opts.gpus } : {}),
             ...(opts.tdp !== undefined ? { tdpW: opts.tdp } : {}),
             ...(metrics ? { metrics } : {}),
+            ...(carbon ? { carbon } : {}),
           }),
         );
         ctx.setExitCode(code);
       },
     );
+  for (const o of carbonOptions()) command.addOption(o);
+  return command;
 }

@@ -4,11 +4,12 @@ import { UsageError } from '../errors.js';
 import { PRESET_NAMES } from '../grid/presets.js';
 import { type MetricsCliOptions, metricsHostOption, metricsPortOption } from '../metrics/options.js';
 import type { CommandContext } from '../program.js';
+import { type CarbonCliOptions, carbonOptions } from './carbon-option.js';
 import { gpusOption } from './gpus-option.js';
 import { tdpOption } from './tdp-option.js';
 
 export function runCommand(ctx: CommandContext): Command {
-  return new Command('run')
+  const command = new Command('run')
     .description(
       'Run an experiment grid (architectures × sizes × criteria × datasets × folds), one training run at a time. Rerun the same command to resume: finished runs are skipped.',
     )
@@ -42,7 +43,8 @@ export function runCommand(ctx: CommandContext): Command {
           gpus?: string[];
           shard?: string;
           tdp?: number;
-        } & MetricsCliOptions,
+        } & MetricsCliOptions &
+          CarbonCliOptions,
       ) => {
         if ((opts.config === undefined) === (opts.preset === undefined)) {
           throw new UsageError(
@@ -60,4 +62,6 @@ export function runCommand(ctx: CommandContext): Command {
         );
       },
     );
+  for (const o of carbonOptions()) command.addOption(o);
+  return command;
 }

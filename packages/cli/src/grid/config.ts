@@ -1,4 +1,5 @@
 // The grid config schema (zod): what `eff run --config FILE` accepts, with every default in one place.
+import { CarbonConfigSchema } from '@eff/core';
 import { DEFAULT_INTERVAL_MS } from '@eff/probes';
 import { z } from 'zod';
 
@@ -70,6 +71,11 @@ export const GridConfigSchema = z
      * the process, so that run does not pay for JIT compilation, kernel set-up and cold caches. Default true.
      */
     warmUp: z.boolean().default(true),
+    /**
+     * Carbon of every run (final.carbon): `intensityGPerKWh` (g CO2e/kWh) or `country` (ISO 3166-1 alpha-3: its yearly
+     * average from Ember via @tgwf/co2), and `pue` (default 1). `--carbon-intensity`/`--carbon-country` win over it.
+     */
+    carbon: CarbonConfigSchema.optional(),
     /** Which BCNN the `bcnn` architecture means (DESIGN.md: MC-dropout is the default). */
     bcnnKind: z.enum(BCNN_KINDS).default('mc-dropout'),
     /** Probe names to measure with (default: whatever `eff probes` detects, else the labelled estimate). */

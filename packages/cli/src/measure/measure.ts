@@ -1,5 +1,5 @@
 // `eff measure`: starts the probes, runs the command, waits for the samples covering its end, and reports its energy.
-import { startMeter } from '@eff/core';
+import { carbonOf, energyBoundOf, type GridIntensity, startMeter } from '@eff/core';
 import { nowMs } from '@eff/probes';
 import type { CliIo } from '../io.js';
 import type { LiveMetrics } from '../metrics/live-metrics.js';
@@ -17,6 +17,8 @@ export interface MeasureOptions {
   metrics?: LiveMetrics;
   /** `--tdp`: the CPU TDP in W the labelled estimate assumes. */
   tdpW?: number;
+  /** Grid intensity and PUE for a carbon line (and `carbon` in --json). */
+  carbon?: { intensity: GridIntensity; pue: number };
 }
 
 export async function measureCommandRun(
@@ -76,6 +78,15 @@ export async function measureCommandRun(
     estimated: reading.estimated,
     degraded: reading.degraded,
     probes: reading.probes,
+    energyBoundJ: (({ lowJ, highJ }) => ({ lowJ, highJ }))(
+      energyBoundOf(reading.probes, durationMs, {
+        energyJ: reading.energyJ.total,
+        estimated: reading.estimated,
+      }),
+    ),
+    ...(options.carbon
+      ? { carbon: carbonOf(reading.energyJ.total, options.carbon.intensity, options.carbon.pue) }
+      : {}),
   };
   if (options.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   io.stderr.write(formatMeasureResult(result));

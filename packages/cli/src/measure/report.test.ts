@@ -1,5 +1,5 @@
 // The human summary of `eff measure`: components, average power, per-probe samples and gaps, flags.
-import type { DeviceReport } from '@eff/core';
+import { carbonOf, type DeviceReport, givenIntensity } from '@eff/core';
 import { describe, expect, it } from 'vitest';
 import { averagePower, formatMeasureResult, type MeasureResult, measuredDuration } from './report.js';
 
@@ -110,6 +110,17 @@ describe('eff measure summary', () => {
     expect(lines[at + 5]).toBe(
       '    note: interval raised from 100 ms to 500 ms (the shortest nvidia-smi delivers here)',
     );
+  });
+  it('prints the carbon line when an intensity was given, naming its source', () => {
+    // 350 J = 350 / 3.6e6 kWh × 720 g/kWh × PUE 1 = 0.07 g.
+    const carbon = carbonOf(base.energyJ.total, givenIntensity(720, 'cli'));
+    const text = formatMeasureResult({ ...base, carbon });
+    expect(text).toContain('  carbon: 0.0700 g CO2e (720 g/kWh × PUE 1; given with --carbon-intensity)\n');
+    expect(formatMeasureResult(base)).not.toContain('carbon');
+  });
+  it('prints the interval the sensors allow', () => {
+    const text = formatMeasureResult({ ...base, energyBoundJ: { lowJ: 332.5, highJ: 367.5 } });
+    expect(text).toContain('  sensors allow: 332.5 J to 367.5 J in all');
   });
   it('without per-device reports the probe table is as before', () => {
     const text = formatMeasureResult(base);

@@ -1,5 +1,12 @@
 // What `eff measure` prints: the JSON object (keys documented in docs/cli.md) and the human summary.
-import type { DeviceReport, EnergyByComponent, ProbeReport } from '@eff/core';
+import {
+  type Carbon,
+  type DeviceReport,
+  describeCarbon,
+  type EnergyBound,
+  type EnergyByComponent,
+  type ProbeReport,
+} from '@eff/core';
 import { formatDuration, formatEnergy } from '../runner/progress.js';
 
 export const MEASURE_JSON_VERSION = 1;
@@ -29,6 +36,10 @@ export interface MeasureResult {
   /** A probe failed or had gaps: the energy is a lower bound. */
   degraded: boolean;
   probes: MeasuredProbe[];
+  /** Interval on `energyJ.total` from the sensors (core's energyBoundOf: reading accuracy, sampling, the estimate). */
+  energyBoundJ?: EnergyBound;
+  /** Grams CO2e of `energyJ.total`, when an intensity was given (`--carbon-intensity`, `--carbon-country`). */
+  carbon?: Carbon;
 }
 
 const COMPONENT_ORDER = ['gpu', 'cpu', 'ram', 'system', 'total'] as const;
@@ -114,6 +125,11 @@ export function formatMeasureResult(r: MeasureResult): string {
       lines.push(`    note: ${note}`);
     }
   }
+  if (r.energyBoundJ)
+    lines.push(
+      `  sensors allow: ${formatEnergy(r.energyBoundJ.lowJ)} to ${formatEnergy(r.energyBoundJ.highJ)} in all (reading accuracy, sampling, estimate ±50 %)`,
+    );
+  if (r.carbon) lines.push(`  carbon: ${describeCarbon(r.carbon)}`);
   if (r.estimated)
     lines.push('  note: some energy is ESTIMATED (utilisation × TDP), not measured by hardware.');
   if (r.degraded) lines.push('  note: a probe failed or had gaps; the energy is a LOWER BOUND.');

@@ -73,6 +73,8 @@ ${input.warnings.length ? `<div class="warn"><strong>Read with care</strong><ul>
 ${group((t) => t.id.startsWith('table1'))}
 <h2>Figures</h2>
 ${figs}
+<h2>What an accuracy costs</h2>
+${group((t) => t.id.startsWith('cost-'))}
 <h2>Per model (Tables 3–10)</h2>
 ${group((t) => t.id.startsWith('models-'))}
 ${tables.some((t) => t.id === 'replicates') ? `<h2>Replicates</h2>\n${group((t) => t.id === 'replicates')}` : ''}

@@ -1,17 +1,26 @@
 // `generateReport`: streams a results directory's JSONL files and writes tables, figures and index.html into `<dir>/report/`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CHANCE_LEVEL_MARGIN, runExclusion } from '@eff/core';
+import { CHANCE_LEVEL_MARGIN, DEFAULT_ACCURACY_THRESHOLDS, runExclusion } from '@eff/core';
 import { type Analysis, type AnalysisOptions, analyze } from './analysis.js';
 import { buildFigures, renderSvg, svgToPng } from './figures.js';
 import { renderHtml } from './html.js';
+import {
+  accuracyCostTable,
+  carbonTable,
+  curveAreaTables,
+  type InsightOptions,
+  paretoFigure,
+  paretoTable,
+  sensorBoundTable,
+} from './insight.js';
 import { loadRuns, resolveResultsDir } from './load.js';
 import { hardwareWarning, sharedNodeNote } from './placement.js';
 import { accuracyNote, buildTables, estimateFootnote, toCsv, toMarkdown } from './tables.js';
 
 export { ReportInputError } from './load.js';
 
-export interface ReportOptions extends AnalysisOptions {
+export interface ReportOptions extends AnalysisOptions, InsightOptions {
   /** Output directory; default `<resultsDir>/report`. */
   outDir?: string;
   /** Skip PNG rasterising (SVG and specs are still written). */
@@ -44,7 +53,8 @@ export async function generateReport(
 ): Promise<ReportResult> {
   const { dir: resultsDir, note } = resolveResultsDir(resultsPath);
   if (note) options.onWarning?.(note);
-  const { runs, files, curves } = await loadRuns(resultsDir, options.onWarning);
+  const thresholds = options.thresholds ?? DEFAULT_ACCURACY_THRESHOLDS;
+  const { runs, files, curves } = await loadRuns(resultsDir, options.onWarning, thresholds);
   // Said on the terminal too, not only in the placement table's notes.
   for (const warning of [hardwareWarning(runs), sharedNodeNote(runs)])
     if (warning) options.onWarning?.(warning);
@@ -55,7 +65,15 @@ export async function generateReport(
   mkdirSync(tablesDir, { recursive: true });
   mkdirSync(figuresDir, { recursive: true });
 
-  const tables = buildTables(analysis, runs);
+  const carbon = carbonTable(runs, options);
+  const tables = [
+    ...buildTables(analysis, runs),
+    accuracyCostTable(runs, thresholds),
+    ...curveAreaTables(runs),
+    paretoTable(runs),
+    sensorBoundTable(runs, analysis),
+    ...(carbon ? [carbon] : []),
+  ];
   for (const t of tables) {
     writeFileSync(join(tablesDir, `${t.id}.md`), toMarkdown(t));
     writeFileSync(join(tablesDir, `${t.id}.csv`), toCsv(t));
@@ -63,7 +81,7 @@ export async function generateReport(
   writeFileSync(join(outDir, 'tables.md'), `# Tables\n\n${tables.map(toMarkdown).join('\n')}`);
 
   const rendered = [];
-  for (const figure of buildFigures(analysis, curves)) {
+  for (const figure of [...buildFigures(analysis, curves), paretoFigure(runs)]) {
     const svg = await renderSvg(figure.spec, figure.id);
     writeFileSync(join(figuresDir, `${figure.id}.vl.json`), `${JSON.stringify(figure.spec, null, 2)}\n`);
     writeFileSync(join(figuresDir, `${figure.id}.svg`), svg);

@@ -3,7 +3,10 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   type AccuracyOn,
+  accuracyCosts,
+  DEFAULT_ACCURACY_THRESHOLDS,
   type DuplicateRun,
+  efficiencyCurveArea,
   ResultsFormatError,
   type RunRecord,
   readRunRecords,
@@ -12,6 +15,7 @@ import {
 } from '@eff/core';
 import { EffCliError } from '../errors.js';
 import { criterionLabel } from './analysis.js';
+import type { RunInsight } from './insight.js';
 
 /** The report's input cannot be used: `file` and `line` (1-based) say where, when known. */
 export class ReportInputError extends EffCliError {
@@ -32,6 +36,8 @@ export interface LoadedRun {
   run: RunRecord;
   file: string;
   line: number;
+  /** Energy/time-to-accuracy and curve area, computed from the epochs before they are dropped. */
+  insight?: RunInsight;
 }
 
 /** The model name tables and figures show: the config's `model`, else `architecture-size`. */
@@ -140,12 +146,13 @@ export function resolveResultsDir(path: string): { dir: string; note: string | n
  * Every `*.jsonl` file directly in `resultsDir` (results.jsonl first, shards after), streamed line by line through
  * @eff/core's readRunRecords: each record is validated, its epochs are added to `curves` and dropped, so memory holds
  * one line plus a summary per run. Blank lines are allowed; anything else that is not a RunRecord throws
- * ReportInputError naming file, line and fix. A last line cut by a crash is left out (file unchanged) and a run
+ * ReportInputError naming file, line and fix. Each run keeps its energy/time to `thresholds` and its curve area. A last line cut by a crash is left out (file unchanged) and a run
  * found twice is counted once; `onWarning` is told about both.
  */
 export async function loadRuns(
   resultsDir: string,
   onWarning: (message: string) => void = () => {},
+  thresholds: readonly number[] = DEFAULT_ACCURACY_THRESHOLDS,
 ): Promise<LoadedResults> {
   resultsDir = resolveResultsDir(resultsDir).dir;
   const files = resultsFiles(resultsDir);
@@ -168,7 +175,11 @@ export async function loadRuns(
         ),
     })) {
       curves.add(record);
-      runs.push({ run: { ...record, epochs: [] }, file, line });
+      const insight = {
+        costs: accuracyCosts(record.epochs, thresholds),
+        curveArea: efficiencyCurveArea(record.epochs),
+      };
+      runs.push({ run: { ...record, epochs: [] }, file, line, insight });
     }
   } catch (err) {
     if (err instanceof ResultsFormatError) throw new ReportInputError(err.message, err.file, err.line);

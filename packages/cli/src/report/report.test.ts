@@ -148,7 +148,7 @@ describe('generateReport on the small fixture (hand computation in test/fixtures
   });
 
   it('writes every figure as Vega-Lite spec, SVG and PNG, and an index.html with all of it', () => {
-    expect(result.figures).toHaveLength(4);
+    expect(result.figures).toHaveLength(5); // the paper's four and the Pareto front
     for (const f of result.figures) {
       const spec = JSON.parse(readFileSync(join(dir, `report/figures/${f}.vl.json`), 'utf8'));
       expect(spec.$schema).toContain('vega-lite');
@@ -254,7 +254,7 @@ describe('runs without epoch records', () => {
     run.epochs = [];
     writeFileSync(join(dir, 'results.jsonl'), `${JSON.stringify(run)}\n`);
     const result = await generateReport(dir, { png: false });
-    expect(result.figures).toHaveLength(4);
+    expect(result.figures).toHaveLength(5); // the paper's four and the Pareto front
     const svg = readFileSync(join(dir, 'report/figures/fig-efficiency-vs-epoch.svg'), 'utf8');
     expect(svg).toContain('no per-epoch records in these results');
     const t11 = csv(join(dir, 'report/tables/table11-mnist.csv'));

@@ -3,7 +3,10 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
+  carbonOf,
   type DuplicateRun,
+  type GridIntensity,
+  intensityFromConfig,
   type Placement,
   type RunRecord,
   readRunIndex,
@@ -11,6 +14,7 @@ import {
   runSummaryLine,
   withPlacement,
 } from '@eff/core';
+import { type CarbonCliOptions, carbonFromCli } from '../commands/carbon-option.js';
 import { InterruptedError } from '../errors.js';
 import type { GridConfig } from '../grid/config.js';
 import { expandGrid, type PlannedRun } from '../grid/expand.js';
@@ -57,6 +61,17 @@ export interface RunGridOptions {
   placement?: Placement;
   /** Live series (`--metrics-port`): the run in progress, its epochs, power and energy, and the runs' outcomes. */
   metrics?: LiveMetrics;
+  /** Grid intensity and PUE for final.carbon (`--carbon-intensity`/`--carbon-country`); wins over the config's `carbon`. */
+  carbon?: { intensity: GridIntensity; pue: number };
+}
+
+/** The carbon setting a grid runs with: the CLI's, else the config's `carbon` block, else none. */
+function carbonSetting(options: RunGridOptions): { intensity: GridIntensity; pue: number } | null {
+  if (options.carbon) return options.carbon;
+  const c = options.grid.carbon;
+  if (!c) return null;
+  const intensity = intensityFromConfig(c, 'config');
+  return intensity ? { intensity, pue: c.pue ?? 1 } : null;
 }
 
 /** The resolved grid's file in a results directory: `grid-<name>.json` (what `eff status` reads). */
@@ -142,6 +157,8 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   // The resolved grid (defaults applied) is kept beside the results, so a results directory explains itself.
   await writeGridFile(options.outDir, grid);
   const todo = plan.filter((r) => !done.has(r.runId));
+  // Resolved before training, so an unknown country fails at once, not after the first run.
+  const carbon = carbonSetting(options);
   const outcome: GridOutcome = {
     completed: 0,
     diverged: 0,
@@ -188,6 +205,7 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
           }),
           placement,
         );
+        if (carbon) record.final.carbon = carbonOf(record.final.energyJ.total, carbon.intensity, carbon.pue);
         options.metrics?.runEnded(record.status);
         await appendRunRecord(resultsFile, record);
         outcome.records.push(record);
@@ -222,8 +240,9 @@ export async function runGridCommand(
     shard?: string;
     tdp?: number;
     metrics?: LiveMetrics;
-  },
+  } & CarbonCliOptions,
 ): Promise<number> {
+  const carbon = await carbonFromCli(opts, io.env);
   // A bad --shard or an array that does not map onto shards fails before anything is loaded or written.
   const shard = resolveShard(opts.shard, io.env);
   const loaded = opts.preset
@@ -266,6 +285,7 @@ export async function runGridCommand(
       shard,
       placement,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      ...(carbon ? { carbon } : {}),
     });
     if (outcome.interrupted) {
       io.stderr.write(

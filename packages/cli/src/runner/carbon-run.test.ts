@@ -1,0 +1,63 @@
+// `eff run` records final.carbon from the grid config's carbon block, and --carbon-intensity wins over it.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunRecordSchema } from '@eff/core';
+import { describe, expect, it } from 'vitest';
+import { runEff } from '../../test/spawn-cli.js';
+
+const GRID = `
+name: carbon
+datasets: [mnist]
+architectures: [lenet]
+sizes: [1]
+criteria:
+  - { name: fixedEpochs, params: { epochs: 1 } }
+maxEpochs: 1
+batchSize: 100
+mnist: { trainSize: 200, testSize: 100 }
+intervalMs: 50
+probes: [estimate]
+warmUp: false
+carbon: { intensityGPerKWh: 400, pue: 1.2 }
+`;
+
+describe('eff run with carbon', () => {
+  it('stores grams = kWh × intensity × PUE with the source; an unknown country fails before training', {
+    timeout: 400_000,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eff-carbon-'));
+    const config = join(dir, 'grid.yaml');
+    await writeFile(config, GRID);
+    const out = join(dir, 'results');
+    const run = await runEff(['run', '--config', config, '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const [record] = (await readFile(join(out, 'results.jsonl'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => RunRecordSchema.parse(JSON.parse(l)));
+    const carbon = record?.final.carbon;
+    expect(carbon).toMatchObject({ intensityGPerKWh: 400, pue: 1.2, source: 'config' });
+    expect(record?.final.energyJ.total).toBeGreaterThan(0);
+    expect(carbon?.gramsCO2e).toBeCloseTo(((record?.final.energyJ.total ?? 0) / 3.6e6) * 400 * 1.2, 12);
+
+    // The estimate's ±50 % (uncertainty.ts): the low end is exactly half the energy.
+    expect(record?.final.energyBoundJ?.lowJ).toBeCloseTo((record?.final.energyJ.total ?? 0) * 0.5, 9);
+    expect(record?.final.energyBoundJ?.highJ).toBeGreaterThanOrEqual(
+      (record?.final.energyJ.total ?? 0) * 1.5 - 1e-9,
+    );
+
+    const bad = await runEff([
+      'run',
+      '--config',
+      config,
+      '--out',
+      join(dir, 'bad'),
+      '--carbon-country',
+      'XXX',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('no yearly average grid intensity for "XXX"');
+    expect(bad.stderr).not.toMatch(/run 1\/1 start/);
+  });
+});
