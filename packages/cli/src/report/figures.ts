@@ -284,7 +284,7 @@ function efficiencyHeatmap(
 }
 
 /** A figure that says in words why it has nothing to draw (Vega cannot draw a figure without data or marks). */
-function textFigure(id: string, title: string, caption: string, text: string): Figure {
+export function textFigure(id: string, title: string, caption: string, text: string): Figure {
   return {
     id,
     title,
@@ -301,7 +301,7 @@ function textFigure(id: string, title: string, caption: string, text: string): F
   };
 }
 
-const NO_USABLE_RUN =
+export const NO_USABLE_RUN =
   'Every run was left out (failed, diverged, 0 J or at chance level; see the runs table), so there is no efficiency to draw.';
 
 /** Figures drawn from the per-model cells and Eq. 3 (Figs. 7–11); efficiencies in accuracy per kJ. */

@@ -13,7 +13,7 @@ import {
 } from '@eff/core';
 import type * as vl from 'vega-lite';
 import { type Analysis, criterionLabel, key, reportCriterion } from './analysis.js';
-import type { Figure } from './figures.js';
+import { type Figure, NO_USABLE_RUN, textFigure } from './figures.js';
 import { type LoadedRun, modelName } from './load.js';
 import { effUnit, formatEff, formatEnergy, type Table } from './tables.js';
 
@@ -249,6 +249,14 @@ export function paretoFigure(loaded: LoadedRun[]): Figure {
     accuracy: run.final.accuracy,
     front: onFront ? 'on the front' : 'dominated',
   }));
+  // Every run left out (e.g. a first tiny grid, all at chance level): say so in words, as the other figures do.
+  if (values.length === 0)
+    return textFigure(
+      'fig-pareto',
+      'Accuracy–energy Pareto front',
+      NO_USABLE_RUN,
+      'no usable run in these results',
+    );
   const x = {
     field: 'energyJ',
     type: 'quantitative',

@@ -182,8 +182,9 @@ describe('every run at chance level (a first tiny grid)', () => {
       .filter((r) => r.status === 'completed')
       .map((r) => ({ ...r, final: { ...r.final, accuracy: 0.1, efficiency: 0.1 / r.final.energyJ.total } }));
     const r = await report(runs);
-    expect(r.result.figures).toHaveLength(4);
+    expect(r.result.figures).toHaveLength(5);
     expect(r.svg('fig-boxplot-criterion')).toContain('no usable run in these results');
+    expect(r.svg('fig-pareto')).toContain('no usable run in these results');
     expect(r.svg('fig-efficiency-vs-epoch')).toContain('no usable run in these results');
     expect(r.warnings).toEqual([
       '12 run(s) ended at chance level (accuracy ≤ 1/classes + 0.05) and are left out of every mean, ratio and curve; they are listed in the runs table.',
