@@ -1,6 +1,6 @@
 // The grid config schema (zod): what `eff run --config FILE` accepts, with every default in one place.
 import { CarbonConfigSchema } from '@eff/core';
-import { DEFAULT_INTERVAL_MS } from '@eff/probes';
+import { DEFAULT_INTERVAL_MS, MAX_INTERVAL_MS } from '@eff/probes';
 import { z } from 'zod';
 
 export const DATASETS = ['mnist', 'cifar10'] as const;
@@ -95,7 +95,7 @@ export const GridConfigSchema = z
       .min(1, 'name at least one GPU, or leave gpus out to follow the environment')
       .optional(),
     /** Probe sampling interval in ms (DEFAULT_INTERVAL_MS: one default for the SDK and the CLI). */
-    intervalMs: z.number().int().positive().default(DEFAULT_INTERVAL_MS),
+    intervalMs: z.number().int().positive().max(MAX_INTERVAL_MS).default(DEFAULT_INTERVAL_MS),
     /**
      * The CPU's TDP in W for the labelled estimate (used only when no power meter is readable; default 85 W). Recorded
      * in each result's `probes[].estimate`; `--tdp` wins over it. Not part of a run's hash.
