@@ -21,8 +21,8 @@ function nonNegative(value: string): number {
 
 function pue(value: string): number {
   const n = Number(value);
-  if (!(n >= 1))
-    throw new InvalidArgumentError(`expected a PUE ≥ 1 (1: no facility overhead), got '${value}'.`);
+  if (!(n >= 1) || !Number.isFinite(n))
+    throw new InvalidArgumentError(`expected a finite PUE ≥ 1 (1: no facility overhead), got '${value}'.`);
   return n;
 }
 
