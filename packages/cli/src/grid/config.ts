@@ -119,7 +119,26 @@ export const GridConfigSchema = z
   .refine((g) => g.seeds === undefined || new Set(g.seeds).size === g.seeds.length, {
     message: 'seeds must be distinct: two replicates with the same seed are the same run',
     path: ['seeds'],
+  })
+  // a repeated entry expanded into two planned runs with one hash: trained twice, then "found twice" in the results
+  .refine((g) => distinct(g.datasets), { message: 'datasets must be distinct', path: ['datasets'] })
+  .refine((g) => distinct(g.architectures), {
+    message: 'architectures must be distinct',
+    path: ['architectures'],
+  })
+  .refine((g) => distinct(g.sizes), { message: 'sizes must be distinct', path: ['sizes'] })
+  .refine((g) => distinct(g.criteria.map((c) => JSON.stringify(c))), {
+    message: 'criteria must be distinct: two identical criteria are the same runs',
+    path: ['criteria'],
+  })
+  .refine((g) => g.cifar10.onlyFolds === undefined || distinct(g.cifar10.onlyFolds), {
+    message: 'onlyFolds must be distinct',
+    path: ['cifar10', 'onlyFolds'],
   });
+
+function distinct(values: readonly unknown[]): boolean {
+  return new Set(values).size === values.length;
+}
 
 export type GridConfig = z.infer<typeof GridConfigSchema>;
 
