@@ -134,6 +134,11 @@ export const GridConfigSchema = z
   .refine((g) => g.cifar10.onlyFolds === undefined || distinct(g.cifar10.onlyFolds), {
     message: 'onlyFolds must be distinct',
     path: ['cifar10', 'onlyFolds'],
+  })
+  // a fold past the last one used to be dropped silently: onlyFolds [9] of 6 folds ran nothing and exited 0
+  .refine((g) => (g.cifar10.onlyFolds ?? []).every((f) => f < g.cifar10.folds), {
+    message: 'onlyFolds are 0-based fold numbers below cifar10.folds',
+    path: ['cifar10', 'onlyFolds'],
   });
 
 function distinct(values: readonly unknown[]): boolean {
