@@ -34,3 +34,14 @@ describe('--pue', () => {
     );
   }, 120_000);
 });
+
+describe('--carbon-country', () => {
+  it('an unknown or 2-letter code is a usage error (exit 2) naming the option; lowercase is accepted', async () => {
+    const bad = await runEff(['measure', '--carbon-country', 'DE', '--', process.execPath, '-e', '']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('eff: --carbon-country: no yearly average grid intensity for "DE"');
+    const lower = await runEff(['measure', '--carbon-country', 'deu', '--', process.execPath, '-e', '']);
+    expect(lower.code, lower.stderr).toBe(0);
+    expect(lower.stdout + lower.stderr).toMatch(/Ember yearly average for DEU/);
+  }, 120_000);
+});

@@ -1,5 +1,5 @@
 // The grid config schema (zod): what `eff run --config FILE` accepts, with every default in one place.
-import { CarbonConfigSchema } from '@eff/core';
+import { CarbonConfigSchema, countryIntensity } from '@eff/core';
 import { DEFAULT_INTERVAL_MS, MAX_INTERVAL_MS } from '@eff/probes';
 import { z } from 'zod';
 
@@ -135,11 +135,26 @@ export const GridConfigSchema = z
     message: 'onlyFolds must be distinct',
     path: ['cifar10', 'onlyFolds'],
   })
+  // an unknown country used to pass validation and --dry-run, and stop eff run with exit 1 after writing its grid file
+  .refine((g) => g.carbon?.country === undefined || knownCountry(g.carbon.country), {
+    message:
+      'no yearly average grid intensity for this country; give an ISO 3166-1 alpha-3 code such as DEU, FRA, USA (or WORLD)',
+    path: ['carbon', 'country'],
+  })
   // a fold past the last one used to be dropped silently: onlyFolds [9] of 6 folds ran nothing and exited 0
   .refine((g) => (g.cifar10.onlyFolds ?? []).every((f) => f < g.cifar10.folds), {
     message: 'onlyFolds are 0-based fold numbers below cifar10.folds',
     path: ['cifar10', 'onlyFolds'],
   });
+
+function knownCountry(country: string): boolean {
+  try {
+    countryIntensity(country);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function distinct(values: readonly unknown[]): boolean {
   return new Set(values).size === values.length;

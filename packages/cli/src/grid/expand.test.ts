@@ -57,6 +57,7 @@ describe('replicates', () => {
       [{ architectures: ['lenet', 'lenet'] }, /architectures: architectures must be distinct/],
       [{ criteria: [base.criteria[0], base.criteria[0]] }, /criteria: criteria must be distinct/],
       [{ cifar10: { onlyFolds: [0, 0] } }, /cifar10\.onlyFolds: onlyFolds must be distinct/],
+      [{ carbon: { country: 'XYZ' } }, /carbon\.country: no yearly average grid intensity for this country/],
       [
         { cifar10: { folds: 6, onlyFolds: [1, 6] } },
         /cifar10\.onlyFolds: onlyFolds are 0-based fold numbers below cifar10\.folds/,
