@@ -23,6 +23,9 @@ describe('carbonOf', () => {
     // 36 kJ = 0.01 kWh × 250 g/kWh = 2.5 g.
     expect(carbonOf(36_000, givenIntensity(250, 'config')).gramsCO2e).toBeCloseTo(2.5, 12);
     expect(() => carbonOf(1, givenIntensity(250, 'cli'), 0.9)).toThrow(CarbonInputError);
+    expect(() => carbonOf(1, givenIntensity(250, 'cli'), Number.POSITIVE_INFINITY)).toThrow(
+      /PUE must be a finite/,
+    );
     expect(() => carbonOf(-1, givenIntensity(250, 'cli'))).toThrow(/energy must be/);
     expect(() => givenIntensity(-5, 'cli')).toThrow(/≥ 0/);
   });

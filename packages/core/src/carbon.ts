@@ -98,12 +98,14 @@ const J_PER_KWH = 3.6e6;
 /**
  * Grams CO2e of `energyJ`: energy in kWh (J / 3.6e6) × intensity (g CO2e/kWh) × PUE (≥ 1, default 1) — the
  * operational-emissions formula of the Green Software Foundation's SCI (E × I) with the facility's overhead (PUE) as
- * in Lannelongue et al., "Green Algorithms" (2021). Throws CarbonInputError for a negative energy or a PUE below 1.
+ * in Lannelongue et al., "Green Algorithms" (2021). Throws CarbonInputError for a negative energy or a PUE below 1 or infinite.
  */
 export function carbonOf(energyJ: number, intensity: GridIntensity, pue = 1): Carbon {
   if (!Number.isFinite(energyJ) || energyJ < 0)
     throw new CarbonInputError(`energy must be a number of J ≥ 0, got ${energyJ}`, energyJ);
-  if (!(pue >= 1)) throw new CarbonInputError(`PUE must be ≥ 1 (1: no facility overhead), got ${pue}`, pue);
+  // finite too: an infinite PUE printed "Infinity kg CO2e" and recorded gramsCO2e null
+  if (!(pue >= 1) || !Number.isFinite(pue))
+    throw new CarbonInputError(`PUE must be a finite number ≥ 1 (1: no facility overhead), got ${pue}`, pue);
   return { ...intensity, pue, gramsCO2e: (energyJ / J_PER_KWH) * intensity.intensityGPerKWh * pue };
 }
 

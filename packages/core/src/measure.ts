@@ -1,7 +1,14 @@
 // measureEfficiency: runs probes around a training loop (tfjs model.fit or a custom loop), applies the stopping criterion, and writes the RunRecord.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_INTERVAL_MS, installedVersion, inWorkerThread, nowMs, type Probe } from '@eff/probes';
+import {
+  DEFAULT_INTERVAL_MS,
+  installedVersion,
+  inWorkerThread,
+  MAX_INTERVAL_MS,
+  nowMs,
+  type Probe,
+} from '@eff/probes';
 import { type Observable, ReplaySubject } from 'rxjs';
 import type { z } from 'zod';
 import { type CriterionRun, type StoppingCriterion, withMaxEpochs } from './criteria.js';
@@ -299,10 +306,10 @@ async function measuringLine(probes: readonly Probe[], intervalMs: number): Prom
  */
 export function measureEfficiency(options: MeasureEfficiencyOptions): EfficiencySession {
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-  if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0 || intervalMs > MAX_INTERVAL_MS) {
     throw new MeasureError(
       'E_MEASURE_OPTIONS',
-      `intervalMs must be > 0, found ${String(intervalMs)}`,
+      `intervalMs must be > 0 and ≤ ${MAX_INTERVAL_MS} (one hour), found ${String(intervalMs)}`,
       intervalMs,
     );
   }

@@ -37,6 +37,15 @@ describe('startMeter', () => {
     expect(() => startMeter([userProbe({ powerW: 1 })], { intervalMs: 0 })).toThrow(/intervalMs.*found 0/);
   });
 
+  it('rejects an interval above one hour: 5 × it overflows Node timers (> 2^31 − 1 ms), which then fire after 1 ms', async () => {
+    expect(() => startMeter([userProbe({ powerW: 1 })], { intervalMs: 1e9 })).toThrow(
+      /intervalMs must be a number > 0 and ≤ 3600000 \(one hour\), found 1000000000/,
+    );
+    const meter = startMeter([userProbe({ powerW: 1 })], { intervalMs: 3_600_000 });
+    expect(meter.intervalMs).toBe(3_600_000);
+    await meter.stop();
+  });
+
   it('integrates every probe per component once the interval end is covered', async () => {
     const m = startMeter(
       [

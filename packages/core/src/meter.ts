@@ -1,6 +1,6 @@
 // Runs probes for one measurement: every probe feeds one energy meter; per-probe and per-device reports and coverage.
 import type { PowerSample, Probe, ProbeEvent } from '@eff/probes';
-import { isPowerSample, nowMs } from '@eff/probes';
+import { isPowerSample, MAX_INTERVAL_MS, nowMs } from '@eff/probes';
 import { createEnergyMeter, DEFAULT_GAP_THRESHOLD_MS, type EnergyMeter } from './energy.js';
 import type { MeteredDevice } from './metered-device.js';
 import { deviceKey, type MeasuredProbe, ProbeSession } from './probe-session.js';
@@ -121,8 +121,16 @@ export function startMeter(probes: readonly Probe[], options: MeterOptions): Met
     );
   }
   const { intervalMs } = options;
-  if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs <= 0) {
-    throw new MeterError(`intervalMs must be a number > 0, found ${String(intervalMs)}`, intervalMs);
+  if (
+    typeof intervalMs !== 'number' ||
+    !Number.isFinite(intervalMs) ||
+    intervalMs <= 0 ||
+    intervalMs > MAX_INTERVAL_MS
+  ) {
+    throw new MeterError(
+      `intervalMs must be a number > 0 and ≤ ${MAX_INTERVAL_MS} (one hour), found ${String(intervalMs)}`,
+      intervalMs,
+    );
   }
   return new ProbeMeter(probes, options);
 }

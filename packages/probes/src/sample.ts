@@ -93,6 +93,13 @@ export function nowMs(): number {
  */
 export const DEFAULT_INTERVAL_MS = 100;
 
+/**
+ * The largest sampling interval accepted, ms (one hour). Probes wait up to 5 × the interval for a stalled tool, and
+ * Node's timers overflow above 2^31 − 1 ms (~24.8 days) to fire after 1 ms instead: an interval beyond this bound
+ * would turn "wait a long time" into a busy loop, and a power sample once an hour already says little.
+ */
+export const MAX_INTERVAL_MS = 3_600_000;
+
 /** Whether this machine can run a probe, and if not, why (missing binary, no device, permission denied). */
 export interface ProbeCheck {
   available: boolean;

@@ -1,6 +1,7 @@
 // The carbon options shared by eff measure, eff run and eff report: a grid intensity (given or a country's average) and a PUE.
-import { countryIntensity, type GridIntensity, givenIntensity } from '@eff/core';
+import { CarbonInputError, countryIntensity, type GridIntensity, givenIntensity } from '@eff/core';
 import { InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../errors.js';
 import { CarbonApiError, fetchLiveIntensity } from './live-intensity.js';
 
 /** What the carbon options parse to (commander's camel-cased keys). */
@@ -21,8 +22,8 @@ function nonNegative(value: string): number {
 
 function pue(value: string): number {
   const n = Number(value);
-  if (!(n >= 1))
-    throw new InvalidArgumentError(`expected a PUE ≥ 1 (1: no facility overhead), got '${value}'.`);
+  if (!(n >= 1) || !Number.isFinite(n))
+    throw new InvalidArgumentError(`expected a finite PUE ≥ 1 (1: no facility overhead), got '${value}'.`);
   return n;
 }
 
@@ -49,7 +50,7 @@ export function carbonOptions(): Option[] {
 
 /**
  * The intensity the options name (a given one wins; else the country's average; else the zone's live intensity), with
- * the PUE; null when none was given. Throws CarbonInputError (E_CARBON_INPUT) for an unknown country, CarbonApiError
+ * the PUE; null when none was given. Throws UsageError (exit 2) for an unknown country, CarbonApiError
  * (E_CARBON_API) when the live intensity cannot be had (no ELECTRICITYMAPS_TOKEN in `env`, an HTTP error).
  */
 export async function carbonFromCli(
@@ -72,7 +73,14 @@ export async function carbonFromCli(
   }
   if (opts.carbonIntensity !== undefined)
     return { intensity: givenIntensity(opts.carbonIntensity, 'cli'), pue: pueValue };
-  if (opts.carbonCountry !== undefined)
-    return { intensity: countryIntensity(opts.carbonCountry), pue: pueValue };
+  if (opts.carbonCountry !== undefined) {
+    try {
+      return { intensity: countryIntensity(opts.carbonCountry), pue: pueValue };
+    } catch (err) {
+      // a bad option value is a usage error (exit 2, docs/cli.md), not a failed run (exit 1)
+      if (err instanceof CarbonInputError) throw new UsageError(`--carbon-country: ${err.message}`);
+      throw err;
+    }
+  }
   return null;
 }

@@ -1,5 +1,5 @@
 // `eff measure -- <command>`: the energy a command used while it ran, per component.
-import { DEFAULT_INTERVAL_MS } from '@eff/probes';
+import { DEFAULT_INTERVAL_MS, MAX_INTERVAL_MS } from '@eff/probes';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type MetricsCliOptions, metricsHostOption, metricsPortOption } from '../metrics/options.js';
 import type { CommandContext } from '../program.js';
@@ -19,8 +19,10 @@ function collect(value: string, previous: string[]): string[] {
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a positive integer (ms), got '${value}'.`);
+  if (!Number.isInteger(n) || n <= 0 || n > MAX_INTERVAL_MS)
+    throw new InvalidArgumentError(
+      `expected a positive integer (ms) up to ${MAX_INTERVAL_MS} (one hour), got '${value}'.`,
+    );
   return n;
 }
 

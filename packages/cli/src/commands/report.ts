@@ -3,14 +3,17 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { CommandContext } from '../program.js';
 import { type CarbonCliOptions, carbonOptions } from './carbon-option.js';
 
-/** `0.9,0.95`: accuracies in (0, 1]. */
-function thresholdList(value: string): number[] {
+/**
+ * `0.9,0.95`: accuracies in (0, 1], ascending and without repeats (a repeated one gave the energy/time-to-accuracy
+ * table two identical columns). Throws commander's InvalidArgumentError (exit 2) for anything else.
+ */
+export function thresholdList(value: string): number[] {
   const ts = value.split(',').map((v) => Number(v.trim()));
   if (ts.length === 0 || ts.some((t) => !(t > 0 && t <= 1)))
     throw new InvalidArgumentError(
       `expected comma-separated accuracies in (0, 1], e.g. 0.9,0.95,0.99; got '${value}'.`,
     );
-  return ts;
+  return [...new Set(ts)].sort((a, b) => a - b);
 }
 
 export function reportCommand(ctx: CommandContext): Command {

@@ -1,6 +1,6 @@
 // The grid config schema (zod): what `eff run --config FILE` accepts, with every default in one place.
-import { CarbonConfigSchema } from '@eff/core';
-import { DEFAULT_INTERVAL_MS } from '@eff/probes';
+import { CarbonConfigSchema, countryIntensity } from '@eff/core';
+import { DEFAULT_INTERVAL_MS, MAX_INTERVAL_MS } from '@eff/probes';
 import { z } from 'zod';
 
 export const DATASETS = ['mnist', 'cifar10'] as const;
@@ -95,7 +95,7 @@ export const GridConfigSchema = z
       .min(1, 'name at least one GPU, or leave gpus out to follow the environment')
       .optional(),
     /** Probe sampling interval in ms (DEFAULT_INTERVAL_MS: one default for the SDK and the CLI). */
-    intervalMs: z.number().int().positive().default(DEFAULT_INTERVAL_MS),
+    intervalMs: z.number().int().positive().max(MAX_INTERVAL_MS).default(DEFAULT_INTERVAL_MS),
     /**
      * The CPU's TDP in W for the labelled estimate (used only when no power meter is readable; default 85 W). Recorded
      * in each result's `probes[].estimate`; `--tdp` wins over it. Not part of a run's hash.
@@ -119,7 +119,46 @@ export const GridConfigSchema = z
   .refine((g) => g.seeds === undefined || new Set(g.seeds).size === g.seeds.length, {
     message: 'seeds must be distinct: two replicates with the same seed are the same run',
     path: ['seeds'],
+  })
+  // a repeated entry expanded into two planned runs with one hash: trained twice, then "found twice" in the results
+  .refine((g) => distinct(g.datasets), { message: 'datasets must be distinct', path: ['datasets'] })
+  .refine((g) => distinct(g.architectures), {
+    message: 'architectures must be distinct',
+    path: ['architectures'],
+  })
+  .refine((g) => distinct(g.sizes), { message: 'sizes must be distinct', path: ['sizes'] })
+  .refine((g) => distinct(g.criteria.map((c) => JSON.stringify(c))), {
+    message: 'criteria must be distinct: two identical criteria are the same runs',
+    path: ['criteria'],
+  })
+  .refine((g) => g.cifar10.onlyFolds === undefined || distinct(g.cifar10.onlyFolds), {
+    message: 'onlyFolds must be distinct',
+    path: ['cifar10', 'onlyFolds'],
+  })
+  // an unknown country used to pass validation and --dry-run, and stop eff run with exit 1 after writing its grid file
+  .refine((g) => g.carbon?.country === undefined || knownCountry(g.carbon.country), {
+    message:
+      'no yearly average grid intensity for this country; give an ISO 3166-1 alpha-3 code such as DEU, FRA, USA (or WORLD)',
+    path: ['carbon', 'country'],
+  })
+  // a fold past the last one used to be dropped silently: onlyFolds [9] of 6 folds ran nothing and exited 0
+  .refine((g) => (g.cifar10.onlyFolds ?? []).every((f) => f < g.cifar10.folds), {
+    message: 'onlyFolds are 0-based fold numbers below cifar10.folds',
+    path: ['cifar10', 'onlyFolds'],
   });
+
+function knownCountry(country: string): boolean {
+  try {
+    countryIntensity(country);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function distinct(values: readonly unknown[]): boolean {
+  return new Set(values).size === values.length;
+}
 
 export type GridConfig = z.infer<typeof GridConfigSchema>;
 

@@ -46,12 +46,22 @@ describe('replicates', () => {
     expect(expandGrid(grid({ seeds: [1] })).map((r) => r.runId)).toEqual(plain.map((r) => r.runId));
   });
 
-  it('refuses seeds together with repeats, repeated seeds and an empty list, naming the field', () => {
+  it('refuses seeds together with repeats, an empty list and repeated seeds, sizes, datasets, … (same run twice), naming the field', () => {
     for (const [extra, message] of [
       [{ seeds: [1, 2], repeats: 2 }, /repeats: give either seeds: \[\.\.\.\] or repeats: N, not both/],
       [{ seeds: [1, 1] }, /seeds: seeds must be distinct/],
       [{ seeds: [] }, /seeds: give at least one seed/],
       [{ repeats: 0 }, /repeats:/],
+      [{ sizes: [1, 1] }, /sizes: sizes must be distinct/],
+      [{ datasets: ['mnist', 'mnist'] }, /datasets: datasets must be distinct/],
+      [{ architectures: ['lenet', 'lenet'] }, /architectures: architectures must be distinct/],
+      [{ criteria: [base.criteria[0], base.criteria[0]] }, /criteria: criteria must be distinct/],
+      [{ cifar10: { onlyFolds: [0, 0] } }, /cifar10\.onlyFolds: onlyFolds must be distinct/],
+      [{ carbon: { country: 'XYZ' } }, /carbon\.country: no yearly average grid intensity for this country/],
+      [
+        { cifar10: { folds: 6, onlyFolds: [1, 6] } },
+        /cifar10\.onlyFolds: onlyFolds are 0-based fold numbers below cifar10\.folds/,
+      ],
     ] as const) {
       expect(() => grid(extra), JSON.stringify(extra)).toThrow(ConfigError);
       expect(() => grid(extra), JSON.stringify(extra)).toThrow(message);

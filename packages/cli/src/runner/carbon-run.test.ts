@@ -56,8 +56,9 @@ describe('eff run with carbon', () => {
       '--carbon-country',
       'XXX',
     ]);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('no yearly average grid intensity for "XXX"');
+    // a bad option value: usage error, exit 2 (docs/cli.md#exit-codes)
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--carbon-country: no yearly average grid intensity for "XXX"');
     expect(bad.stderr).not.toMatch(/run 1\/1 start/);
   });
 });

@@ -209,4 +209,22 @@ describe('eff status', () => {
     expect(await runCli(['status', dir, '--preset', 'quick', '--shards', '0'], bad.io)).toBe(2);
     expect(bad.err()).toMatch(/--shards expects the number of shards N/);
   });
+
+  it('a file instead of the directory: a results file counts its directory, another file says what to give', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eff-status-file-'));
+    await writeGridFile(dir, grid);
+    const [first] = expandGrid(grid);
+    const placement = task(0);
+    await write(dir, placement, [recordOf(first!, 'completed', placement)]);
+    const viaFile = captureIo({ PATH: '/nonexistent' });
+    expect(await runCli(['status', join(dir, resultsFileName(placement))], viaFile.io)).toBe(3);
+    expect(rows(viaFile.out()).get('all')?.slice(0, 2)).toEqual(['6', '1']);
+    expect(viaFile.err()).toContain(`is a results file; counting its directory ${dir}`);
+    await writeFile(join(dir, 'grid.yaml'), 'datasets: [mnist]\n');
+    const other = captureIo({ PATH: '/nonexistent' });
+    expect(await runCli(['status', join(dir, 'grid.yaml')], other.io)).toBe(1);
+    expect(other.err()).toBe(
+      `eff: ${join(dir, 'grid.yaml')} is a file, not a results directory; give the --out directory of eff run, e.g. eff status ${dir}.\n`,
+    );
+  });
 });

@@ -1,6 +1,6 @@
 // `eff status DIR`: runs done / diverged / failed / not started per shard of the grid, and the SLURM queue's tasks.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   type DuplicateRun,
   ResultsFormatError,
@@ -276,9 +276,21 @@ export async function runStatusCommand(
   dirArg: string,
   opts: { config?: string; preset?: string; shards?: string },
 ): Promise<number> {
-  const dir = resolve(io.cwd, dirArg);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  let dir = resolve(io.cwd, dirArg);
+  if (!existsSync(dir)) {
     throw new ResultsError(`results directory ${dir} does not exist; give the --out directory of eff run.`);
+  }
+  if (!statSync(dir).isDirectory()) {
+    // a results file given for its directory (as eff report accepts): count the whole directory, say so
+    if (!dir.endsWith('.jsonl')) {
+      throw new ResultsError(
+        `${dir} is a file, not a results directory; give the --out directory of eff run, e.g. eff status ${dirname(dir)}.`,
+      );
+    }
+    io.stderr.write(
+      `eff status: ${basename(dir)} is a results file; counting its directory ${dirname(dir)}.\n`,
+    );
+    dir = dirname(dir);
   }
   if (opts.config !== undefined && opts.preset !== undefined) {
     throw new UsageError('eff status takes at most one of --config FILE or --preset NAME.');
