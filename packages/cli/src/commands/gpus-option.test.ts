@@ -45,7 +45,7 @@ describe('eff measure --gpus', () => {
     const r = await runEff(['measure', '--probe', 'estimate', '--gpus', '1', '--', ...cmd.args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /--gpus selects GPUs, but no GPU probe is named \(--probe estimate\); add one of nvml, nvidia-smi, rocm-smi/,
+      /--gpus selects GPUs, but no GPU probe is named \(--probe estimate\); add one of nvml, nvidia-smi, amd-smi, rocm-smi, hwmon, powermetrics or drop --gpus/,
     );
     expect(existsSync(cmd.marker)).toBe(false);
   });
