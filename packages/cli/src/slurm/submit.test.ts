@@ -205,6 +205,15 @@ describe('eff slurm submit', () => {
     expect(refused.err()).toMatch(
       /sbatch refused the job \(exit 1\): sbatch: error: Batch job submission failed: Requested node configuration is not available\n/,
     );
+    expect(refused.err()).toMatch(/fix the option it names/);
+    // sbatch itself cannot work here (no slurm.conf): no job option is at fault, and the advice says so.
+    const unconfigured = captureIo(work, {
+      ...env,
+      FAKE_SBATCH_ERR: 'sbatch: fatal: Could not establish a configuration source',
+    });
+    expect(await runCli(['slurm', 'submit', '--config', 'grid.json', '--out', 'c'], unconfigured)).toBe(1);
+    expect(unconfigured.err()).toMatch(/sbatch cannot reach a SLURM cluster from here \(check `sinfo`/);
+    expect(unconfigured.err()).not.toMatch(/fix the option it names/);
   });
 
   it('bad options are usage errors (exit 2)', async () => {

@@ -315,10 +315,17 @@ export async function slurmSubmitCommand(
   // absolute, so only tools that resolve from the working directory, e.g. tsx in eff's own tests, notice).
   const result = await runSbatch(['--parsable', scriptFile], io, io.cwd);
   if (result.code !== 0) {
+    const said = result.stderr.trim() || result.stdout.trim() || 'no message';
+    // `sbatch: fatal: …` is sbatch itself failing (no slurm.conf, slurmctld unreachable, munge down), not a job option.
+    const advice =
+      /sbatch: fatal:|Unable to contact slurm controller|Could not establish a configuration source|munge/i.test(
+        said,
+      )
+        ? 'sbatch cannot reach a SLURM cluster from here (check `sinfo`, slurm.conf and munge); the job itself was not judged.'
+        : 'fix the option it names (--sbatch-arg, --mem, --time, --gpus-per-task, --cpus-per-task) and run the same command again.';
     throw new SlurmSubmitError(
       'E_SLURM_SBATCH',
-      `sbatch refused the job (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim() || 'no message'}\n` +
-        `The script is ${scriptFile}; fix the option it names (--sbatch-arg, --mem, --time, --gpus-per-task, --cpus-per-task) and run the same command again.`,
+      `sbatch refused the job (exit ${result.code}): ${said}\nThe script is ${scriptFile}; ${advice}`,
     );
   }
   // --parsable prints `jobid` or `jobid;cluster` (sbatch(1)).
