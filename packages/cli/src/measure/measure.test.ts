@@ -120,7 +120,7 @@ describe('eff measure', () => {
   it('usage errors are caught before anything runs (exit 2)', async () => {
     const io = captureIo();
     expect(await runCli(['measure', '--interval', 'fast', '--', 'true'], io)).toBe(2);
-    expect(io.err()).toMatch(/expected a positive integer \(ms\), got 'fast'/);
+    expect(io.err()).toMatch(/expected a positive integer \(ms\) up to 3600000 \(one hour\), got 'fast'/);
     const none = captureIo();
     expect(await runCli(['measure'], none)).toBe(2);
     expect(none.err()).toMatch(/missing required argument 'command'/);
