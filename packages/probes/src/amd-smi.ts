@@ -3,8 +3,15 @@ import { catchError, defer, firstValueFrom, mergeMap, Observable, of, repeat, th
 import { DeviceTracker } from './device-state.js';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
 import { selectGpus } from './gpu-selection.js';
-import type { PowerSample, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
-import { nowMs } from './sample.js';
+import {
+  nowMs,
+  type PowerSample,
+  type Probe,
+  type ProbeCheck,
+  type ProbeEvent,
+  type ProbeOptions,
+  raisedIntervalMs,
+} from './sample.js';
 import { oneLine, type RunResult, runOnce$ } from './spawn.js';
 import { parseTolerantly } from './tolerance.js';
 
@@ -346,9 +353,7 @@ export function amdSmiProbe(options: AmdSmiProbeOptions = {}): Probe {
     },
     samples(probeOptions?: ProbeOptions): Observable<ProbeEvent> {
       const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? AMD_SMI_DEFAULT_INTERVAL_MS;
-      const intervalMs = Number.isFinite(requestedMs)
-        ? Math.max(requestedMs, AMD_SMI_MIN_INTERVAL_MS)
-        : AMD_SMI_MIN_INTERVAL_MS;
+      const intervalMs = raisedIntervalMs(requestedMs, AMD_SMI_MIN_INTERVAL_MS);
       return new Observable<ProbeEvent>((subscriber) => {
         const gpus = new AmdGpus(options);
         let pollStartMs = 0;

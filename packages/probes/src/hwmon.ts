@@ -15,8 +15,16 @@ import {
 import { DeviceTracker, type TrackedDevice } from './device-state.js';
 import { type ProbeError, ProbeUnavailableError } from './errors.js';
 import { type ListedGpu, selectGpus } from './gpu-selection.js';
-import type { Component, PowerSample, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
-import { nowMs } from './sample.js';
+import {
+  type Component,
+  nowMs,
+  type PowerSample,
+  type Probe,
+  type ProbeCheck,
+  type ProbeEvent,
+  type ProbeOptions,
+  raisedIntervalMs,
+} from './sample.js';
 
 /**
  * What each hwmon driver's power and energy channels measure, by the chip's `name` file. A driver not listed here
@@ -379,9 +387,7 @@ export function hwmonProbe(options: HwmonProbeOptions = {}): Probe {
     },
     samples(probeOptions?: ProbeOptions): Observable<ProbeEvent> {
       const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? DEFAULT_INTERVAL_MS;
-      const intervalMs = Number.isFinite(requestedMs)
-        ? Math.max(requestedMs, HWMON_MIN_INTERVAL_MS)
-        : HWMON_MIN_INTERVAL_MS;
+      const intervalMs = raisedIntervalMs(requestedMs, HWMON_MIN_INTERVAL_MS);
       return defer(() =>
         from(start(options)).pipe(
           switchMap(({ sensors, events, tracker, fatal }) =>

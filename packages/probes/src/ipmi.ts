@@ -10,8 +10,15 @@ import {
   ProbePermissionError,
   ProbeUnavailableError,
 } from './errors.js';
-import type { PowerReading, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
-import { nowMs } from './sample.js';
+import {
+  nowMs,
+  type PowerReading,
+  type Probe,
+  type ProbeCheck,
+  type ProbeEvent,
+  type ProbeOptions,
+  raisedIntervalMs,
+} from './sample.js';
 import { oneLine, type RunResult, runOnce$ } from './spawn.js';
 import { parseTolerantly } from './tolerance.js';
 
@@ -189,9 +196,7 @@ export function ipmiProbe(options: IpmiProbeOptions = {}): Probe {
     },
     samples(probeOptions?: ProbeOptions): Observable<ProbeEvent> {
       const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? IPMI_DEFAULT_INTERVAL_MS;
-      const intervalMs = Number.isFinite(requestedMs)
-        ? Math.max(requestedMs, IPMI_MIN_INTERVAL_MS)
-        : IPMI_MIN_INTERVAL_MS;
+      const intervalMs = raisedIntervalMs(requestedMs, IPMI_MIN_INTERVAL_MS);
       return new Observable<ProbeEvent>((subscriber) => {
         const tracker = new DeviceTracker(SOURCE, 'system', 'all', [
           { deviceId: DEVICE_ID, label: `the BMC (${options.interfaceArgs?.join(' ') || 'local'})` },

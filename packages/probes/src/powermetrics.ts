@@ -2,8 +2,16 @@
 import { defer, filter, firstValueFrom, map, Observable, throwError } from 'rxjs';
 import { DeviceTracker } from './device-state.js';
 import { ProbeExitedError, ProbeParseError, ProbePermissionError, ProbeUnavailableError } from './errors.js';
-import type { Component, PowerReading, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
-import { nowMs } from './sample.js';
+import {
+  type Component,
+  nowMs,
+  type PowerReading,
+  type Probe,
+  type ProbeCheck,
+  type ProbeEvent,
+  type ProbeOptions,
+  raisedIntervalMs,
+} from './sample.js';
 import { spawnLines } from './spawn.js';
 import { parseTolerantly } from './tolerance.js';
 
@@ -207,9 +215,7 @@ export function powermetricsProbe(options: PowermetricsProbeOptions = {}): Probe
     },
     samples(probeOptions?: ProbeOptions): Observable<ProbeEvent> {
       const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERMETRICS_DEFAULT_INTERVAL_MS;
-      const intervalMs = Number.isFinite(requestedMs)
-        ? Math.max(requestedMs, POWERMETRICS_MIN_INTERVAL_MS)
-        : POWERMETRICS_MIN_INTERVAL_MS;
+      const intervalMs = raisedIntervalMs(requestedMs, POWERMETRICS_MIN_INTERVAL_MS);
       return defer(() => {
         if (platform !== 'darwin') return throwError(notMac);
         if (otherGpu !== undefined) return throwError(badSelection);

@@ -3,8 +3,15 @@ import type { ChildProcess } from 'node:child_process';
 import { defer, filter, firstValueFrom, map, mergeMap, type Observable, of, throwError } from 'rxjs';
 import { DeviceTracker } from './device-state.js';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
-import type { Component, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
-import { nowMs } from './sample.js';
+import {
+  type Component,
+  nowMs,
+  type Probe,
+  type ProbeCheck,
+  type ProbeEvent,
+  type ProbeOptions,
+  raisedIntervalMs,
+} from './sample.js';
 import { spawnLines } from './spawn.js';
 import { parseTolerantly } from './tolerance.js';
 
@@ -250,9 +257,7 @@ export function powerstatProbe(options: PowerstatProbeOptions = {}): Probe {
     samples(probeOptions?: ProbeOptions): Observable<ProbeEvent> {
       const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERSTAT_DEFAULT_INTERVAL_MS;
       // Never throw and never yield nothing: a shorter (or nonsensical) interval becomes the minimum.
-      const intervalMs = Number.isFinite(requestedMs)
-        ? Math.max(requestedMs, POWERSTAT_MIN_INTERVAL_MS)
-        : POWERSTAT_MIN_INTERVAL_MS;
+      const intervalMs = raisedIntervalMs(requestedMs, POWERSTAT_MIN_INTERVAL_MS);
       return defer(() => {
         const parser = new PowerstatParser();
         const domains = new PowerstatDomains();

@@ -6,8 +6,14 @@ import { join } from 'node:path';
 import { defer, Observable, repeat } from 'rxjs';
 import { spawnTool } from './child-lifetime.js';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
-import type { PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
-import { nowMs } from './sample.js';
+import {
+  nowMs,
+  type PowerReading,
+  type Probe,
+  type ProbeCheck,
+  type ProbeOptions,
+  raisedIntervalMs,
+} from './sample.js';
 import { killChild } from './spawn.js';
 import { parseTolerantly } from './tolerance.js';
 
@@ -187,9 +193,7 @@ export function powertopProbe(options: PowertopProbeOptions = {}): Probe {
     samples(probeOptions?: ProbeOptions): Observable<PowerReading> {
       const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? POWERTOP_DEFAULT_INTERVAL_MS;
       // Never throw and never yield nothing: a shorter (or nonsensical) interval becomes the minimum.
-      const intervalMs = Number.isFinite(requestedMs)
-        ? Math.max(requestedMs, POWERTOP_MIN_INTERVAL_MS)
-        : POWERTOP_MIN_INTERVAL_MS;
+      const intervalMs = raisedIntervalMs(requestedMs, POWERTOP_MIN_INTERVAL_MS);
       const seconds = Math.round(intervalMs / 1000);
       // one window after the other; unsubscribing kills the powertop of the window in progress
       return defer(() => window(seconds)).pipe(

@@ -14,15 +14,16 @@ import {
 } from 'rxjs';
 import { DeviceTracker } from './device-state.js';
 import { ProbeError, ProbePermissionError, ProbeUnavailableError } from './errors.js';
-import type {
-  Component,
-  EnergyCounterReading,
-  Probe,
-  ProbeCheck,
-  ProbeEvent,
-  ProbeOptions,
+import {
+  type Component,
+  type EnergyCounterReading,
+  nowMs,
+  type Probe,
+  type ProbeCheck,
+  type ProbeEvent,
+  type ProbeOptions,
+  raisedIntervalMs,
 } from './sample.js';
-import { nowMs } from './sample.js';
 
 /**
  * RAPL domains by the `name` sysfs gives them. `core` (the cores) and `uncore` (on client chips, the integrated
@@ -325,9 +326,7 @@ export function raplProbe(options: RaplProbeOptions = {}): Probe {
     },
     samples(sampleOptions?: ProbeOptions): Observable<ProbeEvent> {
       const requestedMs = sampleOptions?.intervalMs ?? defaultIntervalMs;
-      const intervalMs = Number.isFinite(requestedMs)
-        ? Math.max(requestedMs, RAPL_MIN_INTERVAL_MS)
-        : RAPL_MIN_INTERVAL_MS;
+      const intervalMs = raisedIntervalMs(requestedMs, RAPL_MIN_INTERVAL_MS);
       return defer(() => {
         return from(firstRead(root, domains)).pipe(
           switchMap(({ zones, events, tracker, fatal }) =>

@@ -15,8 +15,15 @@ import {
 import { DeviceTracker } from './device-state.js';
 import { ProbeExitedError, ProbeParseError, ProbeUnavailableError } from './errors.js';
 import { type ListedGpu, selectGpus } from './gpu-selection.js';
-import type { PowerSample, Probe, ProbeCheck, ProbeEvent, ProbeOptions } from './sample.js';
-import { nowMs } from './sample.js';
+import {
+  nowMs,
+  type PowerSample,
+  type Probe,
+  type ProbeCheck,
+  type ProbeEvent,
+  type ProbeOptions,
+  raisedIntervalMs,
+} from './sample.js';
 import { oneLine, type RunResult, runOnce$ } from './spawn.js';
 import { parseTolerantly } from './tolerance.js';
 
@@ -374,9 +381,7 @@ export function rocmSmiProbe(options: RocmSmiProbeOptions = {}): Probe {
     samples(probeOptions?: ProbeOptions): Observable<ProbeEvent> {
       const requestedMs = probeOptions?.intervalMs ?? options.intervalMs ?? ROCM_SMI_DEFAULT_INTERVAL_MS;
       // Never throw and never yield nothing: a shorter (or nonsensical) interval becomes the minimum.
-      const intervalMs = Number.isFinite(requestedMs)
-        ? Math.max(requestedMs, ROCM_SMI_MIN_INTERVAL_MS)
-        : ROCM_SMI_MIN_INTERVAL_MS;
+      const intervalMs = raisedIntervalMs(requestedMs, ROCM_SMI_MIN_INTERVAL_MS);
       return new Observable<ProbeEvent>((subscriber) => {
         const cards = new RocmCards(options);
         let pollStartMs = 0;

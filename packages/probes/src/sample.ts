@@ -156,3 +156,11 @@ export interface Probe {
   /** Readings and device events (see DeviceEvent); a probe without devices of its own emits only readings. */
   samples(options?: ProbeOptions): Observable<ProbeEvent>;
 }
+
+/**
+ * The interval a polling probe really samples at, ms: the requested one raised to the probe's minimum, and the
+ * minimum for a nonsensical request (NaN, ±Infinity), so a probe never throws on it nor floods a slow tool.
+ */
+export function raisedIntervalMs(requestedMs: number, minIntervalMs: number): number {
+  return Number.isFinite(requestedMs) ? Math.max(requestedMs, minIntervalMs) : minIntervalMs;
+}
