@@ -183,6 +183,7 @@ export {
 } from './results-reader.js';
 export { type ActiveBackend, activeBackend, type BackendInfoLike } from './run-environment.js';
 export * from './schema.js';
+export { hasNoSampleInside, markShortWindow } from './short-window.js';
 export {
   type DeviceEnergyBound,
   deviceEnergyBound,

@@ -141,7 +141,7 @@ describe('measureEfficiency: honest labels', () => {
     expect(r.final.degraded).toBe(true);
     expect(r.probes[0]?.degraded).toBe(true);
     expect(r.probes[0]?.notes.join('\n')).toMatch(
-      /no estimate sample fell inside the run \(\d+ ms, shorter than the 1000 ms sampling interval\)/,
+      /no estimate sample fell inside the run \(\d+ ms long, sampled every 1000 ms\)/,
     );
     expect(warnings.map((w) => w.code)).toContain('W_SHORT_WINDOW');
     // The estimate's assumptions are in the record, and the start line says what measures.

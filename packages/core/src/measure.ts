@@ -42,6 +42,7 @@ import {
   RunRecordSchema,
   type StopDecision,
 } from './schema.js';
+import { markShortWindow } from './short-window.js';
 import { energyBoundOf } from './uncertainty.js';
 
 export { MeasureError } from './measure-error.js';
@@ -692,19 +693,18 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     const probes = m ? m.reports(reportFrom, Math.max(reportFrom, endMs)) : [];
     // A run shorter than the interval has no sample inside it: its joules are extrapolated from readings around it,
     // which is not a measurement of this run. Flagged (degraded, a note, a warning), never passed off as measured.
-    let shortWindow = false;
-    for (const p of probes) {
-      if (p.sampleCount > 0 || !last || !p.deviceReports.some((d) => d.energyJ > 0)) continue;
-      shortWindow = true;
-      p.degraded = true;
-      p.notes.push(
-        `no ${p.name} sample fell inside the run (${Math.round(endMs - reportFrom)} ms, shorter than the ${p.intervalMs ?? intervalMs} ms sampling interval): its energy is extrapolated from the readings around it; train longer or lower intervalMs`,
-      );
-    }
+    const shortWindow =
+      last !== undefined &&
+      markShortWindow(probes, {
+        ms: endMs - reportFrom,
+        intervalMs,
+        what: 'the run',
+        advice: 'train longer or lower intervalMs',
+      });
     if (shortWindow) {
       warn({
         code: 'W_SHORT_WINDOW',
-        message: `run ${runId} lasted ${Math.round(endMs - reportFrom)} ms, shorter than the sampling interval: no sample fell inside it, so its energy is extrapolated (the record is marked degraded)`,
+        message: `run ${runId} lasted ${Math.round(endMs - reportFrom)} ms and no sample fell inside it (sampled every ${intervalMs} ms), so its energy is extrapolated (the record is marked degraded)`,
       });
     }
     // Any joule from an estimating probe makes the run estimated, also when none of its samples fell inside the run.

@@ -58,6 +58,24 @@ describe('eff measure', () => {
     expect(r.stderr).toMatch(/ESTIMATED/);
   });
 
+  it('a command that ends before any sample inside it: energy kept, marked degraded and extrapolated, not a lower bound', async () => {
+    // Sampled every 2 s, a command of ~0 s has no sample inside it: its joules come from the readings around it.
+    const r = await runEff(['measure', '--probe', 'estimate', '--interval', '2000', '--json', '--', 'true']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as MeasureResult;
+    const probe = result.probes.find((p) => p.name === 'estimate');
+    expect(probe?.sampleCount).toBe(0);
+    expect(result.energyJ.total).toBeGreaterThan(0);
+    expect(result.degraded).toBe(true);
+    expect(probe?.degraded).toBe(true);
+    expect(probe?.notes.join('\n')).toMatch(
+      /no estimate sample fell inside the command \(\d+ ms long, sampled every 2000 ms\).*lower --interval/,
+    );
+    expect(r.stderr).toMatch(/energy is EXTRAPOLATED from the readings around it/);
+    expect(r.stderr).not.toMatch(/LOWER BOUND/);
+    expect(r.stderr).toMatch(/ 0 samples/);
+  });
+
   it('forwards SIGTERM to the command and exits with its code', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eff-measure-'));
     const marker = join(dir, 'signal.txt');

@@ -1,5 +1,5 @@
 // `eff measure`: starts the probes, runs the command, waits for the samples covering its end, and reports its energy.
-import { carbonOf, energyBoundOf, type GridIntensity, startMeter } from '@eff/core';
+import { carbonOf, energyBoundOf, type GridIntensity, markShortWindow, startMeter } from '@eff/core';
 import { nowMs } from '@eff/probes';
 import type { CliIo } from '../io.js';
 import type { LiveMetrics } from '../metrics/live-metrics.js';
@@ -61,6 +61,13 @@ export async function measureCommandRun(
     await meter.stop();
   }
   const reading = meter.energyBetween(outcome.startMs, outcome.endMs);
+  // A command that ends before the first sample inside it is not measured: its joules are extrapolated, and say so.
+  const shortWindow = markShortWindow(reading.probes, {
+    ms: outcome.endMs - outcome.startMs,
+    intervalMs: options.intervalMs,
+    what: 'the command',
+    advice: 'lower --interval to measure commands this short',
+  });
   // Until the server closes, a last scrape sees the joules the result reports.
   metrics?.pullEnergyFrom(() => reading.energyJ);
   const durationMs = outcome.endMs - outcome.startMs;
@@ -76,7 +83,7 @@ export async function measureCommandRun(
     energyJ: reading.energyJ,
     averagePowerW: averagePower(reading.energyJ, durationMs),
     estimated: reading.estimated,
-    degraded: reading.degraded,
+    degraded: reading.degraded || shortWindow,
     probes: reading.probes,
     energyBoundJ: (({ lowJ, highJ }) => ({ lowJ, highJ }))(
       energyBoundOf(reading.probes, durationMs, {

@@ -5,6 +5,7 @@ import {
   describeCarbon,
   type EnergyBound,
   type EnergyByComponent,
+  hasNoSampleInside,
   type ProbeReport,
 } from '@eff/core';
 import { formatDuration, formatEnergy } from '../runner/progress.js';
@@ -62,7 +63,7 @@ export function formatDeviceLines(devices: readonly DeviceReport[], startMs: num
   const selectedBy = [...new Set(devices.map((d) => d.selectedBy).filter((s) => s !== undefined))];
   return devices.map((d) => {
     const facts = [
-      `${d.sampleCount} samples`,
+      `${d.sampleCount} sample${d.sampleCount === 1 ? '' : 's'}`,
       d.uncoveredMs > 0 ? `${(d.uncoveredMs / 1000).toFixed(2)} s uncovered` : '',
       d.lostAtMs !== undefined ? `lost at ${((d.lostAtMs - startMs) / 1000).toFixed(2)} s` : '',
       selectedBy.length > 1 && d.selectedBy ? `selected by ${d.selectedBy}` : '',
@@ -132,6 +133,11 @@ export function formatMeasureResult(r: MeasureResult): string {
   if (r.carbon) lines.push(`  carbon: ${describeCarbon(r.carbon)}`);
   if (r.estimated)
     lines.push('  note: some energy is ESTIMATED (utilisation × TDP), not measured by hardware.');
-  if (r.degraded) lines.push('  note: a probe failed or had gaps; the energy is a LOWER BOUND.');
+  if (r.probes.some(hasNoSampleInside))
+    lines.push(
+      '  note: the command ended before any sample fell inside it; its energy is EXTRAPOLATED from the readings around it.',
+    );
+  if (r.probes.some((p) => p.degraded && !hasNoSampleInside(p)))
+    lines.push('  note: a probe failed or had gaps; the energy is a LOWER BOUND.');
   return `${lines.join('\n')}\n`;
 }
