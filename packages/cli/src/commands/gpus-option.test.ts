@@ -27,6 +27,15 @@ describe('parseGpuList', () => {
     expect(parseGpuList('GPU-5c1b', ['0'])).toEqual(['0', 'GPU-5c1b']);
     expect(() => parseGpuList('0,,1', undefined)).toThrow(/separated by commas \(e\.g\. 0,1\), got '0,,1'/);
   });
+
+  it('a negative index (CUDA_VISIBLE_DEVICES=-1 means "no GPU") is refused with what to do instead', () => {
+    expect(() => parseGpuList('-1', undefined)).toThrow(
+      /'-1' is not a GPU \(GPU indices start at 0\)\. .*leave --gpus out and name CPU probes with --probe/,
+    );
+    expect(() => parseGpuList('0,-2', undefined)).toThrow(/'-2' is not a GPU/);
+    // Ids that merely contain a dash are GPU or MIG UUIDs, not negative numbers.
+    expect(parseGpuList('GPU-1-2,MIG-3', undefined)).toEqual(['GPU-1-2', 'MIG-3']);
+  });
 });
 
 describe('eff measure --gpus', () => {

@@ -9,6 +9,13 @@ export function parseGpuList(value: string, previous: string[] | undefined): str
       `expected GPU indices, GPU-… UUIDs or MIG-… ids separated by commas (e.g. 0,1), got '${value}'.`,
     );
   }
+  // CUDA_VISIBLE_DEVICES=-1 is the CUDA idiom for "no GPU"; as a GPU to measure it can only be a mistake.
+  const negative = entries.find((e) => /^-\d+$/.test(e));
+  if (negative !== undefined) {
+    throw new InvalidArgumentError(
+      `'${negative}' is not a GPU (GPU indices start at 0). --gpus names GPUs to measure; to measure no GPU, leave --gpus out and name CPU probes with --probe (e.g. --probe rapl).`,
+    );
+  }
   return [...(previous ?? []), ...entries];
 }
 
