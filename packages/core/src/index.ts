@@ -181,7 +181,13 @@ export {
   resultsFiles,
   type TornLine,
 } from './results-reader.js';
-export { type ActiveBackend, activeBackend, type BackendInfoLike } from './run-environment.js';
+export {
+  type ActiveBackend,
+  activeBackend,
+  type BackendInfoLike,
+  type SlurmJob,
+  slurmJobOf,
+} from './run-environment.js';
 export * from './schema.js';
 export { hasNoSampleInside, markShortWindow } from './short-window.js';
 export {

@@ -2,7 +2,7 @@
 // ends one, explicit probes that cannot run are refused before training, short and estimated runs are labelled,
 // detection runs once per process, the environment names the machine and backend.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -278,5 +278,41 @@ describe('measureEfficiency: the record says where and on what it trained, and c
     const saved = [];
     for await (const r of readRunRecords(dir)) saved.push(r.record);
     expect(saved.map((r) => r.runId)).toEqual([a.runId, b.runId]);
+  }, 60_000);
+  it('under a SLURM array each task appends to its own file in a shared resultsDir', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eff-results-slurm-'));
+    const keys = ['SLURM_JOB_ID', 'SLURM_ARRAY_JOB_ID', 'SLURM_ARRAY_TASK_ID'] as const;
+    const saved = keys.map((k) => process.env[k]);
+    const runAs = async (task: string) => {
+      process.env.SLURM_JOB_ID = `77${task}`;
+      process.env.SLURM_ARRAY_JOB_ID = '770';
+      process.env.SLURM_ARRAY_TASK_ID = task;
+      const session = measureEfficiency({
+        config: { ...config, seed: Number(task) },
+        probes: [userProbe({ powerW: 10 })],
+        intervalMs: 10,
+        criterion: criteria.fixedEpochs(1),
+        maxEpochs: 1,
+        resultsDir: dir,
+        log: false,
+      });
+      await session.start();
+      await sleep(40);
+      await session.epochEnd({ trainAccuracy: 0.5 });
+      return session.finish();
+    };
+    try {
+      const a = await runAs('1');
+      const b = await runAs('2');
+      expect(readdirSync(dir).sort()).toEqual(['results-slurm-770_1.jsonl', 'results-slurm-770_2.jsonl']);
+      const ids = [];
+      for await (const r of readRunRecords(dir)) ids.push(r.record.runId);
+      expect(ids.sort()).toEqual([a.runId, b.runId].sort());
+    } finally {
+      keys.forEach((k, i) => {
+        if (saved[i] === undefined) delete process.env[k];
+        else process.env[k] = saved[i];
+      });
+    }
   }, 60_000);
 });

@@ -24,13 +24,13 @@ import {
 import { MeasureError } from './measure-error.js';
 import { type Meter, type MeterOptions, type MeterReading, startMeter } from './meter.js';
 import { type RunPredictor, startPredictor } from './predict.js';
-import { appendJsonl, configHash } from './results.js';
-import { RESULTS_FILE_NAME } from './results-reader.js';
+import { appendJsonl, configHash, resultsFileName } from './results.js';
 import {
   activeBackend,
   type BackendInfoLike,
   cpuBackendWarning,
   machineEnvironment,
+  slurmJobOf,
 } from './run-environment.js';
 import {
   type EnergyByComponent,
@@ -114,7 +114,8 @@ export interface MeasureEfficiencyOptions {
   onWarning?: (warning: MeasureWarning) => void;
   /**
    * Directory to append every record finish() and fail() return to, as one line of `<resultsDir>/results.jsonl`
-   * (created if missing): the file `eff report <resultsDir>` reads. Default: not saved.
+   * (created if missing; under SLURM `results-slurm-<job>[_<task>].jsonl`, one file per array task, see
+   * resultsFileName): the files `eff report <resultsDir>` reads. Default: not saved.
    */
   resultsDir?: string;
   /**
@@ -789,7 +790,11 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
     const parsed = RunRecordSchema.parse(record);
     if (options.resultsDir !== undefined) {
       await mkdir(options.resultsDir, { recursive: true });
-      await appendJsonl(join(options.resultsDir, RESULTS_FILE_NAME), parsed);
+      // Array tasks sharing one directory each append to their own file (as `eff run` does), never to one file.
+      await appendJsonl(
+        join(options.resultsDir, resultsFileName(parsed.environment.placement ?? slurmJobOf(process.env))),
+        parsed,
+      );
     }
     return parsed;
   }

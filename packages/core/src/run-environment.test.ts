@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sleep, userProbe } from '../test/user-probes.js';
 import * as criteria from './criteria.js';
 import { measureEfficiency } from './measure.js';
-import { activeBackend, cpuBackendWarning } from './run-environment.js';
+import { activeBackend, cpuBackendWarning, slurmJobOf } from './run-environment.js';
 
 describe('the backend that trained', () => {
   it('is read from the tfjs engine when the caller does not say, and the caller wins when it does', async () => {
@@ -50,5 +50,25 @@ describe('the backend that trained', () => {
       ),
     ).toMatch(/wasm \(installed\) is available/);
     expect(cpuBackendWarning({ backend: 'wasm', registered: ['cpu', 'wasm'] }, {})).toBeNull();
+  });
+});
+
+describe('slurmJobOf', () => {
+  it('reads the job, array job and task ids slurmd sets; nothing outside SLURM', () => {
+    expect(slurmJobOf({})).toBeUndefined();
+    expect(slurmJobOf({ SLURM_JOB_ID: '  ' })).toBeUndefined();
+    expect(slurmJobOf({ SLURM_JOB_ID: ' 42 ' })).toEqual({ scheduler: 'slurm', jobId: '42' });
+    expect(slurmJobOf({ SLURM_JOB_ID: '43', SLURM_ARRAY_JOB_ID: '40', SLURM_ARRAY_TASK_ID: '3' })).toEqual({
+      scheduler: 'slurm',
+      jobId: '43',
+      arrayJobId: '40',
+      arrayTaskId: 3,
+    });
+    // A task id that is not a number (a malformed environment) is left out rather than guessed.
+    expect(slurmJobOf({ SLURM_JOB_ID: '43', SLURM_ARRAY_JOB_ID: '40', SLURM_ARRAY_TASK_ID: '3a' })).toEqual({
+      scheduler: 'slurm',
+      jobId: '43',
+      arrayJobId: '40',
+    });
   });
 });

@@ -1,6 +1,7 @@
 // A measured run's `environment`: this machine (describeMachine), the tfjs backend that trained, and the one warning about tfjs's pure-JS backend.
 import { readFileSync } from 'node:fs';
 import { describeMachine, describeMachineQuickly, type MachineDescription } from '@eff/probes';
+import type { Placement } from './schema.js';
 
 /** What @eff/models' useBackend() resolves to (or any object naming the backend): `{ backend, threads? }`. */
 export interface BackendInfoLike {
@@ -85,4 +86,24 @@ export async function machineEnvironment(timeoutMs: number): Promise<MachineDesc
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A SLURM job's ids, as `Placement` holds them. */
+export type SlurmJob = Pick<Placement, 'arrayJobId' | 'arrayTaskId'> & { scheduler: 'slurm'; jobId: string };
+
+/**
+ * The SLURM job this process belongs to, from the variables slurmd sets in every job step (`SLURM_JOB_ID`,
+ * `SLURM_ARRAY_JOB_ID`, `SLURM_ARRAY_TASK_ID`; sbatch(1), "OUTPUT ENVIRONMENT VARIABLES"): enough to give each array
+ * task its own results file (`resultsFileName`). undefined outside SLURM. A non-numeric task id is left out.
+ * `eff run` adds allocation and exclusivity to this (cli's placementFromEnv).
+ */
+export function slurmJobOf(env: NodeJS.ProcessEnv): SlurmJob | undefined {
+  const jobId = env.SLURM_JOB_ID?.trim();
+  if (!jobId) return undefined;
+  const job: SlurmJob = { scheduler: 'slurm', jobId };
+  const arrayJobId = env.SLURM_ARRAY_JOB_ID?.trim();
+  if (arrayJobId) job.arrayJobId = arrayJobId;
+  const taskId = env.SLURM_ARRAY_TASK_ID?.trim();
+  if (taskId && /^\d+$/.test(taskId)) job.arrayTaskId = Number(taskId);
+  return job;
 }

@@ -1,7 +1,7 @@
 // Where this process runs: its shard of the grid (--shard or the SLURM array variables) and its SLURM job/allocation.
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
-import type { Placement } from '@eff/core';
+import { type Placement, slurmJobOf } from '@eff/core';
 import { EffCliError } from '../errors.js';
 
 /** One shard of a grid: `index` is 0-based, `count` ≥ 1, `index < count`. */
@@ -151,13 +151,10 @@ export async function placementFromEnv(
   nodeCpus: number = cpus().length,
 ): Promise<PlacementResult> {
   const notes: string[] = [];
-  const jobId = env.SLURM_JOB_ID?.trim();
-  if (!jobId) return { placement: shard ? { shard } : undefined, notes };
-  const placement: Placement = { scheduler: 'slurm', jobId };
-  const arrayJobId = env.SLURM_ARRAY_JOB_ID?.trim();
-  if (arrayJobId) placement.arrayJobId = arrayJobId;
-  const taskId = env.SLURM_ARRAY_TASK_ID?.trim();
-  if (taskId && /^\d+$/.test(taskId)) placement.arrayTaskId = Number(taskId);
+  const job = slurmJobOf(env);
+  if (!job) return { placement: shard ? { shard } : undefined, notes };
+  const { jobId } = job;
+  const placement: Placement = { ...job };
   if (shard) placement.shard = shard;
   const gpus =
     listVar(env, 'SLURM_STEP_GPUS') ?? listVar(env, 'SLURM_JOB_GPUS') ?? listVar(env, 'CUDA_VISIBLE_DEVICES');
