@@ -523,11 +523,15 @@ function curveFor(
  * - fixedEpochs: the remaining epochs on that trend (`trend`). energyBudget: the budget (`budget`; the cap wins
  *   when the trend reaches it first). accuracyTarget, earlyStopping, diminishingReturns: the inverse power law
  *   fitted to accuracy against cumulative energy (fitPowerLaw), walked epoch by epoch until the target is reached,
- *   the predicted gain per epoch falls within the validation noise (then + patience), or the gain per joule over
- *   the window falls below fraction × acc/E (`learning-curve`). anyOf: the earliest child; allOf: the latest.
- * - Interval [low, high]: the 10th and 90th percentiles over `replicates` bootstrap futures: epochs resampled with
- *   replacement for the per-epoch trends; for the curve, residuals resampled onto the fitted values and the curve
- *   refitted (4+ epochs), or the exponent drawn log-uniformly from PRIOR_C_RANGE (fewer, when it is not identified).
+ *   early stopping's own rule stops it (a gain counts when it beats the best by more than the validation noise or
+ *   minDelta), or the gain per joule over the window falls below fraction × acc/E (`learning-curve`). anyOf: the
+ *   earliest child; allOf: the latest.
+ * - Interval [low, high]: the 10th and 90th percentiles of the remaining energy over `replicates` simulated futures
+ *   (widened to contain the point), each drawing: a level factor and one factor per future epoch for the energy,
+ *   both exp(σ·z) with σ = energyLogSd of the run's residuals around its trend (plus, from 3 epochs, the trend
+ *   refitted to epochs resampled with replacement); the curve's parameters (fewer than 4 epochs: c log-uniform over
+ *   PRIOR_C_RANGE; more: the fit's residuals resampled onto its fitted values and the curve refitted); and the
+ *   noise on each future measured accuracy (curve + noise·z), to which the criterion's own rule is applied.
  * - Baseline: mean energy per epoch so far × baselineEpochs (the cap for accuracy and patience criteria).
  *
  * Returns null for an empty history, a criterion it does not know (user-registered), or a run at its cap.
