@@ -229,6 +229,8 @@ describe('the interval: every uncertainty the predictor knows', () => {
     expect(energyLogSd([Math.log(1.1), -Math.log(1.1)], 1)).toBeCloseTo(0.1705404, 6);
     // a steady run narrows it: three zero residuals of a line (dof 1): √(0.04 / 2)
     expect(energyLogSd([0, 0, 0], 1)).toBeCloseTo(Math.sqrt(0.02), 12);
+    // fewer residuals than parameters: no negative dof
+    expect(energyLogSd([], -1)).toBe(ENERGY_CV_PRIOR);
   });
   it('after one epoch of a fixed-epochs run: the ln-normal quantiles of level × epoch deviation', () => {
     // 2 epochs, 1 left: remaining = 100 J · exp(σ·z_level + σ·z_epoch), σ = 0.2 → ln sd 0.2·√2; the 10th and 90th
@@ -268,5 +270,22 @@ describe('the interval: every uncertainty the predictor knows', () => {
     const p = target(0.95);
     expect(p?.remainingEnergyHighJ ?? 0).toBeGreaterThan(300);
     expect(p?.remainingEnergyLowJ ?? 0).toBeLessThan(150);
+  });
+  it('the noise on the measured accuracy moves the target epoch: a small validation set widens the interval', () => {
+    // An exact curve seen for 4 epochs (0.98 − 0.1·j^−0.7, no residual to resample): the target 0.95 falls at epoch 6.
+    // n = 10⁶: noise 0.0002, every future stops at 6 and only the energy spreads (σ² = 0.04/3: about ±20% of 200 J).
+    // n = 100: noise √(0.95·0.05/100) = 0.022, as large as the last gains, so futures stop from epoch 5 to 8 or later.
+    const acc = (j: number) => 0.98 - 0.1 * j ** -0.7;
+    const width = (validationCount: number) => {
+      const p = predictRemaining(
+        { name: 'accuracyTarget', params: { target: 0.95, on: 'validation' } },
+        epochs([100, 100, 100, 100], acc),
+        { maxEpochs: 20, validationCount },
+      );
+      expect(p).toMatchObject({ remainingEpochs: 2, remainingEnergyJ: 200 });
+      return (p?.remainingEnergyHighJ ?? 0) - (p?.remainingEnergyLowJ ?? 0);
+    };
+    expect(width(1_000_000)).toBeLessThan(100);
+    expect(width(100)).toBeGreaterThan(150);
   });
 });
