@@ -19,8 +19,9 @@ export interface PredictOptions {
   /** The run's hard epoch cap (criteria.withMaxEpochs). */
   maxEpochs: number;
   /**
-   * Images in the validation set, when known: the early-stopping noise floor is then the binomial standard error
-   * √(acc·(1−acc)/n) of the validation accuracy. Without it: the fit's residual RMS (4+ epochs), else NOISE_DEFAULT.
+   * Images in the validation set, when known: the validation accuracy's noise (early stopping's threshold, and the
+   * measurement noise of the interval's simulated futures) is then the binomial standard error √(acc·(1−acc)/n).
+   * Without it: the fit's residual RMS (4+ epochs), else NOISE_DEFAULT.
    */
   validationCount?: number;
   /** Bootstrap replicates for the interval. Default 200. */
@@ -64,7 +65,7 @@ export const PRIOR_C_RANGE: readonly [number, number] = [0.5, 1];
 export const ENERGY_CV_PRIOR = 0.2;
 /** Weight of ENERGY_CV_PRIOR in energyLogSd, in epochs' worth of residuals (the prior counts as one residual). */
 export const ENERGY_CV_PRIOR_WEIGHT = 1;
-/** Early-stopping noise floor (accuracy) when neither the validation size nor enough epochs are known. */
+/** Accuracy noise (early stopping's threshold, the simulated futures' measurement noise) when neither the validation size nor 4+ epochs are known. */
 export const NOISE_DEFAULT = 0.005;
 /** The interval's quantiles (an 80% interval). */
 export const INTERVAL_QUANTILES: readonly [number, number] = [0.1, 0.9];
