@@ -325,7 +325,7 @@ the observed epochs, zero-width after epoch 1; early stopping on the noise-free 
 3. The future's energy level varies by σ, not by its standard error σ/√k: the in-sample coverage after epochs 2
    and 3 was 55% with σ/√k (the load shifts for minutes, so epochs are not independent draws).
 4. Early stopping's point prediction applies the run's own rule (its state, then a gain counts when it beats the
-   best by more than the noise) instead of stopping `patience` epochs after the first gain below the noise, which
+   best by more than the noise) instead of stopping \`patience\` epochs after the first gain below the noise, which
    ignored a best that the curve never reaches again.
 Nothing else (the curve's form, the fit, the trend, the baseline, the ${pct}% quantiles) was changed.
 
