@@ -314,6 +314,7 @@ held-out quick grid was read only to write this page.
 
 Changed after seeing the in-sample grids (the first version: c = 0.5 over 0.25–1; an interval from a bootstrap over
 the observed epochs, zero-width after epoch 1; early stopping on the noise-free curve's gain per epoch):
+
 1. The prior exponent of the learning curve: c = ${PRIOR_C.toFixed(2)} (1/√2) over ${PRIOR_C_RANGE.join('–')}, the range of
    stochastic gradient descent's classical rates (error ∝ t^−½ convex, t^−1 strongly convex), instead of 0.5 over
    0.25–1. Seen: every in-sample MNIST curve was faster than c = 0.5 after its first epoch.
@@ -327,6 +328,7 @@ the observed epochs, zero-width after epoch 1; early stopping on the noise-free 
 4. Early stopping's point prediction applies the run's own rule (its state, then a gain counts when it beats the
    best by more than the noise) instead of stopping \`patience\` epochs after the first gain below the noise, which
    ignored a best that the curve never reaches again.
+
 Nothing else (the curve's form, the fit, the trend, the baseline, the ${pct}% quantiles) was changed.
 
 ## Median absolute percentage error of the predicted total energy
