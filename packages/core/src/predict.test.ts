@@ -245,18 +245,18 @@ describe('the interval: every uncertainty the predictor knows', () => {
   it("early stopping: each simulated future applies the run's own patience rule, so it stops on a whole epoch", () => {
     // best 0.95 at epoch 1, then two epochs at 0.90: with patience 3 the run has waited 2; the curve (falling data
     // → flat, b = 0, whatever c is drawn) cannot beat 0.95 within the tiny noise (n = 10⁶), so every future stops
-    // after epoch 4: remaining = 100 J · exp(σ·z + σ·z'), σ² = 0.04 / 2 (steady line, dof 1) → ln sd 0.2 →
-    // 100·exp(∓1.28155·0.2) = 77.39 and 129.21 J
+    // after epoch 4: remaining = 100 J · exp(σ·z + σ·z' + (σ/√Sxx)·(4 − 2)·z''), σ² = 0.04 / 2 (steady line, dof 1),
+    // Sxx = 2 → ln sd √(0.02 + 0.02 + 0.01·4) = 0.28284 → 100·exp(∓1.28155·0.28284) = 69.59 and 143.69 J
     const p = predictRemaining(
       { name: 'earlyStopping', params: { patience: 3 } },
       epochs([100, 100, 100], (j) => (j === 1 ? 0.95 : 0.9)),
       { maxEpochs: 20, validationCount: 1_000_000, replicates: 20_000 },
     );
     expect(p).toMatchObject({ remainingEpochs: 1, remainingEnergyJ: 100 });
-    expect(p?.remainingEnergyLowJ).toBeGreaterThan(77.39 * 0.97);
-    expect(p?.remainingEnergyLowJ).toBeLessThan(77.39 * 1.03);
-    expect(p?.remainingEnergyHighJ).toBeGreaterThan(129.21 * 0.97);
-    expect(p?.remainingEnergyHighJ).toBeLessThan(129.21 * 1.03);
+    expect(p?.remainingEnergyLowJ).toBeGreaterThan(69.59 * 0.97);
+    expect(p?.remainingEnergyLowJ).toBeLessThan(69.59 * 1.03);
+    expect(p?.remainingEnergyHighJ).toBeGreaterThan(143.69 * 0.97);
+    expect(p?.remainingEnergyHighJ).toBeLessThan(143.69 * 1.03);
   });
   it('accuracy target after one epoch: c over its prior range and the measured noise move the stop by whole epochs', () => {
     // 1 − 0.1·j^−c ≥ 0.95 ⇔ j ≥ 2^(1/c): c = 1 → epoch 2 (100 J left), c = 0.5 → epoch 4 (300 J left); the point

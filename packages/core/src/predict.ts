@@ -528,9 +528,9 @@ function curveFor(
  *   minDelta), or the gain per joule over the window falls below fraction × acc/E (`learning-curve`). anyOf: the
  *   earliest child; allOf: the latest.
  * - Interval [low, high]: the 10th and 90th percentiles of the remaining energy over `replicates` simulated futures
- *   (widened to contain the point), each drawing: a level factor and one factor per future epoch for the energy,
- *   both exp(σ·z) with σ = energyLogSd of the run's residuals around its trend (plus, from 3 epochs, the trend
- *   refitted to epochs resampled with replacement); the curve's parameters (fewer than 4 epochs: c log-uniform over
+ *   (widened to contain the point), each drawing: a level factor and one factor per future epoch on the trend's
+ *   energy, both exp(σ·z) with σ = energyLogSd of the run's residuals around its trend, and from 3 epochs the
+ *   line's slope error exp(σ/√Sxx · z · (j − ī)); the curve's parameters (fewer than 4 epochs: c log-uniform over
  *   PRIOR_C_RANGE; more: the fit's residuals resampled onto its fitted values and the curve refitted); and the
  *   noise on each future measured accuracy (curve + noise·z), to which the criterion's own rule is applied.
  * - Baseline: mean energy per epoch so far × baselineEpochs (the cap for accuracy and patience criteria).
@@ -604,19 +604,17 @@ export function predictRemaining(
   const sigma = energyLogSd(energyResid, dof);
   const random = rng(options.seed ?? 1);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const pick = (n: number) => Math.min(n - 1, Math.floor(random() * n));
   const replicates = options.replicates ?? 200;
   const future = maxEpochs - k;
   const samples: number[] = [];
   for (let r = 0; r < replicates; r++) {
     // Everything is drawn up front, in a fixed order, so that a replicate does not depend on what the criterion
     // asks for first.
-    const idx = history.map(() => pick(k));
-    const sorted = [...idx].sort((a, b) => a - b);
     const residualPicks = history.map(() => random());
     const [lo, hi] = PRIOR_C_RANGE;
     const priorC = lo * (hi / lo) ** random();
     const levelZ = normal();
+    const slopeZ = normal();
     const epochZ = Array.from({ length: future }, normal);
     const accZ = {
       train: Array.from({ length: future }, normal),
@@ -641,19 +639,19 @@ export function predictRemaining(
       });
       return curveFor(history, cumulativeJ, on, resampled);
     });
-    // The level: 3+ epochs, the line refitted to resampled epochs; fewer, the mean with its standard error σ/√k.
-    const trendOf = (values: readonly number[]) =>
-      k >= 3
-        ? perEpochTrend(
-            sorted.map((i) => epochsIdx[i] as number),
-            sorted.map((i) => values[i] as number),
-          )
-        : perEpochTrend(epochsIdx, values);
+    // The trend scaled by a level factor (the machine's load shifts for minutes, so the future's level is about as
+    // uncertain as one epoch), by the line's slope error from 3 epochs on (its standard error σ/√Sxx, Sxx = Σ(i −
+    // ī)² over the epochs seen; Draper & Smith, Applied Regression Analysis, Sect. 3.1), and by each future epoch's
+    // own factor. Not a line refitted to resampled epochs: with 3-4 epochs, two resampled points extrapolate to 0 J.
     const level = Math.exp(sigma * levelZ);
-    const energyTrend = trendOf(energies);
+    const slopeSe = k >= 3 ? sigma / Math.sqrt((k * (k * k - 1)) / 12) : 0;
+    const meanEpoch = (k + 1) / 2;
     const f: Fits = {
-      energyOf: (j) => energyTrend(j) * level * Math.exp(sigma * (epochZ[j - k - 1] ?? 0)),
-      msOf: trendOf(durations),
+      energyOf: (j) =>
+        pointFits.energyOf(j) *
+        level *
+        Math.exp(slopeSe * slopeZ * (j - meanEpoch) + sigma * (epochZ[j - k - 1] ?? 0)),
+      msOf: pointFits.msOf,
       curves,
     };
     const noise = noiseFor(curves);
