@@ -374,6 +374,11 @@ ${coverageTable([...groupBy(rows, (r) => r.stoppedBy)].map(([name, rs]): [string
   runs the accuracy target or early stopping actually stopped.
 - Energy per epoch here follows the shared machine's load (the estimate is utilisation × TDP), so even a fixed number
   of epochs is predicted with an error of several percent; eff and the baseline then differ only by the trend line.
+- From three epochs the per-epoch energy follows a Theil–Sen line, clamped at 0 J. When the machine's load falls
+  during the first epochs, the line extrapolates the fall and predicts later epochs nearly free (in the table below,
+  after epoch 3, an interval far under the actual total); the line's slope error in the interval cannot reach a
+  trend that is itself wrong. This is the main remaining error after epoch 3, and it was left alone because changing
+  it now could only be tested on grids already seen.
 - An energy budget's interval is the budget alone, but the runs spend 5–10% more (the batch in flight and the
   evaluation after the stop), which the predictor does not model: those predictions fall outside their interval.
 - Few runs per cell: a median over 1–4 runs moves a lot with one run. Read the cells as indications; the same
