@@ -134,6 +134,9 @@ export {
 } from './meter.js';
 export {
   curveAt,
+  ENERGY_CV_PRIOR,
+  ENERGY_CV_PRIOR_WEIGHT,
+  energyLogSd,
   fitPowerLaw,
   INTERVAL_QUANTILES,
   KEPT_AFTER_EPOCHS,

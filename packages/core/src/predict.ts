@@ -19,8 +19,9 @@ export interface PredictOptions {
   /** The run's hard epoch cap (criteria.withMaxEpochs). */
   maxEpochs: number;
   /**
-   * Images in the validation set, when known: the early-stopping noise floor is then the binomial standard error
-   * √(acc·(1−acc)/n) of the validation accuracy. Without it: the fit's residual RMS (4+ epochs), else NOISE_DEFAULT.
+   * Images in the validation set, when known: the validation accuracy's noise (early stopping's threshold, and the
+   * measurement noise of the interval's simulated futures) is then the binomial standard error √(acc·(1−acc)/n).
+   * Without it: the fit's residual RMS (4+ epochs), else NOISE_DEFAULT.
    */
   validationCount?: number;
   /** Bootstrap replicates for the interval. Default 200. */
@@ -45,13 +46,26 @@ export class PredictError extends Error {
 export const KEPT_AFTER_EPOCHS: readonly number[] = [1, 2, 3, 5, 10];
 
 /**
- * Exponent of the learning curve assumed while it cannot be fitted (fewer than 3 epochs): 0.5, the rate at which
- * the error of many learners falls with the data seen (error ∝ n^−½; Viering & Loog 2022, Sect. 4). The interval
- * then spans PRIOR_C_RANGE.
+ * Exponent of the learning curve assumed while it cannot be fitted (fewer than 3 epochs): 1/√2 ≈ 0.71, the geometric
+ * middle of PRIOR_C_RANGE. The range is that of stochastic gradient descent's classical rates: the expected excess
+ * error falls as t^−½ for convex objectives and as t^−1 for strongly convex ones (Nemirovski et al. 2009; Bottou,
+ * Curtis & Nocedal, SIAM Review 2018, Thm 4.7), t the samples seen, here ∝ cumulative energy. The interval draws c
+ * log-uniformly over the range. (Before 2026-11-30 the prior was c = 0.5 over 0.25–1, the data-scaling rate of
+ * Viering & Loog 2022; it was too slow for every MNIST run of the in-sample grids, see docs/prediction.md.)
  */
-export const PRIOR_C = 0.5;
-export const PRIOR_C_RANGE: readonly [number, number] = [0.25, 1];
-/** Early-stopping noise floor (accuracy) when neither the validation size nor enough epochs are known. */
+export const PRIOR_C = Math.SQRT1_2;
+export const PRIOR_C_RANGE: readonly [number, number] = [0.5, 1];
+/**
+ * Coefficient of variation (as the standard deviation of ln energy) of one epoch's energy around the run's trend,
+ * assumed before the run shows its own: 0.2, the upper end of the spread of identical training slices repeated on
+ * the 2-core machine eff is developed on (`pnpm bench`, bench/results/2026-11-25T*.json: median CV 0.03–0.05 per
+ * model and backend, the most variable 0.14–0.22 per file), since an epoch also meets load changes a short slice
+ * misses. Pooled with the run's own residuals: see energyLogSd.
+ */
+export const ENERGY_CV_PRIOR = 0.2;
+/** Weight of ENERGY_CV_PRIOR in energyLogSd, in epochs' worth of residuals (the prior counts as one residual). */
+export const ENERGY_CV_PRIOR_WEIGHT = 1;
+/** Accuracy noise (early stopping's threshold, the simulated futures' measurement noise) when neither the validation size nor 4+ epochs are known. */
 export const NOISE_DEFAULT = 0.005;
 /** The interval's quantiles (an 80% interval). */
 export const INTERVAL_QUANTILES: readonly [number, number] = [0.1, 0.9];
@@ -111,6 +125,35 @@ export function perEpochTrend(
   }
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return () => mean;
+}
+
+/**
+ * Standard deviation of ln(epoch energy) around the run's trend, pooled with the prior (a scaled-inverse-χ² update
+ * of a normal variance, Gelman et al., Bayesian Data Analysis, 3rd ed., Sect. 2.8):
+ * σ² = (w·σ₀² + Σ rᵢ²) / (w + dof), with σ₀ = ENERGY_CV_PRIOR, w = ENERGY_CV_PRIOR_WEIGHT, rᵢ = ln(eᵢ / trend(i))
+ * the log residuals of the observed epochs and dof their degrees of freedom (epochs − parameters of the trend:
+ * k − 1 for the mean, k − 2 for the line). One epoch (no residual, dof 0): σ₀.
+ */
+export function energyLogSd(logResiduals: readonly number[], dof: number): number {
+  const ss = logResiduals.reduce((s, r) => s + r * r, 0);
+  const d = Math.max(0, dof);
+  return Math.sqrt((ENERGY_CV_PRIOR_WEIGHT * ENERGY_CV_PRIOR ** 2 + ss) / (ENERGY_CV_PRIOR_WEIGHT + d));
+}
+
+/** The log residuals ln(eᵢ / trend(i)) of the epochs with a positive energy and trend, and their dof. */
+function energyResiduals(
+  epochs: readonly number[],
+  values: readonly number[],
+  trend: (epoch: number) => number,
+): { residuals: number[]; dof: number } {
+  const residuals: number[] = [];
+  epochs.forEach((j, i) => {
+    const v = values[i] as number;
+    const t = trend(j);
+    if (v > 0 && t > 0) residuals.push(Math.log(v / t));
+  });
+  const params = values.length >= 3 ? 2 : 1;
+  return { residuals, dof: residuals.length - params };
 }
 
 /**
@@ -215,6 +258,11 @@ interface Scenario {
   msOf: (epoch: number) => number;
   curve: (on: AccuracyKind) => PowerLawCurve | null;
   noise: (on: AccuracyKind) => number;
+  /**
+   * A simulated future's observation noise on the accuracy after epoch j > k (what the run will measure = curve +
+   * this); null for the point prediction, whose accuracies are the curve itself.
+   */
+  jitter: ((on: AccuracyKind, j: number) => number) | null;
   history: readonly PredictorEpoch[];
   cumulativeJ: readonly number[];
 }
@@ -238,12 +286,14 @@ function cumulativeAt(s: Scenario, j: number): number {
   return e;
 }
 
-/** Accuracy after epoch j: observed up to k, the curve after (null when there is no curve). */
+/** Accuracy after epoch j: observed up to k, the curve (+ the simulated noise) after; null when there is no curve. */
 function accuracyAt(s: Scenario, on: AccuracyKind, j: number): number | null {
   if (j <= 0) return null;
   if (j <= s.k) return accuracyOf(s.history[j - 1] as PredictorEpoch, on);
   const c = s.curve(on);
-  return c ? curveAt(c, cumulativeAt(s, j)) : null;
+  if (!c) return null;
+  const acc = curveAt(c, cumulativeAt(s, j));
+  return s.jitter ? Math.min(1, Math.max(0, acc + s.jitter(on, j))) : acc;
 }
 
 const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
@@ -307,19 +357,20 @@ function stopAt(config: StoppingCriterionConfig, s: Scenario): StopAt | null {
           wait = 0;
         } else wait++;
       }
-      // Improvement "stops" at the first epoch whose predicted gain is within the noise (or minDelta): noise alone
-      // then decides whether the best is beaten, so the run waits `patience` epochs from the last real gain.
-      const threshold = Math.max(minDelta, s.noise('validation'));
-      const gain = (j: number) =>
-        (accuracyAt(s, 'validation', j) ?? 0) - (accuracyAt(s, 'validation', j - 1) ?? 0);
-      let stop = s.maxEpochs;
+      // Then the same rule over the future. A simulated future: over the accuracies the run would measure (curve +
+      // noise), with the criterion's minDelta. The point prediction: over the curve itself, where a gain counts only
+      // when it beats the best by more than the noise (or minDelta), since a smaller one is as likely to be lost to
+      // noise as to be seen.
+      const delta = s.jitter ? minDelta : Math.max(minDelta, s.noise('validation'));
       for (let j = s.k + 1; j <= s.maxEpochs; j++) {
-        if (gain(j) <= threshold) {
-          stop = j === s.k + 1 ? s.k + Math.max(1, patience - wait) : j - 1 + patience;
-          break;
-        }
+        const a = accuracyAt(s, 'validation', j) ?? Number.NEGATIVE_INFINITY;
+        if (a > best + delta) {
+          best = a;
+          wait = 0;
+        } else wait++;
+        if (wait >= patience) return { epochs: j, method: 'learning-curve' };
       }
-      return { epochs: Math.min(stop, s.maxEpochs), method: 'learning-curve' };
+      return { epochs: s.maxEpochs, method: 'learning-curve' };
     }
     case 'diminishingReturns': {
       const on = diminishingOn(s, p);
@@ -473,11 +524,15 @@ function curveFor(
  * - fixedEpochs: the remaining epochs on that trend (`trend`). energyBudget: the budget (`budget`; the cap wins
  *   when the trend reaches it first). accuracyTarget, earlyStopping, diminishingReturns: the inverse power law
  *   fitted to accuracy against cumulative energy (fitPowerLaw), walked epoch by epoch until the target is reached,
- *   the predicted gain per epoch falls within the validation noise (then + patience), or the gain per joule over
- *   the window falls below fraction × acc/E (`learning-curve`). anyOf: the earliest child; allOf: the latest.
- * - Interval [low, high]: the 10th and 90th percentiles over `replicates` bootstrap futures: epochs resampled with
- *   replacement for the per-epoch trends; for the curve, residuals resampled onto the fitted values and the curve
- *   refitted (4+ epochs), or the exponent drawn log-uniformly from PRIOR_C_RANGE (fewer, when it is not identified).
+ *   early stopping's own rule stops it (a gain counts when it beats the best by more than the validation noise or
+ *   minDelta), or the gain per joule over the window falls below fraction × acc/E (`learning-curve`). anyOf: the
+ *   earliest child; allOf: the latest.
+ * - Interval [low, high]: the 10th and 90th percentiles of the remaining energy over `replicates` simulated futures
+ *   (widened to contain the point), each drawing: a level factor and one factor per future epoch on the trend's
+ *   energy, both exp(σ·z) with σ = energyLogSd of the run's residuals around its trend, and from 3 epochs the
+ *   line's slope error exp(σ/√Sxx · z · (j − ī)); the curve's parameters (fewer than 4 epochs: c log-uniform over
+ *   PRIOR_C_RANGE; more: the fit's residuals resampled onto its fitted values and the curve refitted); and the
+ *   noise on each future measured accuracy (curve + noise·z), to which the criterion's own rule is applied.
  * - Baseline: mean energy per epoch so far × baselineEpochs (the cap for accuracy and patience criteria).
  *
  * Returns null for an empty history, a criterion it does not know (user-registered), or a run at its cap.
@@ -510,7 +565,7 @@ export function predictRemaining(
     }
     return c && k >= 4 && c.rms > 0 ? c.rms : NOISE_DEFAULT;
   };
-  const scenario = (f: Fits): Scenario => ({
+  const scenario = (f: Fits, jitter: Scenario['jitter'] = null): Scenario => ({
     k,
     energySoFarJ,
     maxEpochs,
@@ -518,6 +573,7 @@ export function predictRemaining(
     msOf: f.msOf,
     curve: f.curves,
     noise: noiseFor(f.curves),
+    jitter,
     history,
     cumulativeJ,
   });
@@ -541,18 +597,30 @@ export function predictRemaining(
   const stopEpochs = clampStop(stop.epochs);
   const rem = remainingUntil(point, stopEpochs);
 
-  // Bootstrap futures for the interval.
+  // Simulated futures for the interval, each drawing every uncertainty the predictor knows: the per-epoch energy
+  // (its level and each future epoch's own deviation), the learning curve's parameters, and the noise on the
+  // accuracies the run will measure, to which the criterion's own rule is applied (so a stop lands on whole epochs).
+  const { residuals: energyResid, dof } = energyResiduals(epochsIdx, energies, pointFits.energyOf);
+  const sigma = energyLogSd(energyResid, dof);
   const random = rng(options.seed ?? 1);
-  const pick = (n: number) => Math.min(n - 1, Math.floor(random() * n));
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const replicates = options.replicates ?? 200;
+  const future = maxEpochs - k;
   const samples: number[] = [];
   for (let r = 0; r < replicates; r++) {
-    const idx = history.map(() => pick(k));
-    const sorted = [...idx].sort((a, b) => a - b);
-    // Drawn up front so that the replicate's curve does not depend on which kinds were asked for first.
+    // Everything is drawn up front, in a fixed order, so that a replicate does not depend on what the criterion
+    // asks for first.
     const residualPicks = history.map(() => random());
     const [lo, hi] = PRIOR_C_RANGE;
     const priorC = lo * (hi / lo) ** random();
+    const levelZ = normal();
+    const slopeZ = normal();
+    const epochZ = Array.from({ length: future }, normal);
+    const accZ = {
+      train: Array.from({ length: future }, normal),
+      validation: Array.from({ length: future }, normal),
+      test: Array.from({ length: future }, normal),
+    };
     const curves = lazy((on) => {
       const fitted = pointFits.curves(on);
       if (!fitted) return null;
@@ -571,18 +639,23 @@ export function predictRemaining(
       });
       return curveFor(history, cumulativeJ, on, resampled);
     });
+    // The trend scaled by a level factor (the machine's load shifts for minutes, so the future's level is about as
+    // uncertain as one epoch), by the line's slope error from 3 epochs on (its standard error σ/√Sxx, Sxx = Σ(i −
+    // ī)² over the epochs seen; Draper & Smith, Applied Regression Analysis, Sect. 3.1), and by each future epoch's
+    // own factor. Not a line refitted to resampled epochs: with 3-4 epochs, two resampled points extrapolate to 0 J.
+    const level = Math.exp(sigma * levelZ);
+    const slopeSe = k >= 3 ? sigma / Math.sqrt((k * (k * k - 1)) / 12) : 0;
+    const meanEpoch = (k + 1) / 2;
     const f: Fits = {
-      energyOf: perEpochTrend(
-        sorted.map((i) => epochsIdx[i] as number),
-        sorted.map((i) => energies[i] as number),
-      ),
-      msOf: perEpochTrend(
-        sorted.map((i) => epochsIdx[i] as number),
-        sorted.map((i) => durations[i] as number),
-      ),
+      energyOf: (j) =>
+        pointFits.energyOf(j) *
+        level *
+        Math.exp(slopeSe * slopeZ * (j - meanEpoch) + sigma * (epochZ[j - k - 1] ?? 0)),
+      msOf: pointFits.msOf,
       curves,
     };
-    const s = scenario(f);
+    const noise = noiseFor(curves);
+    const s = scenario(f, (on, j) => noise(on) * (accZ[on][j - k - 1] ?? 0));
     const st = stopAt(criterion, s);
     if (st) samples.push(remainingUntil(s, clampStop(st.epochs)).energyJ);
   }
