@@ -104,6 +104,7 @@ export {
   formatEnergy,
   formatRecord,
   formatRunSummary,
+  formatSensorBound,
   formatSummaryTable,
   type RunSummaryLine,
   recordLabel,
@@ -184,9 +185,15 @@ export {
 export { type ActiveBackend, activeBackend, type BackendInfoLike } from './run-environment.js';
 export * from './schema.js';
 export {
+  architectureEfficiencyBound,
   type DeviceEnergyBound,
   deviceEnergyBound,
+  dominantInterval,
+  type EfficiencyInterval,
   efficiencyBound,
   energyBoundOf,
+  overallEfficiencyBound,
+  ratioBound,
+  runEnergyBound,
   SENSOR_ACCURACY,
 } from './uncertainty.js';

@@ -78,7 +78,7 @@ export async function measureCommandRun(
     estimated: reading.estimated,
     degraded: reading.degraded,
     probes: reading.probes,
-    energyBoundJ: (({ lowJ, highJ }) => ({ lowJ, highJ }))(
+    energyBoundJ: (({ lowJ, highJ, devices }) => ({ lowJ, highJ, ...(devices.length ? { devices } : {}) }))(
       energyBoundOf(reading.probes, durationMs, {
         energyJ: reading.energyJ.total,
         estimated: reading.estimated,
