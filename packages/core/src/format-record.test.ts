@@ -51,6 +51,17 @@ describe('formatRecord', () => {
     );
   });
 
+  it('prints the sensors’ interval on the energy after it: ± when both sides print alike, else −below/+above', () => {
+    // The estimate's ±50 % of 250 J: 125 J each side.
+    expect(formatRecord(record({ final: { energyBoundJ: { lowJ: 125, highJ: 375 } } }))).toContain(
+      ', 250.0 J ± 125.0 J (sensor), eff 3.88 acc/kJ,',
+    );
+    // Uncovered time widens only the upper side: 250 − 240 = 10 J below, 290 − 250 = 40 J above.
+    expect(formatRecord(record({ final: { energyBoundJ: { lowJ: 240, highJ: 290 } } }))).toContain(
+      ', 250.0 J −10.0 J/+40.0 J (sensor), eff',
+    );
+  });
+
   it('says DEGRADED and names devices not fully measured; diverged and failed runs say so first', () => {
     const probes = [
       {

@@ -146,7 +146,9 @@ export class MeteredDevice {
       sampleCount: energy.sampleCount,
       uncoveredMs: energy.uncoveredMs,
       // Not for the estimate: a model's error is not a sampling error (uncertainty.ts bounds it as a whole).
-      ...(energy.method !== 'estimate' ? { samplingBoundJ: energy.samplingBoundJ } : {}),
+      ...(energy.method !== 'estimate' && energy.samplingBoundJ !== undefined
+        ? { samplingBoundJ: energy.samplingBoundJ }
+        : {}),
       ...(lostInWindow ? { lostAtMs: this.lostAtMs as number } : {}),
       ...(reasons.length ? { reason: reasons.join('; ') } : {}),
       ...badPart,

@@ -226,8 +226,8 @@ export class PowerSeries extends ReadingSeries {
   readonly powerW: number[] = [];
   /** Sum of the whole segments' sampling bounds up to each kept reading, J (a hole's segment adds 0). */
   private readonly cumBoundJ: number[] = [];
-  /** bound-start value (see boundStartJ) of each anchored instant, saved before its readings are folded away. */
-  private readonly boundAnchors = new Map<number, number>();
+  /** boundStartJ and boundEndJ of each anchored instant, saved before its readings are folded away. */
+  private readonly boundAnchors = new Map<number, { startJ: number; endJ: number }>();
   private firstW: number | null = null;
 
   /** Appends a reading; `hole` leaves the segment since the previous reading out (a gap). Time order is the caller's. */
@@ -291,9 +291,11 @@ export class PowerSeries extends ReadingSeries {
   /** The bound from the series' start up to t for a window ending at t, J (its last piece bounded on its own). */
   private boundEndJ(t: number): number {
     const n = this.tMs.length;
+    const first = this.firstMs;
+    if (first === null || t <= first) return 0;
     if (t >= (this.tMs[n - 1] as number)) return this.cumBoundJ[n - 1] as number;
-    if (this.dropped > 0 && t < (this.tMs[0] as number))
-      throw new FoldedInstantError(t, this.tMs[0] as number);
+    const saved = this.savedAt(t);
+    if (saved) return saved.endJ;
     const i = this.segmentOf(t);
     if (i === null) return 0; // before the first reading
     return (this.cumBoundJ[i] as number) + this.pieceBoundJ(i, this.tMs[i] as number, t);
@@ -303,14 +305,19 @@ export class PowerSeries extends ReadingSeries {
   private boundStartJ(t: number): number {
     const first = this.firstMs;
     if (first === null || t <= first) return 0;
-    if (this.dropped > 0 && t < (this.tMs[0] as number)) {
-      const saved = this.boundAnchors.get(t);
-      if (saved === undefined) throw new FoldedInstantError(t, this.tMs[0] as number);
-      return saved;
-    }
+    const saved = this.savedAt(t);
+    if (saved) return saved.startJ;
     const i = this.segmentOf(t);
     if (i === null) return this.cumBoundJ[this.tMs.length - 1] as number; // at/after the last reading
     return (this.cumBoundJ[i + 1] as number) - this.pieceBoundJ(i, t, this.tMs[i + 1] as number);
+  }
+
+  /** An instant before the kept readings: its saved values (FoldedInstantError when it was not anchored); else null. */
+  private savedAt(t: number): { startJ: number; endJ: number } | null {
+    if (this.dropped === 0 || t >= (this.tMs[0] as number)) return null;
+    const saved = this.boundAnchors.get(t);
+    if (saved === undefined) throw new FoldedInstantError(t, this.tMs[0] as number);
+    return saved;
   }
 
   override fold(horizonMs: number, anchorsMs: Iterable<number>): number {
@@ -319,7 +326,7 @@ export class PowerSeries extends ReadingSeries {
     // Only once t's segment is complete (a reading after t): before that, its value would still change.
     for (const t of anchors) {
       if (this.boundAnchors.has(t) || this.segmentOf(t) === null) continue;
-      this.boundAnchors.set(t, this.boundStartJ(t));
+      this.boundAnchors.set(t, { startJ: this.boundStartJ(t), endJ: this.boundEndJ(t) });
     }
     return super.fold(horizonMs, anchors);
   }

@@ -83,7 +83,10 @@ describe('sampling bound of power readings (trapezoid rule, monotone power betwe
         fc.double({ min: 0, max: 1, noNaN: true }),
         (steps, f1, f2) => {
           let t = 0;
-          const samples = steps.map(([dt, w]) => p((t += dt), w));
+          const samples = steps.map(([dt, w]) => {
+            t += dt;
+            return p(t, w);
+          });
           const first = samples[0]?.tMs as number;
           const span = t - first;
           const [a, b] = [first + Math.min(f1, f2) * span, first + Math.max(f1, f2) * span];

@@ -54,7 +54,12 @@ describe('deviceEnergyBound', () => {
 
   it('uses the sampling bound the meter computed from the readings, when the report has one', () => {
     // 10 s at 100 W = 1000 J; readings bound the trapezoids to 12.5 J: 5 W × 10 s + 12.5 J = 62.5 J (not 60 J).
-    const b = deviceEnergyBound('nvidia-smi', { ...device('0', 'power', 1000), samplingBoundJ: 12.5 }, 10, 0.1);
+    const b = deviceEnergyBound(
+      'nvidia-smi',
+      { ...device('0', 'power', 1000), samplingBoundJ: 12.5 },
+      10,
+      0.1,
+    );
     expect([b.belowJ, b.aboveJ]).toEqual([62.5, 62.5]);
     // A counter adds the sampling bound of power readings that covered part of its window: 0.1 J + 2 units + 3 J.
     const r = deviceEnergyBound('rapl', { ...device('pkg', 'counter', 500), samplingBoundJ: 3 }, 10, 0.1);
@@ -154,7 +159,13 @@ const run = (size: number, accuracy: number, energyJ: number, lowJ: number, high
   ({
     config: { size },
     probes: [],
-    final: { accuracy, energyJ: { total: energyJ }, durationMs: 1000, estimated: false, energyBoundJ: { lowJ, highJ } },
+    final: {
+      accuracy,
+      energyJ: { total: energyJ },
+      durationMs: 1000,
+      estimated: false,
+      energyBoundJ: { lowJ, highJ },
+    },
   }) as unknown as RunRecord;
 
 describe('propagation into Eq. 3, Eq. 4 and the ratios', () => {

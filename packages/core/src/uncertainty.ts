@@ -48,7 +48,10 @@ export interface DeviceEnergyBound {
  */
 export function deviceEnergyBound(
   probe: string,
-  device: Pick<DeviceReport, 'deviceId' | 'method' | 'energyJ' | 'sampleCount' | 'uncoveredMs' | 'samplingBoundJ'>,
+  device: Pick<
+    DeviceReport,
+    'deviceId' | 'method' | 'energyJ' | 'sampleCount' | 'uncoveredMs' | 'samplingBoundJ'
+  >,
   windowS: number,
   intervalS: number,
 ): DeviceEnergyBound {
@@ -202,7 +205,10 @@ export function overallEfficiencyBound(perCriterion: readonly EfficiencyInterval
  * The sensor interval of a ratio of two efficiencies (Table 12: Eq. 4 on T1 / Eq. 4 on T2, or A1 / A2): n / d rises
  * with n and falls with d, so [n.low / d.high, n.high / d.low] (Infinity when d.low is 0 or n.high is Infinity).
  */
-export function ratioBound(numerator: EfficiencyInterval, denominator: EfficiencyInterval): EfficiencyInterval {
+export function ratioBound(
+  numerator: EfficiencyInterval,
+  denominator: EfficiencyInterval,
+): EfficiencyInterval {
   return {
     low: denominator.high > 0 && Number.isFinite(denominator.high) ? numerator.low / denominator.high : 0,
     high: denominator.low > 0 ? numerator.high / denominator.low : Number.POSITIVE_INFINITY,

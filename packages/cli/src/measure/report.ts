@@ -75,7 +75,8 @@ export function formatDeviceLines(
     ].filter(Boolean);
     const energy = d.status === 'unsupported' ? '-' : formatEnergy(d.energyJ);
     const bound = bounds.find((b) => b.deviceId === d.deviceId);
-    const sensor = bound && d.status !== 'unsupported' ? ` ${formatSensorBound(bound.belowJ, bound.aboveJ)}` : '';
+    const sensor =
+      bound && d.status !== 'unsupported' ? ` ${formatSensorBound(bound.belowJ, bound.aboveJ)}` : '';
     return `    ${d.deviceId.padEnd(11)}  ${d.status.padEnd(11)}  ${(d.method ?? '-').padEnd(8)}  ${energy.padStart(10)}${sensor}  ${facts.join(', ')}${d.reason ? `: ${d.reason}` : ''}`;
   });
 }
