@@ -62,6 +62,20 @@ describe('formatRecord', () => {
     );
   });
 
+  it('prints the carbon when the record has it', () => {
+    // 250 J = 250 / 3.6e6 kWh × 400 g/kWh × PUE 1 = 0.02777… g.
+    const carbon = {
+      gramsCO2e: (250 / 3.6e6) * 400,
+      intensityGPerKWh: 400,
+      pue: 1,
+      source: 'cli' as const,
+      sourceLabel: 'given with --carbon-intensity',
+    };
+    expect(formatRecord(record({ final: { carbon } }))).toContain(
+      ', eff 3.88 acc/kJ, 0.0278 g CO2e, stopped by',
+    );
+  });
+
   it('says DEGRADED and names devices not fully measured; diverged and failed runs say so first', () => {
     const probes = [
       {

@@ -16,6 +16,7 @@ export {
   carbonOf,
   countryIntensity,
   describeCarbon,
+  formatCarbonGrams,
   type GridIntensity,
   givenIntensity,
   intensityFromConfig,
