@@ -456,7 +456,7 @@ export function sensorBoundTable(loaded: LoadedRun[], analysis: Analysis): Table
   const row = (eq: SensorRow['eq'], k: string, ci: Interval, s: EfficiencyInterval): SensorRow => {
     const parts = k.split('\u0000');
     const [dataset = '', criterion, architecture = ''] =
-      eq === 'Eq. 3' ? parts : [parts[0], `mean over ${analysis.eq4Criteria.join(', ')}`, parts[1]];
+      eq === 'Eq. 3' ? parts : [parts[0], `mean over ${analysis.eq4Criteria.length} criteria`, parts[1]];
     return {
       eq,
       dataset,
@@ -535,6 +535,7 @@ export function sensorBoundTable(loaded: LoadedRun[], analysis: Analysis): Table
     notes: [
       'Sensor interval: each run’s Eq. 1 = accuracy / energy over its energy bound (final.energyBoundJ: NVIDIA board power ±5 W per reading as nvidia-smi documents, other power readings ±5 % (assumed), the trapezoid rule’s sampling error Σ |ΔP|·Δt/2 from the readings themselves, RAPL ±1 ms update and ±15.3 µJ per end, the estimate ±50 %, uncovered time at mean power above; see methodology §5 (docs/methodology.md)), averaged like Eq. 3 (over a model’s runs, then over sizes) and, for Eq. 4, over criteria — the worst case, computed by @eff/core. Runs recorded before the bound existed get it from their probe reports.',
       '"Dominates" names the wider of the two: when it is the sensors, more replicates will not narrow the result; better meters will. When it is the bootstrap, more runs (seeds, sizes) will.',
+      ...(analysis.eq4.size > 0 ? [`Eq. 4 averages: ${analysis.eq4Criteria.join('; ')}.`] : []),
       ...[wider('Eq. 3'), wider('Eq. 4')].filter(Boolean),
     ],
   };
@@ -609,7 +610,7 @@ export function sensorRatioTable(loaded: LoadedRun[], analysis: Analysis): Table
       Number.isFinite(r.sensor.high) ? r.sensor.high : null,
     ]),
     notes: [
-      'Sensor interval of a ratio n / d of two Eq. 4 values with sensor intervals [n_low, n_high] and [d_low, d_high]: [n_low / d_high, n_high / d_low] (@eff/core ratioBound; the worst case). An interval that includes 1 means the sensors cannot tell which is the more efficient.',
+      'Sensor interval of a ratio n / d of two Eq. 4 values with sensor intervals [n_low, n_high] and [d_low, d_high]: [n_low / d_high, n_high / d_low] (@eff/core ratioBound; the worst case). An interval that includes 1 means the sensors cannot tell which is the more efficient. It assumes nothing about how the two sides’ errors relate: one meter’s error shared by both (the estimate on one machine) largely cancels in a ratio, so for such runs it is pessimistic.',
     ],
   };
 }
