@@ -237,6 +237,11 @@ describe('report: what an accuracy costs (hand computation in the comments)', ()
         /^<figure id="fig-pareto">[\s\S]*?<svg[\s\S]*?BCNN-1 · 50 epochs[\s\S]*?<\/figure>/,
       );
       expect(dom).toContain('What an accuracy costs');
+      // The sensor table as the browser built it: an Eq. 4 row beside the Eq. 3 rows, and what would narrow it.
+      const sensor = dom.slice(dom.indexOf('<section id="cost-sensor-bounds">'));
+      expect(sensor.slice(0, sensor.indexOf('</section>'))).toMatch(
+        /<td>Eq\. 4<\/td>[\s\S]*?a better meter would narrow it/,
+      );
       execFileSync(
         chromium as string,
         [...flags, `--screenshot=${shot}`, '--window-size=1280,4000', `file://${result.indexHtml}`],
