@@ -2,10 +2,12 @@
 import { averageIntensity } from '@tgwf/co2';
 import { describe, expect, it } from 'vitest';
 import {
+  CarbonConfigSchema,
   CarbonInputError,
   carbonOf,
   countryIntensity,
   describeCarbon,
+  formatCarbonGrams,
   givenIntensity,
   intensityFromConfig,
 } from './carbon.js';
@@ -50,5 +52,24 @@ describe('intensityFromConfig', () => {
     expect(intensityFromConfig({ intensityGPerKWh: 100, country: 'FRA' })?.intensityGPerKWh).toBe(100);
     expect(intensityFromConfig({ country: 'FRA' })?.intensityGPerKWh).toBe(averageIntensity.data.FRA);
     expect(intensityFromConfig({})).toBeNull();
+  });
+});
+
+describe('a zone in the carbon block', () => {
+  it('is kept by the schema and left to the CLI (live): a fixed intensity or a country still wins', () => {
+    expect(CarbonConfigSchema.parse({ zone: 'DE' })).toEqual({ zone: 'DE', pue: 1 });
+    expect(() => CarbonConfigSchema.parse({ zone: '' })).toThrow();
+    expect(intensityFromConfig({ zone: 'DE' })).toBeNull();
+    expect(intensityFromConfig({ zone: 'DE', country: 'FRA' })?.source).toBe('country-average');
+    expect(intensityFromConfig({ zone: 'DE', intensityGPerKWh: 50 })?.intensityGPerKWh).toBe(50);
+  });
+});
+
+describe('formatCarbonGrams', () => {
+  it('three significant digits, kg from 1000 g', () => {
+    expect(formatCarbonGrams(0.07)).toBe('0.0700 g CO2e');
+    expect(formatCarbonGrams(999)).toBe('999 g CO2e');
+    expect(formatCarbonGrams(1000)).toBe('1.00 kg CO2e');
+    expect(formatCarbonGrams(12_345)).toBe('12.3 kg CO2e');
   });
 });

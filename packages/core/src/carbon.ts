@@ -25,9 +25,10 @@ export class CarbonInputError extends Error {
 }
 
 /**
- * The `carbon` block of a config: a fixed intensity in g CO2e/kWh or an ISO 3166-1 alpha-3 country whose yearly
- * average is used, and the data centre's PUE (power usage effectiveness, ≥ 1; default 1: the energy measured is all
- * the energy drawn).
+ * The `carbon` block of a config: a fixed intensity in g CO2e/kWh, an ISO 3166-1 alpha-3 country whose yearly
+ * average is used, or an Electricity Maps zone whose live intensity the CLI asks for (token in ELECTRICITYMAPS_TOKEN,
+ * as `--carbon-zone`); the first of these given wins, in that order. With the data centre's PUE (power usage
+ * effectiveness, ≥ 1; default 1: the energy measured is all the energy drawn).
  */
 export const CarbonConfigSchema = z.object({
   intensityGPerKWh: z.number().nonnegative().optional(),
@@ -35,6 +36,8 @@ export const CarbonConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z]{3}$/, 'an ISO 3166-1 alpha-3 code such as DEU')
     .optional(),
+  /** Electricity Maps zone (e.g. `DE`, `US-CAL-CISO`): live intensity, fetched by the CLI when the run starts. */
+  zone: z.string().min(1).optional(),
   pue: z.number().min(1).default(1),
 });
 export type CarbonConfig = z.input<typeof CarbonConfigSchema>;
@@ -80,7 +83,8 @@ export function givenIntensity(intensityGPerKWh: number, source: 'cli' | 'config
 
 /**
  * The intensity a config names: its `intensityGPerKWh` when set, else its country's yearly average; null when it
- * names neither. `source` says who gave a fixed intensity (`cli` or `config`).
+ * names neither (a `zone` alone is live: the CLI fetches it, this pure function does not). `source` says who gave a
+ * fixed intensity (`cli` or `config`).
  */
 export function intensityFromConfig(
   config: CarbonConfig,
@@ -109,9 +113,14 @@ export function carbonOf(energyJ: number, intensity: GridIntensity, pue = 1): Ca
   return { ...intensity, pue, gramsCO2e: (energyJ / J_PER_KWH) * intensity.intensityGPerKWh * pue };
 }
 
+/** Grams CO2e with three significant digits: `0.0700 g CO2e`, `12.3 g CO2e`, `1.25 kg CO2e` (kg from 1000 g). */
+export function formatCarbonGrams(gramsCO2e: number): string {
+  return gramsCO2e >= 1000
+    ? `${(gramsCO2e / 1000).toPrecision(3)} kg CO2e`
+    : `${gramsCO2e.toPrecision(3)} g CO2e`;
+}
+
 /** `12.3 g CO2e (342 g/kWh × PUE 1.2; Ember yearly average for DEU …)`: one line naming the intensity's source. */
 export function describeCarbon(c: Carbon): string {
-  const grams =
-    c.gramsCO2e >= 1000 ? `${(c.gramsCO2e / 1000).toPrecision(3)} kg` : `${c.gramsCO2e.toPrecision(3)} g`;
-  return `${grams} CO2e (${c.intensityGPerKWh} g/kWh × PUE ${c.pue}; ${c.sourceLabel}${c.year !== undefined ? `, ${c.year}` : ''})`;
+  return `${formatCarbonGrams(c.gramsCO2e)} (${c.intensityGPerKWh} g/kWh × PUE ${c.pue}; ${c.sourceLabel}${c.year !== undefined ? `, ${c.year}` : ''})`;
 }

@@ -34,6 +34,11 @@ export interface DeviceEnergy {
   gaps: Gap[];
   /** Total length of `gaps`, ms. */
   uncoveredMs: number;
+  /**
+   * Largest error of the trapezoid rule over the power readings used, J (PowerSeries.samplingBoundJ: |ΔP|·Δt/2 per
+   * segment under monotone power between readings); 0 when no power readings were integrated (a counter, gaps).
+   */
+  samplingBoundJ: number;
   /** Why the method is not the device's first choice (a rejected counter), when that happened by endMs. */
   reason?: string;
 }
@@ -287,6 +292,7 @@ export class DeviceTrack {
       sampleCount: this.power.countIn(a, b, includeStart) + this.counter.countIn(a, b, includeStart),
       gaps,
       uncoveredMs: gaps.reduce((s, g) => s + g.durationMs, 0),
+      samplingBoundJ: parts.samplingBoundJ,
       ...(latchedBy ? { reason: latchedBy.reason } : {}),
       paperSumW: this.power.sumW(a, b, includeStart),
     };
@@ -306,9 +312,17 @@ export class DeviceTrack {
     b: number,
     tail: TailRule,
     coverage: boolean,
-  ): { energyJ: number; usesCounter: boolean; usesPower: boolean; covered: Span[]; held: Span[] } {
+  ): {
+    energyJ: number;
+    usesCounter: boolean;
+    usesPower: boolean;
+    covered: Span[];
+    held: Span[];
+    samplingBoundJ: number;
+  } {
     const pieces = this.pieces();
     let energyJ = 0;
+    let samplingBoundJ = 0;
     let usesCounter = false;
     let usesPower = false;
     const covered: Span[] = [];
@@ -317,7 +331,11 @@ export class DeviceTrack {
       const c = clipSpan(piece.span, a, b);
       if (!c) continue;
       energyJ += piece.series.energyJ(c.startMs, c.endMs);
-      if (coverage) covered.push(...subtractSpans([c], piece.series.holesIn(c.startMs, c.endMs)));
+      if (coverage) {
+        covered.push(...subtractSpans([c], piece.series.holesIn(c.startMs, c.endMs)));
+        if (piece.series instanceof PowerSeries)
+          samplingBoundJ += piece.series.samplingBoundJ(c.startMs, c.endMs);
+      }
       if (piece.series === this.counter) usesCounter = true;
       else usesPower = true;
     }
@@ -349,7 +367,7 @@ export class DeviceTrack {
         }
       }
     }
-    return { energyJ, usesCounter, usesPower, covered, held };
+    return { energyJ, usesCounter, usesPower, covered, held, samplingBoundJ };
   }
 
   /** Readings held in memory (both kinds). */

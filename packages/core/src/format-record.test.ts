@@ -51,6 +51,31 @@ describe('formatRecord', () => {
     );
   });
 
+  it('prints the sensors’ interval on the energy after it: ± when both sides print alike, else −below/+above', () => {
+    // The estimate's ±50 % of 250 J: 125 J each side.
+    expect(formatRecord(record({ final: { energyBoundJ: { lowJ: 125, highJ: 375 } } }))).toContain(
+      ', 250.0 J ± 125.0 J (sensor), eff 3.88 acc/kJ,',
+    );
+    // Uncovered time widens only the upper side: 250 − 240 = 10 J below, 290 − 250 = 40 J above.
+    expect(formatRecord(record({ final: { energyBoundJ: { lowJ: 240, highJ: 290 } } }))).toContain(
+      ', 250.0 J −10.0 J/+40.0 J (sensor), eff',
+    );
+  });
+
+  it('prints the carbon when the record has it', () => {
+    // 250 J = 250 / 3.6e6 kWh × 400 g/kWh × PUE 1 = 0.02777… g.
+    const carbon = {
+      gramsCO2e: (250 / 3.6e6) * 400,
+      intensityGPerKWh: 400,
+      pue: 1,
+      source: 'cli' as const,
+      sourceLabel: 'given with --carbon-intensity',
+    };
+    expect(formatRecord(record({ final: { carbon } }))).toContain(
+      ', eff 3.88 acc/kJ, 0.0278 g CO2e, stopped by',
+    );
+  });
+
   it('says DEGRADED and names devices not fully measured; diverged and failed runs say so first', () => {
     const probes = [
       {

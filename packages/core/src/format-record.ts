@@ -1,4 +1,5 @@
 // Text summaries of run records: the line `eff run` prints when a run ends (formatRecord) and the demo's table, for the CLI and SDK users alike.
+import { formatCarbonGrams } from './carbon.js';
 import type { ProbeReport, RunRecord } from './schema.js';
 
 /** Energy with a readable unit: `812.4 J`, `3.20 kJ`, `1.05 MJ` (J below 1 kJ, one decimal; else two). */
@@ -6,6 +7,16 @@ export function formatEnergy(energyJ: number): string {
   if (energyJ >= 1e6) return `${(energyJ / 1e6).toFixed(2)} MJ`;
   if (energyJ >= 1e3) return `${(energyJ / 1e3).toFixed(2)} kJ`;
   return `${energyJ.toFixed(1)} J`;
+}
+
+/**
+ * The sensors' half-widths around an energy as a user reads them after it: `± 60.0 J (sensor)` when both sides print
+ * alike, else `−55.0 J/+155.0 J (sensor)` (below/above, J; e.g. uncovered time widens only the upper side).
+ */
+export function formatSensorBound(belowJ: number, aboveJ: number): string {
+  const below = formatEnergy(belowJ);
+  const above = formatEnergy(aboveJ);
+  return below === above ? `± ${below} (sensor)` : `−${below}/+${above} (sensor)`;
 }
 
 /** A duration in ms as `42s`, `3m07s` or `2h05m` (rounded to the second). */
@@ -35,8 +46,12 @@ export interface RunSummaryLine {
   accuracyOn?: 'test' | 'validation' | 'train';
   /** final.energyJ.total, J. */
   energyJ: number;
+  /** final.energyBoundJ: the interval the sensors allow on energyJ, J (absent in older records). */
+  energyBoundJ?: { lowJ: number; highJ: number };
   /** final.efficiency, Eq. 1: accuracy / J. */
   efficiency: number;
+  /** final.carbon.gramsCO2e, when an intensity was known (g CO2e). */
+  gramsCO2e?: number;
   stoppedBy: string;
   durationMs: number;
   estimated: boolean;
@@ -77,7 +92,9 @@ export function runSummaryLine(record: RunRecord): RunSummaryLine {
     accuracy: f.accuracy,
     accuracyOn: f.accuracyOn,
     energyJ: f.energyJ.total,
+    ...(f.energyBoundJ ? { energyBoundJ: { lowJ: f.energyBoundJ.lowJ, highJ: f.energyBoundJ.highJ } } : {}),
     efficiency: f.efficiency,
+    ...(f.carbon ? { gramsCO2e: f.carbon.gramsCO2e } : {}),
     stoppedBy: f.stoppedBy.criterion,
     durationMs: f.durationMs,
     estimated: f.estimated,
@@ -91,8 +108,9 @@ export function runSummaryLine(record: RunRecord): RunSummaryLine {
 const pct = (x: number | null) => (x === null ? '  -  ' : `${(x * 100).toFixed(1)}%`);
 
 /**
- * `3 epochs, test acc 97.1%, 250.0 J, eff 3.88 acc/kJ, stopped by fixedEpochs, 1m00s [estimated]`: the run's outcome
- * with its labels (estimated; DEGRADED, energy a lower bound; devices not fully measured).
+ * `3 epochs, test acc 97.1%, 250.0 J ± 125.0 J (sensor), eff 3.88 acc/kJ, 0.0278 g CO2e, stopped by fixedEpochs,
+ * 1m00s [estimated]`: the run's outcome with the sensors' interval on its energy and its carbon (each when recorded)
+ * and its labels (estimated; DEGRADED, energy a lower bound; devices not fully measured).
  */
 export function formatRunSummary(s: RunSummaryLine): string {
   const flags = [
@@ -103,7 +121,7 @@ export function formatRunSummary(s: RunSummaryLine): string {
   ]
     .filter(Boolean)
     .join(', ');
-  return `${s.epochs} epochs, ${s.accuracyOn ? `${s.accuracyOn} ` : ''}acc ${pct(s.accuracy)}, ${formatEnergy(s.energyJ)}, eff ${formatEfficiencyPerKJ(s.efficiency)} acc/kJ, stopped by ${s.stoppedBy}, ${formatDuration(s.durationMs)}${flags ? ` [${flags}]` : ''}`;
+  return `${s.epochs} epochs, ${s.accuracyOn ? `${s.accuracyOn} ` : ''}acc ${pct(s.accuracy)}, ${formatEnergy(s.energyJ)}${s.energyBoundJ ? ` ${formatSensorBound(s.energyJ - s.energyBoundJ.lowJ, s.energyBoundJ.highJ - s.energyJ)}` : ''}, eff ${formatEfficiencyPerKJ(s.efficiency)} acc/kJ, ${s.gramsCO2e !== undefined ? `${formatCarbonGrams(s.gramsCO2e)}, ` : ''}stopped by ${s.stoppedBy}, ${formatDuration(s.durationMs)}${flags ? ` [${flags}]` : ''}`;
 }
 
 /** A run's label: `mnist lenet-1 fixed 3 epochs` (dataset, fold, model, criterion), as `eff run` names runs. */

@@ -16,6 +16,7 @@ export {
   carbonOf,
   countryIntensity,
   describeCarbon,
+  formatCarbonGrams,
   type GridIntensity,
   givenIntensity,
   intensityFromConfig,
@@ -104,6 +105,7 @@ export {
   formatEnergy,
   formatRecord,
   formatRunSummary,
+  formatSensorBound,
   formatSummaryTable,
   type RunSummaryLine,
   recordLabel,
@@ -194,9 +196,15 @@ export {
 export * from './schema.js';
 export { hasNoSampleInside, markShortWindow } from './short-window.js';
 export {
+  architectureEfficiencyBound,
   type DeviceEnergyBound,
   deviceEnergyBound,
+  dominantInterval,
+  type EfficiencyInterval,
   efficiencyBound,
   energyBoundOf,
+  overallEfficiencyBound,
+  ratioBound,
+  runEnergyBound,
   SENSOR_ACCURACY,
 } from './uncertainty.js';

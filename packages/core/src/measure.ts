@@ -777,7 +777,11 @@ export function measureEfficiency(options: MeasureEfficiencyOptions): Efficiency
         degraded: anyDegraded || !(energyJ.total > 0),
         estimated,
         // From the sensors' accuracy and the sampling each device had (uncertainty.ts), not a second integration.
-        energyBoundJ: (({ lowJ, highJ }) => ({ lowJ, highJ }))(
+        energyBoundJ: (({ lowJ, highJ, devices }) => ({
+          lowJ,
+          highJ,
+          ...(devices.length ? { devices } : {}),
+        }))(
           energyBoundOf(probes, Math.max(reportFrom, endMs) - reportFrom, {
             energyJ: energyJ.total,
             estimated,

@@ -387,3 +387,16 @@ describe('estimateEnergyUntil: the cap on held power when a probe stalls', () =>
     await m.stop();
   });
 });
+
+describe('the sampling bound in the device report', () => {
+  it('is Σ |ΔP|·Δt/2 over the readings in the window; a counter-only device has 0 J', async () => {
+    // gpu0 alternates 100 W and 140 W every 100 ms over 10 s: 100 segments, each 40 W × 0.1 s / 2 = 2 J → 200 J.
+    const { dev } = await readWindow([
+      device(T, 'gpu0', 'present'),
+      ...every(T, T + 10_000, 100, (t) => power(t, 'gpu0', Math.round((t - T) / 100) % 2 === 0 ? 100 : 140)),
+      ...every(T, T + 10_000, 100, (t) => counter(t, 'pkg0', ((t - T) / 1000) * 30, undefined, 'cpu')),
+    ]);
+    expect(dev('gpu0')?.samplingBoundJ).toBeCloseTo(200, J);
+    expect(dev('pkg0')).toMatchObject({ method: 'counter', samplingBoundJ: 0 });
+  });
+});

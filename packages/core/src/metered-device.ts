@@ -145,6 +145,10 @@ export class MeteredDevice {
       energyJ: energy.energyJ,
       sampleCount: energy.sampleCount,
       uncoveredMs: energy.uncoveredMs,
+      // Not for the estimate: a model's error is not a sampling error (uncertainty.ts bounds it as a whole).
+      ...(energy.method !== 'estimate' && energy.samplingBoundJ !== undefined
+        ? { samplingBoundJ: energy.samplingBoundJ }
+        : {}),
       ...(lostInWindow ? { lostAtMs: this.lostAtMs as number } : {}),
       ...(reasons.length ? { reason: reasons.join('; ') } : {}),
       ...badPart,

@@ -217,21 +217,118 @@ abstract class ReadingSeries {
   protected abstract dropRetained(k: number): void;
 }
 
-/** Power readings, W; energy by the trapezoid rule, and exact inside a segment for linearly varying power. */
+/**
+ * Power readings, W; energy by the trapezoid rule, and exact inside a segment for linearly varying power. Beside the
+ * energy it keeps the sampling bound (samplingBoundJ): how far the trapezoids can be from the true energy when power
+ * is monotone between two readings.
+ */
 export class PowerSeries extends ReadingSeries {
   readonly powerW: number[] = [];
+  /** Sum of the whole segments' sampling bounds up to each kept reading, J (a hole's segment adds 0). */
+  private readonly cumBoundJ: number[] = [];
+  /** boundStartJ and boundEndJ of each anchored instant, saved before its readings are folded away. */
+  private readonly boundAnchors = new Map<number, { startJ: number; endJ: number }>();
   private firstW: number | null = null;
 
   /** Appends a reading; `hole` leaves the segment since the previous reading out (a gap). Time order is the caller's. */
   push(tMs: number, powerW: number, hole: boolean): void {
     const n = this.tMs.length;
-    const deltaJ =
-      n === 0 || hole
-        ? 0
-        : ((((this.powerW[n - 1] as number) + powerW) / 2) * (tMs - (this.tMs[n - 1] as number))) / 1000;
+    const prevW = this.powerW[n - 1] as number;
+    const dtMs = n === 0 ? 0 : tMs - (this.tMs[n - 1] as number);
+    const deltaJ = n === 0 || hole ? 0 : (((prevW + powerW) / 2) * dtMs) / 1000;
     this.append(tMs, deltaJ, hole);
+    // A whole segment's bound: |P_i+1 − P_i| · Δt / 2 (see pieceBoundJ).
+    const segmentBoundJ = n === 0 || hole ? 0 : (Math.abs(powerW - prevW) * dtMs) / 2 / 1000;
+    this.cumBoundJ.push(n === 0 ? 0 : (this.cumBoundJ[n - 1] as number) + segmentBoundJ);
     this.powerW.push(powerW);
     this.firstW ??= powerW;
+  }
+
+  /**
+   * Largest error of the trapezoid rule over [a, b], J, when the true power between two consecutive readings is
+   * monotone (it moves from one reading to the next without overshooting). Per whole segment: |P_i+1 − P_i| · Δt / 2 —
+   * for a monotone function the left and right Riemann sums bracket the integral, and the trapezoid is their mean,
+   * so it is off by at most half their difference (the classical error bound of Riemann sums of monotone functions,
+   * e.g. Apostol, Calculus vol. 1, §1.15 / Stewart, Calculus §5.2). A window edge that cuts a segment gets the
+   * bound of its piece (pieceBoundJ). Summed over the segments the window covers; a hole (a gap) carries none — its
+   * energy is missing, which the caller accounts for separately. 0 outside the readings.
+   */
+  samplingBoundJ(a: number, b: number): number {
+    if (!(b > a) || this.tMs.length === 0) return 0;
+    const i = this.segmentOf(a);
+    const j = this.segmentOf(b);
+    // Both ends inside one kept segment: that piece alone.
+    if (i !== null && i === j) return this.pieceBoundJ(i, a, b);
+    return Math.max(0, this.boundEndJ(b) - this.boundStartJ(a));
+  }
+
+  /** Index of the kept segment [tMs[i], tMs[i+1]] holding t (t < tMs[i+1]), null outside the kept readings. */
+  private segmentOf(t: number): number | null {
+    const n = this.tMs.length;
+    if (n < 2 || t < (this.tMs[0] as number) || t >= (this.tMs[n - 1] as number)) return null;
+    return upperBound(this.tMs, t) - 1;
+  }
+
+  /**
+   * The bound of the part [u, v] of segment i, J: the true power there lies between the segment's two readings
+   * (lo, hi), so its energy lies in [lo·w, hi·w] (w = v − u), as does the linear interpolation's L; the error is at
+   * most max(L − lo·w, hi·w − L). For the whole segment this is |ΔP|·Δt/2.
+   */
+  private pieceBoundJ(i: number, u: number, v: number): number {
+    const c0 = this.cumBoundJ[i] as number;
+    const c1 = this.cumBoundJ[i + 1] as number;
+    if (c1 === c0 || v <= u) return 0; // a hole, flat power, or nothing of the segment
+    const t0 = this.tMs[i] as number;
+    const dt = (this.tMs[i + 1] as number) - t0;
+    const p0 = this.powerW[i] as number;
+    const p1 = this.powerW[i + 1] as number;
+    const at = (t: number) => p0 + ((p1 - p0) * (t - t0)) / dt;
+    const w = v - u;
+    const linear = ((at(u) + at(v)) / 2) * w;
+    return Math.max(linear - Math.min(p0, p1) * w, Math.max(p0, p1) * w - linear) / 1000;
+  }
+
+  /** The bound from the series' start up to t for a window ending at t, J (its last piece bounded on its own). */
+  private boundEndJ(t: number): number {
+    const n = this.tMs.length;
+    const first = this.firstMs;
+    if (first === null || t <= first) return 0;
+    if (t >= (this.tMs[n - 1] as number)) return this.cumBoundJ[n - 1] as number;
+    const saved = this.savedAt(t);
+    if (saved) return saved.endJ;
+    const i = this.segmentOf(t);
+    if (i === null) return 0; // before the first reading
+    return (this.cumBoundJ[i] as number) + this.pieceBoundJ(i, this.tMs[i] as number, t);
+  }
+
+  /** What a window starting at t subtracts, J: the bound up to the end of t's segment less that of [t, its end]. */
+  private boundStartJ(t: number): number {
+    const first = this.firstMs;
+    if (first === null || t <= first) return 0;
+    const saved = this.savedAt(t);
+    if (saved) return saved.startJ;
+    const i = this.segmentOf(t);
+    if (i === null) return this.cumBoundJ[this.tMs.length - 1] as number; // at/after the last reading
+    return (this.cumBoundJ[i + 1] as number) - this.pieceBoundJ(i, t, this.tMs[i + 1] as number);
+  }
+
+  /** An instant before the kept readings: its saved values (FoldedInstantError when it was not anchored); else null. */
+  private savedAt(t: number): { startJ: number; endJ: number } | null {
+    if (this.dropped === 0 || t >= (this.tMs[0] as number)) return null;
+    const saved = this.boundAnchors.get(t);
+    if (saved === undefined) throw new FoldedInstantError(t, this.tMs[0] as number);
+    return saved;
+  }
+
+  override fold(horizonMs: number, anchorsMs: Iterable<number>): number {
+    const anchors = [...anchorsMs];
+    // Save each anchor's bound-start while its segment is still kept (the base class saves the energy's).
+    // Only once t's segment is complete (a reading after t): before that, its value would still change.
+    for (const t of anchors) {
+      if (this.boundAnchors.has(t) || this.segmentOf(t) === null) continue;
+      this.boundAnchors.set(t, { startJ: this.boundStartJ(t), endJ: this.boundEndJ(t) });
+    }
+    return super.fold(horizonMs, anchors);
   }
 
   protected valueAt(i: number): number {
@@ -240,6 +337,7 @@ export class PowerSeries extends ReadingSeries {
 
   protected dropRetained(k: number): void {
     this.powerW.splice(0, k);
+    this.cumBoundJ.splice(0, k);
   }
 
   protected partialJ(i: number, tau: number): number {

@@ -59,6 +59,11 @@ export interface DeviceReport {
   uncoveredMs: number;
   /** When the device stopped delivering readings (ms, the monotonic clock of the gaps), for `lost`. */
   lostAtMs?: number;
+  /**
+   * Largest error of the trapezoid rule over this device's power readings, J: Σ |P_i+1 − P_i| · Δt / 2 under monotone
+   * power between readings (0 over a counter's span). Absent for the estimate and in records written before it.
+   */
+  samplingBoundJ?: number;
   /** Unusable readings (non-numeric, unknown error) skipped inside the window. */
   badReadingCount?: number;
   /** Why it is not (fully) measured, or why the method changed (e.g. a frozen energy counter). */
@@ -173,7 +178,10 @@ export interface RunFinal {
   estimated: boolean;
   /** Components whose energy is the whole node's, not attributable to this run (CPU/RAM on a shared node). */
   sharedComponents?: ComponentName[];
-  /** Interval [lowJ, highJ] on `energyJ.total` from the sensors' accuracy, the sampling and the estimate's bound, J. */
+  /**
+   * Interval [lowJ, highJ] on `energyJ.total` from the sensors' accuracy, the sampling and the estimate's bound, J, with
+   * each device's part (`devices`: probe, deviceId, method, belowJ, aboveJ) when it was recorded.
+   */
   energyBoundJ?: EnergyBound;
   /** Grams CO2e = energy (kWh) × grid intensity (g/kWh) × PUE, with the intensity's source and year. */
   carbon?: Carbon;

@@ -140,6 +140,11 @@ export const DeviceReportSchema = z.object({
   uncoveredMs: nonNegative.default(0),
   /** When the device stopped delivering readings (same clock as gaps), for `lost`. */
   lostAtMs: z.number().optional(),
+  /**
+   * Largest error of the trapezoid rule over this device's power readings in the window, J: Σ |P_i+1 − P_i| · Δt / 2
+   * under monotone power between readings (0 for a counter's span). Absent for the estimate and in older records.
+   */
+  samplingBoundJ: nonNegative.optional(),
   /** Readings of this device inside the window that were unusable (non-numeric, unknown error) and skipped. */
   badReadingCount: z.number().int().nonnegative().optional(),
   /** Why it is not (fully) measured, or why the method changed (e.g. a frozen energy counter). */
@@ -203,8 +208,27 @@ export const PredictionSchema = z.object({
 });
 export type Prediction = z.infer<typeof PredictionSchema>;
 
-/** An interval on an energy in J from what its sources can know (sensor accuracy, sampling, counter resolution). */
-export const EnergyBoundSchema = z.object({ lowJ: nonNegative, highJ: nonNegative });
+/** One device's share of an energy interval, J (uncertainty.ts: reading accuracy, sampling, counter, estimate). */
+export const DeviceBoundSchema = z.object({
+  probe: z.string(),
+  deviceId: z.string(),
+  method: z.enum(['counter', 'power', 'estimate']),
+  /** How far below / above its energy the device's true energy can be, J. */
+  belowJ: nonNegative,
+  aboveJ: nonNegative,
+});
+export type DeviceBound = z.infer<typeof DeviceBoundSchema>;
+
+/**
+ * An interval on an energy in J from what its sources can know (sensor accuracy, sampling, counter resolution), with
+ * each device's part when the record has device reports (absent in older records): lowJ = E − Σ belowJ,
+ * highJ = E + Σ aboveJ.
+ */
+export const EnergyBoundSchema = z.object({
+  lowJ: nonNegative,
+  highJ: nonNegative,
+  devices: z.array(DeviceBoundSchema).optional(),
+});
 export type EnergyBound = z.infer<typeof EnergyBoundSchema>;
 
 /** Grams CO2e of a run: energy (kWh) × grid intensity (g/kWh) × PUE, with where the intensity came from. */

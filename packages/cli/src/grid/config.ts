@@ -72,8 +72,10 @@ export const GridConfigSchema = z
      */
     warmUp: z.boolean().default(true),
     /**
-     * Carbon of every run (final.carbon): `intensityGPerKWh` (g CO2e/kWh) or `country` (ISO 3166-1 alpha-3: its yearly
-     * average from Ember via @tgwf/co2), and `pue` (default 1). `--carbon-intensity`/`--carbon-country` win over it.
+     * Carbon of every run (final.carbon): `intensityGPerKWh` (g CO2e/kWh), `country` (ISO 3166-1 alpha-3: its yearly
+     * average from Ember via @tgwf/co2) or `zone` (Electricity Maps: live intensity when the grid starts, token in
+     * ELECTRICITYMAPS_TOKEN), the first given winning, and `pue` (default 1). `--carbon-intensity`/`--carbon-country`/
+     * `--carbon-zone` win over it.
      */
     carbon: CarbonConfigSchema.optional(),
     /** Which BCNN the `bcnn` architecture means (DESIGN.md: MC-dropout is the default). */

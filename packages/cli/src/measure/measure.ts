@@ -85,7 +85,7 @@ export async function measureCommandRun(
     estimated: reading.estimated,
     degraded: reading.degraded || shortWindow,
     probes: reading.probes,
-    energyBoundJ: (({ lowJ, highJ }) => ({ lowJ, highJ }))(
+    energyBoundJ: (({ lowJ, highJ, devices }) => ({ lowJ, highJ, ...(devices.length ? { devices } : {}) }))(
       energyBoundOf(reading.probes, durationMs, {
         energyJ: reading.energyJ.total,
         estimated: reading.estimated,

@@ -110,6 +110,26 @@ describe('eff measure summary', () => {
     expect(lines[at + 5]).toBe(
       '    note: interval raised from 100 ms to 500 ms (the shortest nvidia-smi delivers here)',
     );
+
+    // With each device's part of the interval recorded, every measured device's line carries its own.
+    const devices = [
+      { probe: 'nvidia-smi', deviceId: 'gpu1', method: 'counter' as const, belowJ: 0.2, aboveJ: 0.2 },
+      { probe: 'nvidia-smi', deviceId: 'gpu2', method: 'power' as const, belowJ: 32, aboveJ: 95 },
+      { probe: 'rapl', deviceId: 'gpu2', method: 'counter' as const, belowJ: 7, aboveJ: 7 },
+    ];
+    const bounded = formatMeasureResult({
+      ...base,
+      probes: [probe],
+      energyBoundJ: { lowJ: 1342.8, highJ: 1470.2, devices },
+    }).split('\n');
+    expect(bounded[at + 3]).toMatch(
+      /^ {4}gpu1\s+measured\s+counter\s+955\.0 J ± 0\.2 J \(sensor\)\s+100 samples$/,
+    );
+    // The rapl device of the same id is another probe's: not mixed in.
+    expect(bounded[at + 4]).toMatch(
+      /^ {4}gpu2\s+lost\s+power\s+420\.0 J −32\.0 J\/\+95\.0 J \(sensor\)\s+80 samples/,
+    );
+    expect(bounded[at + 2]).not.toContain('(sensor)');
   });
   it('prints the carbon line when an intensity was given, naming its source', () => {
     // 350 J = 350 / 3.6e6 kWh × 720 g/kWh × PUE 1 = 0.07 g.
@@ -119,8 +139,9 @@ describe('eff measure summary', () => {
     expect(formatMeasureResult(base)).not.toContain('carbon');
   });
   it('prints the interval the sensors allow', () => {
+    // 350 J ± 5 %: 332.5 J to 367.5 J, 17.5 J either side.
     const text = formatMeasureResult({ ...base, energyBoundJ: { lowJ: 332.5, highJ: 367.5 } });
-    expect(text).toContain('  sensors allow: 332.5 J to 367.5 J in all');
+    expect(text).toContain('  energy: 350.0 J ± 17.5 J (sensor): sensors allow 332.5 J to 367.5 J (');
   });
   it('without per-device reports the probe table is as before', () => {
     const text = formatMeasureResult(base);

@@ -1,10 +1,12 @@
 // What `eff measure` prints: the JSON object (keys documented in docs/cli.md) and the human summary.
 import {
   type Carbon,
+  type DeviceBound,
   type DeviceReport,
   describeCarbon,
   type EnergyBound,
   type EnergyByComponent,
+  formatSensorBound,
   hasNoSampleInside,
   type ProbeReport,
 } from '@eff/core';
@@ -59,7 +61,11 @@ export function averagePower(energyJ: EnergyByComponent, durationMs: number): Me
  * One line per device of a probe: status, method, energy, samples, uncovered time (the energy missing from it),
  * when it was lost (seconds after `startMs`) and why. Empty when the probe reported no devices.
  */
-export function formatDeviceLines(devices: readonly DeviceReport[], startMs: number): string[] {
+export function formatDeviceLines(
+  devices: readonly DeviceReport[],
+  startMs: number,
+  bounds: readonly Pick<DeviceBound, 'deviceId' | 'belowJ' | 'aboveJ'>[] = [],
+): string[] {
   const selectedBy = [...new Set(devices.map((d) => d.selectedBy).filter((s) => s !== undefined))];
   return devices.map((d) => {
     const facts = [
@@ -69,7 +75,10 @@ export function formatDeviceLines(devices: readonly DeviceReport[], startMs: num
       selectedBy.length > 1 && d.selectedBy ? `selected by ${d.selectedBy}` : '',
     ].filter(Boolean);
     const energy = d.status === 'unsupported' ? '-' : formatEnergy(d.energyJ);
-    return `    ${d.deviceId.padEnd(11)}  ${d.status.padEnd(11)}  ${(d.method ?? '-').padEnd(8)}  ${energy.padStart(10)}  ${facts.join(', ')}${d.reason ? `: ${d.reason}` : ''}`;
+    const bound = bounds.find((b) => b.deviceId === d.deviceId);
+    const sensor =
+      bound && d.status !== 'unsupported' ? ` ${formatSensorBound(bound.belowJ, bound.aboveJ)}` : '';
+    return `    ${d.deviceId.padEnd(11)}  ${d.status.padEnd(11)}  ${(d.method ?? '-').padEnd(8)}  ${energy.padStart(10)}${sensor}  ${facts.join(', ')}${d.reason ? `: ${d.reason}` : ''}`;
   });
 }
 
@@ -118,7 +127,8 @@ export function formatMeasureResult(r: MeasureResult): string {
       lines.push(
         `    device       status       method        energy  ${selectedBy.length === 1 ? selectionText(selectedBy[0] as string) : ''}`.trimEnd(),
       );
-      lines.push(...formatDeviceLines(devices, Date.parse(r.startedAt)));
+      const bounds = (r.energyBoundJ?.devices ?? []).filter((b) => b.probe === p.name);
+      lines.push(...formatDeviceLines(devices, Date.parse(r.startedAt), bounds));
     }
     for (const note of p.notes ?? []) {
       // A note repeating a device's reason (`gpu0 not measured: …`) is already on that device's line.
@@ -128,7 +138,7 @@ export function formatMeasureResult(r: MeasureResult): string {
   }
   if (r.energyBoundJ)
     lines.push(
-      `  sensors allow: ${formatEnergy(r.energyBoundJ.lowJ)} to ${formatEnergy(r.energyBoundJ.highJ)} in all (reading accuracy, sampling, estimate ±50 %)`,
+      `  energy: ${formatEnergy(r.energyJ.total)} ${formatSensorBound(r.energyJ.total - r.energyBoundJ.lowJ, r.energyBoundJ.highJ - r.energyJ.total)}: sensors allow ${formatEnergy(r.energyBoundJ.lowJ)} to ${formatEnergy(r.energyBoundJ.highJ)} (reading accuracy, sampling between readings, counter resolution, estimate ±50 %; docs/methodology.md §5)`,
     );
   if (r.carbon) lines.push(`  carbon: ${describeCarbon(r.carbon)}`);
   if (r.estimated)

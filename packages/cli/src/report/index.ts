@@ -13,6 +13,7 @@ import {
   paretoFigure,
   paretoTable,
   sensorBoundTable,
+  sensorRatioTable,
 } from './insight.js';
 import { loadRuns, resolveResultsDir } from './load.js';
 import { hardwareWarning, sharedNodeNote } from './placement.js';
@@ -72,6 +73,7 @@ export async function generateReport(
     ...curveAreaTables(runs),
     paretoTable(runs),
     sensorBoundTable(runs, analysis),
+    ...[sensorRatioTable(runs, analysis)].filter((t) => t !== null),
     ...(carbon ? [carbon] : []),
   ];
   for (const t of tables) {

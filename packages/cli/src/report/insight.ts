@@ -1,18 +1,20 @@
 // What an accuracy costs (issue 14): energy/time-to-accuracy, curve area, the accuracy–energy Pareto front and carbon, as tables and a figure; every number is @eff/core's.
 import {
   type AccuracyCost,
+  architectureEfficiencyBound,
   type Carbon,
   carbonOf,
-  type EnergyBound,
-  efficiencyBound,
-  energyBoundOf,
+  dominantInterval,
+  type EfficiencyInterval,
   type GridIntensity,
+  overallEfficiencyBound,
   paretoFront,
   type RunRecord,
+  ratioBound,
   runExclusion,
 } from '@eff/core';
 import type * as vl from 'vega-lite';
-import { type Analysis, criterionLabel, key, reportCriterion } from './analysis.js';
+import { type Analysis, criterionLabel, type Interval, key, reportCriterion } from './analysis.js';
 import { type Figure, NO_USABLE_RUN, textFigure } from './figures.js';
 import { type LoadedRun, modelName } from './load.js';
 import { effUnit, formatEff, formatEnergy, type Table } from './tables.js';
@@ -381,71 +383,127 @@ export function carbonTable(loaded: LoadedRun[], options: InsightOptions): Table
   };
 }
 
-/** A run's sensor interval on its energy: the recorded final.energyBoundJ, else core's bound from its probe reports. */
-function runEnergyBound(run: RunRecord): EnergyBound {
-  return (
-    run.final.energyBoundJ ??
-    energyBoundOf(run.probes, run.final.durationMs, {
-      energyJ: run.final.energyJ.total,
-      estimated: run.final.estimated,
-    })
-  );
+/** What the "Dominates" column says: which interval is wider, and what would narrow the result. */
+function dominatesText(which: 'sensors' | 'bootstrap', oneValue: boolean): string {
+  if (which === 'sensors')
+    return oneValue
+      ? 'sensors (the bootstrap has one value, no spread): a better meter would narrow it'
+      : 'sensors: more runs will not help; a better meter would';
+  return 'run-to-run (bootstrap): more runs would narrow it';
+}
+
+const intervalText = (i: { low: number; high: number }): string =>
+  `[${formatEff(i.low)}, ${Number.isFinite(i.high) ? formatEff(i.high) : '∞'}]`;
+
+/** One row of the sensor-bound table: an Eq. 3 or Eq. 4 value, its bootstrap CI and its sensor interval. */
+interface SensorRow {
+  eq: 'Eq. 3' | 'Eq. 4';
+  dataset: string;
+  criterion: string;
+  architecture: string;
+  ci: Interval;
+  sensor: EfficiencyInterval;
+  dominant: 'sensors' | 'bootstrap';
 }
 
 /**
- * Eq. 3 per dataset × criterion × architecture with two intervals side by side: the bootstrap CI over model sizes
- * (run-to-run and size-to-size spread, from the analysis) and the interval the sensors allow (each run's Eq. 1 over
- * its energy bound, averaged like Eq. 3: over a model's runs, then over sizes), and which of the two is wider.
+ * The sensor intervals of Eq. 3 per dataset × criterion × architecture (core's architectureEfficiencyBound over the
+ * runs of each key the analysis has) and of Eq. 4 per dataset × architecture (core's overallEfficiencyBound over the
+ * criteria Eq. 4 averages), keyed like analysis.eq3 / analysis.eq4.
  */
-export function sensorBoundTable(loaded: LoadedRun[], analysis: Analysis): Table {
+export function sensorIntervals(
+  loaded: LoadedRun[],
+  analysis: Analysis,
+): { eq3: Map<string, EfficiencyInterval>; eq4: Map<string, EfficiencyInterval> } {
   const mixed = analysis.accuracyOn === 'mixed';
-  const groups = new Map<string, Map<number, { low: number[]; high: number[] }>>();
+  const runsByKey = new Map<string, RunRecord[]>();
+  const eq4Parts = new Map<string, Map<string, RunRecord[]>>();
   for (const { run } of usable(loaded)) {
     const criterion = reportCriterion(criterionLabel(run), run.final.accuracyOn, mixed);
     const k = key(run.config.dataset, criterion, run.config.architecture);
-    const bySize = groups.get(k) ?? new Map();
-    const b = efficiencyBound(run.final.accuracy, runEnergyBound(run));
-    const s = bySize.get(run.config.size) ?? { low: [], high: [] };
-    s.low.push(b.low);
-    s.high.push(b.high);
-    bySize.set(run.config.size, s);
-    groups.set(k, bySize);
+    runsByKey.set(k, [...(runsByKey.get(k) ?? []), run]);
+    if (!analysis.eq4Criteria.includes(criterion)) continue;
+    const k4 = key(run.config.dataset, run.config.architecture);
+    const byCriterion = eq4Parts.get(k4) ?? new Map<string, RunRecord[]>();
+    byCriterion.set(k, [...(byCriterion.get(k) ?? []), run]);
+    eq4Parts.set(k4, byCriterion);
   }
-  const rows = [...analysis.eq3.entries()].flatMap(([k, ci]) => {
-    const bySize = groups.get(k);
-    if (!bySize) return [];
-    const sizes = [...bySize.values()];
-    const low = mean(sizes.map((s) => mean(s.low)));
-    const high = mean(sizes.map((s) => mean(s.high)));
-    const [dataset = '', criterion = '', architecture = ''] = k.split('\u0000');
-    const sensorWidth = high - low;
-    const ciWidth = ci.oneValue ? null : ci.high - ci.low;
-    const dominant =
-      ciWidth === null
-        ? 'sensors (no spread: one value)'
-        : sensorWidth > ciWidth
-          ? 'sensors'
-          : 'run-to-run (bootstrap)';
-    return [{ dataset, criterion, architecture, mean: ci.mean, ci, ciWidth, low, high, dominant }];
-  });
+  const eq3 = new Map<string, EfficiencyInterval>();
+  for (const k of analysis.eq3.keys()) {
+    const runs = runsByKey.get(k);
+    if (runs) eq3.set(k, architectureEfficiencyBound(runs));
+  }
+  const eq4 = new Map<string, EfficiencyInterval>();
+  for (const k of analysis.eq4.keys()) {
+    const parts = eq4Parts.get(k);
+    if (parts && parts.size > 0)
+      eq4.set(
+        k,
+        overallEfficiencyBound([...parts.values()].map((runs) => architectureEfficiencyBound(runs))),
+      );
+  }
+  return { eq3, eq4 };
+}
+
+/**
+ * Eq. 3 per dataset × criterion × architecture, then Eq. 4 per dataset × architecture, each with two intervals side by
+ * side: the bootstrap CI (run-to-run and size-to-size spread, from the analysis) and the interval the sensors allow
+ * (core's propagation of each run's energy bound, see sensorIntervals), and which of the two is wider — when it is
+ * the sensors, more runs will not narrow the result; a better meter would.
+ */
+export function sensorBoundTable(loaded: LoadedRun[], analysis: Analysis): Table {
+  const sensor = sensorIntervals(loaded, analysis);
+  const row = (eq: SensorRow['eq'], k: string, ci: Interval, s: EfficiencyInterval): SensorRow => {
+    const parts = k.split('\u0000');
+    const [dataset = '', criterion, architecture = ''] =
+      eq === 'Eq. 3' ? parts : [parts[0], `mean over ${analysis.eq4Criteria.length} criteria`, parts[1]];
+    return {
+      eq,
+      dataset,
+      criterion: criterion ?? '',
+      architecture,
+      ci,
+      sensor: s,
+      dominant: dominantInterval(s, ci.oneValue ? null : ci),
+    };
+  };
+  const rows: SensorRow[] = [
+    ...[...analysis.eq3.entries()].flatMap(([k, ci]) => {
+      const s = sensor.eq3.get(k);
+      return s ? [row('Eq. 3', k, ci, s)] : [];
+    }),
+    ...[...analysis.eq4.entries()].flatMap(([k, ci]) => {
+      const s = sensor.eq4.get(k);
+      return s ? [row('Eq. 4', k, ci, s)] : [];
+    }),
+  ];
   const unit = effUnit(analysis.accuracyOn);
+  const wider = (eq: SensorRow['eq']) => {
+    const of = rows.filter((r) => r.eq === eq);
+    const n = of.filter((r) => r.dominant === 'sensors').length;
+    return of.length === 0
+      ? ''
+      : `${eq}: the sensors' interval is the wider in ${n} of ${of.length} row${of.length === 1 ? '' : 's'}.`;
+  };
   return {
     id: 'cost-sensor-bounds',
-    title: `Eq. 3 with its bootstrap CI and the interval the sensors allow (${unit})`,
+    title: `Eq. 3 and Eq. 4 with their bootstrap CI and the interval the sensors allow (${unit})`,
     columns: [
+      'Eq.',
       'Dataset',
       'Criterion',
       'Architecture',
-      'Eq. 3',
+      'Value',
       'Bootstrap 95 % CI',
       'Sensor interval',
       'Dominates',
     ],
     rawColumns: [
+      'Eq.',
       'Dataset',
       'Criterion',
       'Architecture',
-      'Eq. 3 (acc/J)',
+      'Value (acc/J)',
       'CI low',
       'CI high',
       'Sensor low',
@@ -453,28 +511,106 @@ export function sensorBoundTable(loaded: LoadedRun[], analysis: Analysis): Table
       'Dominates',
     ],
     cells: rows.map((r) => [
+      r.eq,
       r.dataset,
       r.criterion,
       r.architecture,
-      formatEff(r.mean),
-      r.ci.oneValue ? 'n/a (one value)' : `[${formatEff(r.ci.low)}, ${formatEff(r.ci.high)}]`,
-      `[${formatEff(r.low)}, ${Number.isFinite(r.high) ? formatEff(r.high) : '∞'}]`,
-      r.dominant,
+      formatEff(r.ci.mean),
+      r.ci.oneValue ? 'n/a (one value)' : intervalText(r.ci),
+      intervalText(r.sensor),
+      dominatesText(r.dominant, r.ci.oneValue),
     ]),
     raw: rows.map((r) => [
+      r.eq,
       r.dataset,
       r.criterion,
       r.architecture,
-      r.mean,
+      r.ci.mean,
       r.ci.oneValue ? null : r.ci.low,
       r.ci.oneValue ? null : r.ci.high,
-      r.low,
-      Number.isFinite(r.high) ? r.high : null,
+      r.sensor.low,
+      Number.isFinite(r.sensor.high) ? r.sensor.high : null,
       r.dominant,
     ]),
     notes: [
-      'Sensor interval: each run’s Eq. 1 = accuracy / energy over its energy bound (final.energyBoundJ: NVIDIA board power ±5 W per reading as nvidia-smi documents, other power readings ±5 % (assumed), one sampling interval of mean power, RAPL ±1 ms update and ±15.3 µJ per end, the estimate ±50 %, uncovered time at mean power above; see methodology §5 (docs/methodology.md)), averaged like Eq. 3. Runs recorded before the bound existed get it from their probe reports.',
-      '"Dominates" names the wider of the two: when it is the sensors, more replicates will not narrow the result; better meters will.',
+      'Sensor interval: each run’s Eq. 1 = accuracy / energy over its energy bound (final.energyBoundJ: NVIDIA board power ±5 W per reading as nvidia-smi documents, other power readings ±5 % (assumed), the trapezoid rule’s sampling error Σ |ΔP|·Δt/2 from the readings themselves, RAPL ±1 ms update and ±15.3 µJ per end, the estimate ±50 %, uncovered time at mean power above; see methodology §5 (docs/methodology.md)), averaged like Eq. 3 (over a model’s runs, then over sizes) and, for Eq. 4, over criteria — the worst case, computed by @eff/core. Runs recorded before the bound existed get it from their probe reports.',
+      '"Dominates" names the wider of the two: when it is the sensors, more replicates will not narrow the result; better meters will. When it is the bootstrap, more runs (seeds, sizes) will.',
+      ...(analysis.eq4.size > 0 ? [`Eq. 4 averages: ${analysis.eq4Criteria.join('; ')}.`] : []),
+      ...[wider('Eq. 3'), wider('Eq. 4')].filter(Boolean),
+    ],
+  };
+}
+
+/**
+ * Table 12's ratios with the interval the sensors allow: for each architecture, Eq. 4 on one dataset over Eq. 4 on
+ * another, and for each dataset, one architecture's Eq. 4 over another's (the more efficient one the numerator, as
+ * in Table 12), each with core's ratioBound of the two Eq. 4 sensor intervals. Null when no pair exists.
+ */
+export function sensorRatioTable(loaded: LoadedRun[], analysis: Analysis): Table | null {
+  const { eq4 } = sensorIntervals(loaded, analysis);
+  const value = (d: string, a: string) => analysis.eq4.get(key(d, a))?.mean;
+  const rows: {
+    kind: string;
+    of: string;
+    numerator: string;
+    denominator: string;
+    ratio: number;
+    sensor: EfficiencyInterval;
+  }[] = [];
+  const add = (kind: string, of: string, kn: string, kd: string, n: string, d: string) => {
+    const [vn, vd, sn, sd] = [
+      analysis.eq4.get(kn)?.mean,
+      analysis.eq4.get(kd)?.mean,
+      eq4.get(kn),
+      eq4.get(kd),
+    ];
+    if (vn === undefined || vd === undefined || !sn || !sd || !(vn > 0) || !(vd > 0)) return;
+    const [num, den, vNum, vDen, sNum, sDen] = vn >= vd ? [n, d, vn, vd, sn, sd] : [d, n, vd, vn, sd, sn];
+    rows.push({
+      kind,
+      of,
+      numerator: num,
+      denominator: den,
+      ratio: vNum / vDen,
+      sensor: ratioBound(sNum, sDen),
+    });
+  };
+  for (const a of analysis.architectures)
+    for (let i = 0; i < analysis.datasets.length; i++)
+      for (let j = i + 1; j < analysis.datasets.length; j++) {
+        const [n, d] = [analysis.datasets[i] as string, analysis.datasets[j] as string];
+        if (value(n, a) !== undefined && value(d, a) !== undefined)
+          add('datasets', a, key(n, a), key(d, a), n, d);
+      }
+  for (const ds of analysis.datasets)
+    for (let i = 0; i < analysis.architectures.length; i++)
+      for (let j = i + 1; j < analysis.architectures.length; j++) {
+        const [n, d] = [analysis.architectures[i] as string, analysis.architectures[j] as string];
+        add('architectures', ds, key(ds, n), key(ds, d), n, d);
+      }
+  if (rows.length === 0) return null;
+  return {
+    id: 'cost-sensor-bounds-ratios',
+    title: 'Table 12’s ratios (Eq. 4 over Eq. 4) with the interval the sensors allow',
+    columns: ['Ratio of', 'Within', 'Ratio', 'Value', 'Sensor interval'],
+    rawColumns: ['Ratio of', 'Within', 'Ratio', 'Value', 'Sensor low', 'Sensor high'],
+    cells: rows.map((r) => [
+      r.kind,
+      r.of,
+      `${r.numerator} / ${r.denominator}`,
+      r.ratio.toPrecision(3),
+      `[${r.sensor.low.toPrecision(3)}, ${Number.isFinite(r.sensor.high) ? r.sensor.high.toPrecision(3) : '∞'}]`,
+    ]),
+    raw: rows.map((r) => [
+      r.kind,
+      r.of,
+      `${r.numerator} / ${r.denominator}`,
+      r.ratio,
+      r.sensor.low,
+      Number.isFinite(r.sensor.high) ? r.sensor.high : null,
+    ]),
+    notes: [
+      'Sensor interval of a ratio n / d of two Eq. 4 values with sensor intervals [n_low, n_high] and [d_low, d_high]: [n_low / d_high, n_high / d_low] (@eff/core ratioBound; the worst case). An interval that includes 1 means the sensors cannot tell which is the more efficient. It assumes nothing about how the two sides’ errors relate: one meter’s error shared by both (the estimate on one machine) largely cancels in a ratio, so for such runs it is pessimistic.',
     ],
   };
 }

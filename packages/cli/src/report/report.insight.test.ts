@@ -95,10 +95,16 @@ describe('report: what an accuracy costs (hand computation in the comments)', ()
         { lowJ: 360, highJ: 440 },
       ),
       // C: BCNN-1 — 0.9 @ 500 J/1 s, 0.99 @ 1000 J/2 s.
-      run('c', ['bcnn', 1, 'BCNN-1'], 1, [
-        [0.9, 500, 1000],
-        [0.99, 1000, 2000],
-      ]),
+      run(
+        'c',
+        ['bcnn', 1, 'BCNN-1'],
+        1,
+        [
+          [0.9, 500, 1000],
+          [0.99, 1000, 2000],
+        ],
+        { lowJ: 900, highJ: 1100 },
+      ),
     ];
     writeFileSync(join(dir, 'results.jsonl'), `${runs.map((r) => JSON.stringify(r)).join('\n')}\n`);
     result = await generateReport(dir, {
@@ -160,13 +166,38 @@ describe('report: what an accuracy costs (hand computation in the comments)', ()
     ]);
   });
 
-  it('the sensor interval of Eq. 3 sits beside the bootstrap CI and names the wider', () => {
-    const lenet = csv(dir, 'cost-sensor-bounds').find((r) => r[2] === 'lenet') as string[];
-    // One size: Eq. 3 over the model's two runs; low = (0.96/330 + 0.95/440)/2, high = (0.96/270 + 0.95/360)/2.
-    expect(Number(lenet[6])).toBeCloseTo((0.96 / 330 + 0.95 / 440) / 2, 12);
-    expect(Number(lenet[7])).toBeCloseTo((0.96 / 270 + 0.95 / 360) / 2, 12);
+  // LeNet's sensor interval: one size, Eq. 3 over the model's two runs, each accuracy over its energy bound's ends.
+  const lenetLow = (0.96 / 330 + 0.95 / 440) / 2;
+  const lenetHigh = (0.96 / 270 + 0.95 / 360) / 2;
+
+  it('the sensor interval of Eq. 3 and Eq. 4 sits beside the bootstrap CI and names the wider', () => {
+    const rows = csv(dir, 'cost-sensor-bounds');
+    const lenet3 = rows.find((r) => r[0] === 'Eq. 3' && r[3] === 'lenet') as string[];
+    expect(Number(lenet3[7])).toBeCloseTo(lenetLow, 12);
+    expect(Number(lenet3[8])).toBeCloseTo(lenetHigh, 12);
     // One size: the bootstrap has one value, so the sensors are all the spread there is.
-    expect(lenet[8]).toBe('sensors (no spread: one value)');
+    expect(lenet3[9]).toBe('sensors');
+    // Eq. 4 of one criterion is its Eq. 3: the same interval; BCNN-1: 0.99 / [1100, 900] J.
+    const lenet4 = rows.find((r) => r[0] === 'Eq. 4' && r[3] === 'lenet') as string[];
+    expect([Number(lenet4[7]), Number(lenet4[8])]).toEqual([
+      expect.closeTo(lenetLow, 12),
+      expect.closeTo(lenetHigh, 12),
+    ]);
+    const bcnn4 = rows.find((r) => r[0] === 'Eq. 4' && r[3] === 'bcnn') as string[];
+    expect(Number(bcnn4[7])).toBeCloseTo(0.99 / 1100, 12);
+    expect(Number(bcnn4[8])).toBeCloseTo(0.99 / 900, 12);
+    const md = readFileSync(join(dir, 'report/tables/cost-sensor-bounds.md'), 'utf8');
+    expect(md).toContain('a better meter would narrow it');
+    expect(md).toContain("Eq. 4: the sensors' interval is the wider in 2 of 2 rows.");
+  });
+
+  it('Table 12’s ratio carries the sensors’ interval: [n_low / d_high, n_high / d_low]', () => {
+    const [ratio] = csv(dir, 'cost-sensor-bounds-ratios');
+    // LeNet's Eq. 4 (0.96/300 + 0.95/400)/2 = 0.0027875 over BCNN's 0.99/1000 = 0.00099.
+    expect(ratio?.slice(0, 3)).toEqual(['architectures', 'mnist', 'lenet / bcnn']);
+    expect(Number(ratio?.[3])).toBeCloseTo(0.0027875 / 0.00099, 12);
+    expect(Number(ratio?.[4])).toBeCloseTo(lenetLow / (0.99 / 900), 12);
+    expect(Number(ratio?.[5])).toBeCloseTo(lenetHigh / (0.99 / 1100), 12);
   });
 
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -197,6 +228,7 @@ describe('report: what an accuracy costs (hand computation in the comments)', ()
         'cost-curve-area-runs',
         'cost-pareto',
         'cost-sensor-bounds',
+        'cost-sensor-bounds-ratios',
         'cost-carbon',
       ])
         expect(dom).toMatch(new RegExp(`<section id="${id}"><h3>[^<]+</h3><table>`));
@@ -205,6 +237,11 @@ describe('report: what an accuracy costs (hand computation in the comments)', ()
         /^<figure id="fig-pareto">[\s\S]*?<svg[\s\S]*?BCNN-1 · 50 epochs[\s\S]*?<\/figure>/,
       );
       expect(dom).toContain('What an accuracy costs');
+      // The sensor table as the browser built it: an Eq. 4 row beside the Eq. 3 rows, and what would narrow it.
+      const sensor = dom.slice(dom.indexOf('<section id="cost-sensor-bounds">'));
+      expect(sensor.slice(0, sensor.indexOf('</section>'))).toMatch(
+        /<td>Eq\. 4<\/td>[\s\S]*?a better meter would narrow it/,
+      );
       execFileSync(
         chromium as string,
         [...flags, `--screenshot=${shot}`, '--window-size=1280,4000', `file://${result.indexHtml}`],

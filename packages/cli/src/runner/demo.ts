@@ -1,6 +1,14 @@
 // `eff demo`: the README's main command — a scaled-down paper grid on real MNIST, then the report and a summary.
 import { join, resolve } from 'node:path';
-import { formatSummaryTable, summaryRows } from '@eff/core';
+import {
+  type Carbon,
+  formatCarbonGrams,
+  formatSummaryTable,
+  type GridIntensity,
+  type RunRecord,
+  summaryRows,
+} from '@eff/core';
+import { type CarbonCliOptions, carbonFromCli } from '../commands/carbon-option.js';
 import type { GridConfigInput } from '../grid/config.js';
 import { validateGridConfig } from '../grid/load.js';
 import type { CliIo } from '../io.js';
@@ -66,15 +74,35 @@ Scaled to finish in under 10 minutes on 2 cores (the paper: 60k/10k images, 50 e
 Efficiencies are therefore not comparable with the paper's tables; run eff run --preset paper-mnist for that.
 `;
 
-export async function runDemo(io: CliIo, out: string): Promise<number> {
+/**
+ * The demo's closing word on carbon. With an intensity (`--carbon-*`): the grams of the runs shown (those that drew
+ * power), with the intensity's source. Without: none is computed — the demo does not pick a grid intensity for the
+ * user, since it depends on where and when the machine runs — and it says how to get one.
+ */
+export function demoCarbonText(
+  records: readonly RunRecord[],
+  carbon: { intensity: GridIntensity; pue: number } | null,
+  out: string,
+): string {
+  if (!carbon)
+    return `Carbon: not computed. The demo assumes no grid intensity (it depends on where and when this machine runs); give --carbon-country ISO3 (a yearly average), --carbon-intensity G_PER_KWH or --carbon-zone ZONE (live, with ELECTRICITYMAPS_TOKEN), or add it to the report afterwards: eff report ${out} --carbon-country DEU.\n`;
+  const withCarbon = records.map((r) => r.final.carbon).filter((c): c is Carbon => c !== undefined);
+  const grams = withCarbon.reduce((s, c) => s + c.gramsCO2e, 0);
+  const first = withCarbon[0];
+  return `Carbon: ${formatCarbonGrams(grams)} over ${withCarbon.length} run${withCarbon.length === 1 ? '' : 's'}${first ? ` (${first.intensityGPerKWh} g/kWh × PUE ${first.pue}; ${first.sourceLabel}${first.year !== undefined ? `, ${first.year}` : ''})` : ''}.\n`;
+}
+
+export async function runDemo(io: CliIo, out: string, carbonOpts: CarbonCliOptions = {}): Promise<number> {
   const startedMs = Date.now();
   const outDir = resolve(io.cwd, out);
   const grid = validateGridConfig(DEMO_GRID, 'the demo grid');
+  // Resolved before training: an unknown country or a refused token fails at once.
+  const carbon = await carbonFromCli(carbonOpts, io.env);
   io.stderr.write(INTRO);
   const interrupt = interruptOnSignals(io);
   let outcome: Awaited<ReturnType<typeof runGrid>>;
   try {
-    outcome = await runGrid({ grid, outDir, io, signal: interrupt.signal });
+    outcome = await runGrid({ grid, outDir, io, signal: interrupt.signal, ...(carbon ? { carbon } : {}) });
   } finally {
     interrupt.dispose();
   }
@@ -83,7 +111,11 @@ export async function runDemo(io: CliIo, out: string): Promise<number> {
     return 130;
   }
   io.stderr.write('Writing the report (tables, figures, index.html)...\n');
-  const index = await reportFor(outDir);
+  const index = await reportFor(
+    outDir,
+    undefined,
+    carbon ? { carbonIntensity: carbon.intensity, pue: carbon.pue } : {},
+  );
   const records = (await collectRunRecords(outDir)).filter((r) => r.config.extra.trainSize === DEMO_TRAIN);
   io.stdout.write(`\n${formatSummaryTable(summaryRows(records))}`);
   const estimated = records.some((r) => r.final.estimated);
@@ -92,6 +124,7 @@ export async function runDemo(io: CliIo, out: string): Promise<number> {
       'Energy is ESTIMATED (no readable hardware power meter here: utilisation × TDP); see eff probes.\n',
     );
   }
+  io.stdout.write(demoCarbonText(records, carbon, out));
   io.stdout.write(`\nResults: ${join(outDir, RESULTS_FILE)}\nReport:  ${index}\n`);
   io.stdout.write(`Done in ${formatDuration(Date.now() - startedMs)}.\n`);
   return outcome.failed > 0 ? 1 : 0;

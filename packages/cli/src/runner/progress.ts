@@ -1,5 +1,6 @@
 // Grid progress: cli-progress bars on a terminal, one plain line per event otherwise (CI, pipes, files).
 import {
+  formatCarbonGrams,
   formatDuration,
   formatEnergy,
   formatRunSummary,
@@ -22,7 +23,11 @@ export interface EpochProgress {
   elapsedMs: number;
   /** The energy-to-finish prediction made after this epoch (EpochRecord.prediction), when there is one. */
   prediction?: Prediction;
+  /** Carbon of cumulativeEnergyJ, g CO2e, when the grid runs with an intensity (--carbon-*, the config's carbon). */
+  gramsCO2e?: number;
 }
+
+const withCarbon = (g: number | undefined) => (g === undefined ? '' : `, ${formatCarbonGrams(g)}`);
 
 /** How many runs ended which way; `skipped` were already in the results file. */
 export interface GridCounts {
@@ -83,7 +88,7 @@ export function lineProgress(io: CliIo): GridProgress {
     },
     epoch: (p) =>
       out(
-        `  ${current} epoch ${p.epoch}/${p.maxEpochs}: acc ${pct(p.accuracy)}, energy ${formatEnergy(p.cumulativeEnergyJ)}, ${formatDuration(p.elapsedMs)}${withPrediction(p.prediction)}`,
+        `  ${current} epoch ${p.epoch}/${p.maxEpochs}: acc ${pct(p.accuracy)}, energy ${formatEnergy(p.cumulativeEnergyJ)}${withCarbon(p.gramsCO2e)}, ${formatDuration(p.elapsedMs)}${withPrediction(p.prediction)}`,
       ),
     runEnd: (i) => out(`run ${runEndWord(i.summary)}: ${i.label}: ${summaryText(i.summary)}`),
     runFailed: (i) => out(`run FAILED: ${i.label}: ${i.error}`),
@@ -125,7 +130,7 @@ export function barProgress(io: CliIo): GridProgress {
     },
     epoch: (p) =>
       run?.update(p.epoch, {
-        detail: `epochs  ${current}  acc ${pct(p.accuracy)}  ${formatEnergy(p.cumulativeEnergyJ)}${p.prediction ? `  ${formatPrediction(p.prediction)}` : ''}`,
+        detail: `epochs  ${current}  acc ${pct(p.accuracy)}  ${formatEnergy(p.cumulativeEnergyJ)}${p.gramsCO2e === undefined ? '' : `  ${formatCarbonGrams(p.gramsCO2e)}`}${p.prediction ? `  ${formatPrediction(p.prediction)}` : ''}`,
       }),
     runEnd: (i) => {
       multi.log(

@@ -65,13 +65,22 @@ export interface RunGridOptions {
   carbon?: { intensity: GridIntensity; pue: number };
 }
 
-/** The carbon setting a grid runs with: the CLI's, else the config's `carbon` block, else none. */
-function carbonSetting(options: RunGridOptions): { intensity: GridIntensity; pue: number } | null {
+/**
+ * The carbon setting a grid runs with: the CLI's, else the config's `carbon` block (a fixed intensity, else a
+ * country's average, else an Electricity Maps zone's live intensity, fetched now with the token in `env` as
+ * --carbon-zone does), else none. Throws CarbonApiError when a zone's intensity cannot be had.
+ */
+async function carbonSetting(
+  options: RunGridOptions,
+  env: Record<string, string | undefined>,
+): Promise<{ intensity: GridIntensity; pue: number } | null> {
   if (options.carbon) return options.carbon;
   const c = options.grid.carbon;
   if (!c) return null;
   const intensity = intensityFromConfig(c, 'config');
-  return intensity ? { intensity, pue: c.pue ?? 1 } : null;
+  if (intensity) return { intensity, pue: c.pue ?? 1 };
+  if (c.zone !== undefined) return carbonFromCli({ carbonZone: c.zone, pue: c.pue ?? 1 }, env);
+  return null;
 }
 
 /** The resolved grid's file in a results directory: `grid-<name>.json` (what `eff status` reads). */
@@ -158,7 +167,7 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
   await writeGridFile(options.outDir, grid);
   const todo = plan.filter((r) => !done.has(r.runId));
   // Resolved before training, so an unknown country fails at once, not after the first run.
-  const carbon = carbonSetting(options);
+  const carbon = await carbonSetting(options, io.env);
   const outcome: GridOutcome = {
     completed: 0,
     diverged: 0,
@@ -200,7 +209,12 @@ export async function runGrid(options: RunGridOptions): Promise<GridOutcome> {
         const record = withPlacement(
           await session.train(run, {
             signal: options.signal,
-            onEpoch: (p) => progress.epoch(p),
+            onEpoch: (p) =>
+              progress.epoch(
+                carbon
+                  ? { ...p, gramsCO2e: carbonOf(p.cumulativeEnergyJ, carbon.intensity, carbon.pue).gramsCO2e }
+                  : p,
+              ),
             ...(options.metrics ? { metrics: options.metrics } : {}),
           }),
           placement,

@@ -1,7 +1,15 @@
 // The demo's summary table and the non-TTY progress log, from schema-valid run records.
-import { formatSummaryTable, type RunRecord, RunRecordSchema, summaryRows } from '@eff/core';
+import {
+  carbonOf,
+  formatSummaryTable,
+  givenIntensity,
+  type RunRecord,
+  RunRecordSchema,
+  summaryRows,
+} from '@eff/core';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../io.js';
+import { demoCarbonText } from './demo.js';
 import { lineProgress } from './progress.js';
 import { deviceShortfalls } from './run-grid.js';
 
@@ -165,5 +173,23 @@ describe('devices not fully measured, in the run line', () => {
       /mnist BCNN-2: .* \[estimated, shared node: CPU\/RAM energy is the node's, not this run's\]$/,
     );
     expect(alone).toMatch(/mnist BCNN-3: .* \[estimated\]$/);
+  });
+});
+
+describe('the demo’s closing word on carbon', () => {
+  it('without an intensity: none computed, and how to get one', () => {
+    const text = demoCarbonText([], null, 'eff-demo');
+    expect(text).toMatch(/^Carbon: not computed\. The demo assumes no grid intensity/);
+    expect(text).toContain('eff report eff-demo --carbon-country DEU');
+  });
+
+  it('with one: the runs’ grams summed, with the intensity and its source', () => {
+    // 3.6 MJ = 1 kWh: 1 kWh × 400 g/kWh × 1.5 = 600 g; 0.9 MJ → 150 g; 750 g in all.
+    const intensity = givenIntensity(400, 'cli');
+    const withCarbon = (j: number) =>
+      ({ final: { carbon: carbonOf(j, intensity, 1.5) } }) as unknown as RunRecord;
+    expect(demoCarbonText([withCarbon(3.6e6), withCarbon(0.9e6)], { intensity, pue: 1.5 }, 'x')).toBe(
+      'Carbon: 750 g CO2e over 2 runs (400 g/kWh × PUE 1.5; given with --carbon-intensity).\n',
+    );
   });
 });
