@@ -48,6 +48,8 @@ const CHUNKS = [
       'packages/core/src/results-reader.ts',
       'packages/core/src/epoch-metrics.ts',
       'packages/core/src/schema.ts',
+      // interfaces only: no mutant, listed so the coverage check below knows it is not forgotten
+      'packages/core/src/record-types.ts',
     ],
     tests: [
       'packages/core/src/results*.test.ts',
@@ -94,6 +96,43 @@ const CHUNKS = [
       '^(parseNvidiaSmi|nvidiaSmiEvents|parseRocmSmiJson|PowerstatParser|parsePowertopCsv|DeviceTracker|NoMeasurableDeviceError|attachNotes)',
   },
   {
+    tag: 'meters',
+    mutate: [
+      'packages/probes/src/ipmi.ts:77-96',
+      'packages/probes/src/hwmon.ts:130-153',
+      'packages/probes/src/amd-smi.ts:68-178',
+      'packages/probes/src/powermetrics.ts:81-122',
+    ],
+    tests: [
+      'packages/probes/src/ipmi.test.ts',
+      'packages/probes/src/hwmon.test.ts',
+      'packages/probes/src/amd-smi.test.ts',
+      'packages/probes/src/powermetrics.test.ts',
+      'packages/probes/src/*.mutation.test.ts',
+    ],
+    // hwmonProbe's tests read a fake sysfs tree in-process (no tool is spawned).
+    names: '^(parseIpmiDcmiPowerReading|parseAmdSmiMetricJson|PowermetricsParser|hwmonProbe)',
+  },
+  {
+    tag: 'insight',
+    mutate: [
+      'packages/core/src/predict.ts',
+      'packages/core/src/accuracy-cost.ts',
+      'packages/core/src/uncertainty.ts',
+      'packages/core/src/carbon.ts',
+      'packages/core/src/format-record.ts',
+      'packages/core/src/run-environment.ts',
+    ],
+    tests: [
+      'packages/core/src/predict*.test.ts',
+      'packages/core/src/accuracy-cost*.test.ts',
+      'packages/core/src/uncertainty*.test.ts',
+      'packages/core/src/carbon*.test.ts',
+      'packages/core/src/format-record*.test.ts',
+      'packages/core/src/run-environment*.test.ts',
+    ],
+  },
+  {
     tag: 'probeunits',
     mutate: [
       'packages/probes/src/rapl.ts:131-173',
@@ -112,7 +151,7 @@ const CHUNKS = [
 const chunked = new Set(CHUNKS.flatMap((c) => c.mutate));
 const excluded = new Set(base.mutate.filter((m) => m.startsWith('!')).map((m) => m.slice(1)));
 const coreFiles = readdirSync('packages/core/src')
-  .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
+  .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts') && !n.endsWith('.d.ts'))
   .map((n) => `packages/core/src/${n}`)
   .filter((f) => !excluded.has(f));
 const listed = [...base.mutate.filter((m) => m.startsWith('packages/probes/')), ...coreFiles];
