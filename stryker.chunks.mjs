@@ -122,6 +122,7 @@ const CHUNKS = [
       'packages/core/src/carbon.ts',
       'packages/core/src/format-record.ts',
       'packages/core/src/run-environment.ts',
+      'packages/core/src/short-window.ts',
     ],
     tests: [
       'packages/core/src/predict*.test.ts',
@@ -130,6 +131,7 @@ const CHUNKS = [
       'packages/core/src/carbon*.test.ts',
       'packages/core/src/format-record*.test.ts',
       'packages/core/src/run-environment*.test.ts',
+      'packages/core/src/short-window*.test.ts',
     ],
   },
   {
