@@ -77,9 +77,9 @@ const CHUNKS = [
     mutate: [
       'packages/probes/src/nvidia-smi.ts:75-165',
       'packages/probes/src/nvidia-smi.ts:241-358',
-      'packages/probes/src/rocm-smi.ts:81-169',
-      'packages/probes/src/powerstat.ts:40-116',
-      'packages/probes/src/powertop.ts:31-87',
+      'packages/probes/src/rocm-smi.ts:93-175',
+      'packages/probes/src/powerstat.ts:47-122',
+      'packages/probes/src/powertop.ts:64-93',
       'packages/probes/src/device-state.ts',
     ],
     tests: [

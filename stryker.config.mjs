@@ -26,9 +26,9 @@ export default {
     // file spawns tools and is covered by the fault-injection tests. Update the ranges when a parser moves.
     'packages/probes/src/nvidia-smi.ts:75-165', // wattsOf … parseNvidiaSmiMigList
     'packages/probes/src/nvidia-smi.ts:241-358', // isListLine, nvidiaSmiEvents, findGpu, gpuLabel
-    'packages/probes/src/rocm-smi.ts:81-169', // numberField … parseRocmSmiJson
-    'packages/probes/src/powerstat.ts:40-116', // powerstatComponent, PowerstatParser
-    'packages/probes/src/powertop.ts:31-87', // parsePowertopCsv
+    'packages/probes/src/rocm-smi.ts:93-175', // numberField … parseRocmSmiJson
+    'packages/probes/src/powerstat.ts:47-122', // powerstatComponent, PowerstatParser
+    'packages/probes/src/powertop.ts:64-93', // parsePowertopCsv
     'packages/probes/src/rapl.ts:131-173', // readRaplMicrojoules
     'packages/probes/src/device-state.ts', // DeviceTracker: readings -> device states
     'packages/probes/src/tolerance.ts',
