@@ -28,7 +28,7 @@ export default {
     'packages/probes/src/nvidia-smi.ts:241-358', // isNvidiaSmiListLine, nvidiaSmiEvents, findGpu, gpuLabel
     'packages/probes/src/rocm-smi.ts:93-175', // numberField … parseRocmSmiJson
     'packages/probes/src/powerstat.ts:47-122', // powerstatComponent, PowerstatParser
-    'packages/probes/src/powertop.ts:64-93', // parsePowertopCsv
+    'packages/probes/src/powertop.ts:64-94', // parsePowertopCsv
     'packages/probes/src/rapl.ts:131-173', // readRaplMicrojoules
     'packages/probes/src/device-state.ts', // DeviceTracker: readings -> device states
     'packages/probes/src/tolerance.ts',
