@@ -77,7 +77,7 @@ const CHUNKS = [
     mutate: [
       'packages/probes/src/nvidia-smi.ts:75-165',
       'packages/probes/src/nvidia-smi.ts:241-358',
-      'packages/probes/src/rocm-smi.ts:93-175',
+      'packages/probes/src/rocm-smi.ts:93-176',
       'packages/probes/src/powerstat.ts:47-122',
       'packages/probes/src/powertop.ts:64-94',
       'packages/probes/src/device-state.ts',

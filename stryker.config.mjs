@@ -26,7 +26,7 @@ export default {
     // file spawns tools and is covered by the fault-injection tests. Update the ranges when a parser moves.
     'packages/probes/src/nvidia-smi.ts:75-165', // wattsOf … parseNvidiaSmiMigList
     'packages/probes/src/nvidia-smi.ts:241-358', // isNvidiaSmiListLine, nvidiaSmiEvents, findGpu, gpuLabel
-    'packages/probes/src/rocm-smi.ts:93-175', // numberField … parseRocmSmiJson
+    'packages/probes/src/rocm-smi.ts:93-176', // numberField … parseRocmSmiJson
     'packages/probes/src/powerstat.ts:47-122', // powerstatComponent, PowerstatParser
     'packages/probes/src/powertop.ts:64-94', // parsePowertopCsv
     'packages/probes/src/rapl.ts:131-173', // readRaplMicrojoules
