@@ -97,7 +97,7 @@ const CHUNKS = [
     tag: 'meters',
     mutate: [
       'packages/probes/src/ipmi.ts:77-96',
-      'packages/probes/src/hwmon.ts:130-153',
+      'packages/probes/src/hwmon.ts:130-154',
       'packages/probes/src/amd-smi.ts:68-178',
       'packages/probes/src/powermetrics.ts:81-122',
     ],
@@ -109,7 +109,8 @@ const CHUNKS = [
       'packages/probes/src/*.mutation.test.ts',
     ],
     // hwmonProbe's tests read a fake sysfs tree in-process (no tool is spawned).
-    names: '^(parseIpmiDcmiPowerReading|parseAmdSmiMetricJson|PowermetricsParser|hwmonProbe)',
+    names:
+      '^(parseIpmiDcmiPowerReading|parseAmdSmiMetricJson|PowermetricsParser|hwmonProbe|readHwmonInteger)',
   },
   {
     tag: 'insight',

@@ -33,7 +33,7 @@ export default {
     'packages/probes/src/device-state.ts', // DeviceTracker: readings -> device states
     'packages/probes/src/tolerance.ts',
     'packages/probes/src/ipmi.ts:77-96', // parseIpmiDcmiPowerReading
-    'packages/probes/src/hwmon.ts:130-153', // readHwmonInteger (a sysfs integer, or the reason it is not one)
+    'packages/probes/src/hwmon.ts:130-154', // readHwmonInteger (a sysfs integer, or the reason it is not one)
     'packages/probes/src/amd-smi.ts:68-178', // measuredValue, readGpu, parseAmdSmiMetricJson
     'packages/probes/src/powermetrics.ts:81-122', // PowermetricsParser
     // The load -> watts model of the labelled estimate (every joule on a machine without a meter).
