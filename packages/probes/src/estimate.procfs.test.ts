@@ -1,7 +1,8 @@
 // Tests the estimate's OS boundary: procfs text (stat, loadavg, meminfo) -> counters -> load -> watts, over fake trees.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProbeError } from './errors.js';
 import {
@@ -12,7 +13,7 @@ import {
   parseProcStat,
   procReadings,
 } from './estimate.js';
-import type { PowerReading } from './sample.js';
+import { DEFAULT_INTERVAL_MS, nowMs, type PowerReading } from './sample.js';
 
 const GiB = 1024 ** 3;
 
@@ -90,14 +91,14 @@ describe('parseLoadavg (proc(5) loadavg -> 1-minute load average)', () => {
     expect(parseLoadavg(text, 'l')).toBe(load);
   });
 
-  it.each(['', 'x1.5 1 1', '1.5x 1 1', '-1.0 0 0', '.5 1 1'])(
-    'refuses %j naming the file and the field',
+  it.each(['', 'x1.5 1 1', '1.5x 1 1', '-1.0 0 0', '.5 1 1', '1.5\t1 1', ` ${'9'.repeat(60)}`])(
+    'refuses %j naming the file and quoting at most 40 characters',
     (text) => {
       const err = thrown(() => parseLoadavg(text, '/fake/loadavg'));
       expect(err).toBeInstanceOf(ProbeError);
       expect(err).toMatchObject({ code: 'E_PROBE_READ' });
       expect((err as Error).message).toBe(
-        `estimate: /fake/loadavg starts with '${text.split(' ')[0]}'; expected a load average such as 0.52`,
+        `estimate: /fake/loadavg starts with ${JSON.stringify(text.slice(0, 40))}; expected a load average such as 0.52`,
       );
     },
   );
@@ -243,14 +244,71 @@ describe('estimateProbe over a fake procfs tree', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ProbeError);
+    expect(err).toMatchObject({ code: 'E_PROBE_READ' });
     expect((err as Error).message).toBe(`estimate: cannot read ${join(dir, 'stat')} (ENOENT)`);
     expect((err as Error & { cause?: { code?: string } }).cause?.code).toBe('ENOENT');
   });
 
   it('accepts procRoot as one of its option keys', () => {
     expect(estimateProbe({ procRoot: '/nonexistent' }).name).toBe('estimate');
-    expect(() => estimateProbe({ procroot: '/x' } as never)).toThrow(
-      "estimate: unknown option 'procroot'; expected tdpW, ramWPerGB, loadScope, intervalMs, procRoot",
+    const err = thrown(() => estimateProbe({ procroot: '/x', tdp: 1 } as never));
+    expect(err).toBeInstanceOf(ProbeError);
+    expect(err).toMatchObject({ code: 'E_PROBE_CONFIG' });
+    expect((err as Error).message).toBe(
+      "estimate: unknown option 'procroot', 'tdp'; expected tdpW, ramWPerGB, loadScope, intervalMs, procRoot",
     );
+  });
+
+  it('reads at once on subscribing, then every 100 ms by default', async () => {
+    const dir = fakeProc('0.00 0 0 1/1 1\n');
+    const t0 = nowMs();
+    // an hour's interval: only the reading on subscribing can arrive within the race
+    const first = await Promise.race([
+      firstValueFrom(estimateProbe({ procRoot: dir }).samples({ intervalMs: 3_600_000 })),
+      new Promise((r) => setTimeout(() => r('no reading within 5 s'), 5000)),
+    ]);
+    expect(first).toMatchObject({ deviceId: 'cpu', kind: 'power' });
+    expect((first as PowerReading).tMs - t0).toBeLessThan(5000);
+    const readings = (await firstValueFrom(
+      estimateProbe({ procRoot: dir }).samples().pipe(take(6), toArray()),
+    )) as PowerReading[];
+    // timers never fire early: the third reading is at least two default intervals after the first
+    expect((readings[4]?.tMs ?? 0) - (readings[0]?.tMs ?? 0)).toBeGreaterThanOrEqual(
+      2 * DEFAULT_INTERVAL_MS - 2,
+    );
+  });
+});
+
+describe('estimateProbe with loadScope process', () => {
+  it("the load is this process's CPU time over wall time × cores between two readings", async () => {
+    const cores = Math.max(1, cpus().length);
+    const probe = estimateProbe({ loadScope: 'process', intervalMs: 50 });
+    // Snapshots taken as each cpu reading arrives: only microtasks run between the probe's own read and this one.
+    const snaps: Array<{ busyMs: number; wallMs: number; cpuW: number }> = [];
+    await new Promise<void>((resolve, reject) => {
+      const sub = probe.samples().subscribe({
+        next: (r) => {
+          if (r.deviceId !== 'cpu' || r.kind !== 'power') return;
+          const u = process.cpuUsage();
+          snaps.push({ busyMs: (u.user + u.system) / 1000, wallMs: nowMs(), cpuW: r.powerW });
+          // keep this process busy until the next reading: its load is well above 0
+          const until = performance.now() + 80;
+          while (performance.now() < until) statSync('/');
+          if (snaps.length === 3) {
+            sub.unsubscribe();
+            resolve();
+          }
+        },
+        error: reject,
+      });
+    });
+    for (const i of [1, 2]) {
+      const a = snaps[i - 1] as (typeof snaps)[number];
+      const b = snaps[i] as (typeof snaps)[number];
+      const load = Math.min(1, Math.max(0, (b.busyMs - a.busyMs) / ((b.wallMs - a.wallMs) * cores)));
+      const loadOfReading = (b.cpuW / 85 - 0.1) / 0.9;
+      expect(load, `interval ${i}`).toBeGreaterThan(0.02);
+      expect(Math.abs(loadOfReading - load), `interval ${i}: ${loadOfReading} vs ${load}`).toBeLessThan(0.01);
+    }
   });
 });

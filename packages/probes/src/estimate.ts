@@ -108,7 +108,8 @@ export function parseProcStat(text: string, file: string): CpuTimes {
   let cores = 0;
   for (const line of text.split('\n')) {
     if (!/^cpu[0-9]+\s/.test(line)) continue;
-    const counters = line.trim().split(/\s+/).slice(1, 7);
+    // the kernel separates the fields with one space (fs/proc/stat.c, seq_put_decimal_ull)
+    const counters = line.split(' ').slice(1, 7);
     if (counters.length < 6 || !counters.every((c) => /^[0-9]+$/.test(c))) {
       throw new ProbeError(
         'E_PROBE_READ',
@@ -141,14 +142,14 @@ export function parseProcStat(text: string, file: string): CpuTimes {
  * @throws ProbeError `E_PROBE_READ` when the first field is not a non-negative decimal number.
  */
 export function parseLoadavg(text: string, file: string): number {
-  const first = text.trim().split(/\s+/)[0] ?? '';
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(first)) {
+  const m = /^([0-9]+(\.[0-9]+)?) /.exec(text);
+  if (!m) {
     throw new ProbeError(
       'E_PROBE_READ',
-      `estimate: ${file} starts with '${first.slice(0, 40)}'; expected a load average such as 0.52`,
+      `estimate: ${file} starts with ${JSON.stringify(text.slice(0, 40))}; expected a load average such as 0.52`,
     );
   }
-  return Number(first);
+  return Number(m[1]);
 }
 
 /**
