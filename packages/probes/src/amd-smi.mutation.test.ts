@@ -139,4 +139,19 @@ describe('parseAmdSmiMetricJson (mutation tests)', () => {
     expect(err.message).toBe(`amd-smi: expected JSON but found ${JSON.stringify(broken.slice(0, 200))}`);
     expect(err.cause).toBeInstanceOf(SyntaxError);
   });
+
+  it('only a number or a plain decimal string is a value: padded, empty, boolean and null values are problems', () => {
+    const power = (socket_power: unknown) => ({ gpu: 0, power: { socket_power } });
+    const problemOf = (x: unknown) => parse([power(x)])[0]?.problems;
+    expect(problemOf(' 12')).toEqual(['power.socket_power is " 12", not a non-negative number']);
+    expect(problemOf('12 ')).toEqual(['power.socket_power is "12 ", not a non-negative number']);
+    expect(problemOf('')).toEqual(['power.socket_power is "", not a non-negative number']);
+    expect(problemOf(true)).toEqual(['power.socket_power is true, not a non-negative number']);
+    expect(problemOf(null)).toEqual(['power.socket_power is null, not a non-negative number']);
+    expect(problemOf(v(5, ['W']))).toEqual(['power.socket_power is in unit ["W"], not one of W, mW, uW']);
+    expect(parse([power(7), power('7.25')].map((p, i) => ({ ...p, gpu: i })))).toStrictEqual([
+      { gpu: 0, deviceId: 'gpu0', problems: [], powerW: 7 },
+      { gpu: 1, deviceId: 'gpu1', problems: [], powerW: 7.25 },
+    ]);
+  });
 });
