@@ -283,7 +283,8 @@ describe('estimateProbe with loadScope process', () => {
   it("the load is this process's CPU time over wall time × cores between two readings", async () => {
     const cores = Math.max(1, cpus().length);
     const probe = estimateProbe({ loadScope: 'process', intervalMs: 50 });
-    // Snapshots taken as each cpu reading arrives: only microtasks run between the probe's own read and this one.
+    // Snapshots taken as each cpu reading arrives: only microtasks run between the probe's own read and this one,
+    // but the process's other threads (GC, libuv) may add a few ms of CPU time there: hence 0.04, not 0.
     const snaps: Array<{ busyMs: number; wallMs: number; cpuW: number }> = [];
     await new Promise<void>((resolve, reject) => {
       const sub = probe.samples().subscribe({
@@ -292,7 +293,7 @@ describe('estimateProbe with loadScope process', () => {
           const u = process.cpuUsage();
           snaps.push({ busyMs: (u.user + u.system) / 1000, wallMs: nowMs(), cpuW: r.powerW });
           // keep this process busy until the next reading: its load is well above 0
-          const until = performance.now() + 80;
+          const until = performance.now() + 200;
           while (performance.now() < until) statSync('/');
           if (snaps.length === 3) {
             sub.unsubscribe();
@@ -308,7 +309,7 @@ describe('estimateProbe with loadScope process', () => {
       const load = Math.min(1, Math.max(0, (b.busyMs - a.busyMs) / ((b.wallMs - a.wallMs) * cores)));
       const loadOfReading = (b.cpuW / 85 - 0.1) / 0.9;
       expect(load, `interval ${i}`).toBeGreaterThan(0.02);
-      expect(Math.abs(loadOfReading - load), `interval ${i}: ${loadOfReading} vs ${load}`).toBeLessThan(0.01);
+      expect(Math.abs(loadOfReading - load), `interval ${i}: ${loadOfReading} vs ${load}`).toBeLessThan(0.04);
     }
   });
 });
