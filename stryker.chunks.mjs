@@ -99,7 +99,7 @@ const CHUNKS = [
       'packages/probes/src/ipmi.ts:77-96',
       'packages/probes/src/hwmon.ts:130-154',
       'packages/probes/src/amd-smi.ts:68-178',
-      'packages/probes/src/powermetrics.ts:81-122',
+      'packages/probes/src/powermetrics.ts:81-123',
     ],
     tests: [
       'packages/probes/src/ipmi.test.ts',

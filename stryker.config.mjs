@@ -35,7 +35,7 @@ export default {
     'packages/probes/src/ipmi.ts:77-96', // parseIpmiDcmiPowerReading
     'packages/probes/src/hwmon.ts:130-154', // readHwmonInteger (a sysfs integer, or the reason it is not one)
     'packages/probes/src/amd-smi.ts:68-178', // measuredValue, readGpu, parseAmdSmiMetricJson
-    'packages/probes/src/powermetrics.ts:81-122', // PowermetricsParser
+    'packages/probes/src/powermetrics.ts:81-123', // PowermetricsParser
     // The load -> watts model of the labelled estimate (every joule on a machine without a meter).
     'packages/probes/src/estimate.ts',
   ],

@@ -70,4 +70,16 @@ describe('PowermetricsParser (mutation tests)', () => {
     );
     expect((caught as ProbeParseError).input).toBe(line);
   });
+
+  it('a value is the whole of "N.NN mW" or "N W": two decimals are read, text before or after is refused', () => {
+    const p = new PowermetricsParser();
+    p.feed(HEADER);
+    p.feed('CPU Power: 1.25 W');
+    expect(p.flush()).toStrictEqual({ powerW: { cpu: 1.25 }, elapsedMs: 1003.52 });
+    for (const value of ['about 5 mW', '5 mWx']) {
+      p.feed(HEADER);
+      p.feed(`GPU Power: ${value}`);
+      expect(() => p.flush()).toThrow(`powermetrics: "GPU Power" is ${JSON.stringify(value)}, not "N mW"`);
+    }
+  });
 });
