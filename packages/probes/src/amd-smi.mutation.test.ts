@@ -148,6 +148,8 @@ describe('parseAmdSmiMetricJson (mutation tests)', () => {
     expect(problemOf('')).toEqual(['power.socket_power is "", not a non-negative number']);
     expect(problemOf(true)).toEqual(['power.socket_power is true, not a non-negative number']);
     expect(problemOf(null)).toEqual(['power.socket_power is null, not a non-negative number']);
+    // a list whose text is a number (`String([5])` is '5', `Number([5])` is 5) is no number either
+    expect(problemOf([5])).toEqual(['power.socket_power is [5], not a non-negative number']);
     expect(problemOf(v(5, ['W']))).toEqual(['power.socket_power is in unit ["W"], not one of W, mW, uW']);
     expect(parse([power(7), power('7.25')].map((p, i) => ({ ...p, gpu: i })))).toStrictEqual([
       { gpu: 0, deviceId: 'gpu0', problems: [], powerW: 7 },
