@@ -79,9 +79,9 @@ const CHUNKS = [
     mutate: [
       'packages/probes/src/nvidia-smi.ts:75-165',
       'packages/probes/src/nvidia-smi.ts:241-358',
-      'packages/probes/src/rocm-smi.ts:81-169',
-      'packages/probes/src/powerstat.ts:40-116',
-      'packages/probes/src/powertop.ts:31-87',
+      'packages/probes/src/rocm-smi.ts:93-176',
+      'packages/probes/src/powerstat.ts:47-122',
+      'packages/probes/src/powertop.ts:64-94',
       'packages/probes/src/device-state.ts',
     ],
     tests: [
@@ -99,9 +99,9 @@ const CHUNKS = [
     tag: 'meters',
     mutate: [
       'packages/probes/src/ipmi.ts:77-96',
-      'packages/probes/src/hwmon.ts:130-153',
+      'packages/probes/src/hwmon.ts:130-154',
       'packages/probes/src/amd-smi.ts:68-178',
-      'packages/probes/src/powermetrics.ts:81-122',
+      'packages/probes/src/powermetrics.ts:81-123',
     ],
     tests: [
       'packages/probes/src/ipmi.test.ts',
@@ -111,7 +111,8 @@ const CHUNKS = [
       'packages/probes/src/*.mutation.test.ts',
     ],
     // hwmonProbe's tests read a fake sysfs tree in-process (no tool is spawned).
-    names: '^(parseIpmiDcmiPowerReading|parseAmdSmiMetricJson|PowermetricsParser|hwmonProbe)',
+    names:
+      '^(parseIpmiDcmiPowerReading|parseAmdSmiMetricJson|PowermetricsParser|hwmonProbe|readHwmonInteger)',
   },
   {
     tag: 'insight',

@@ -25,17 +25,17 @@ export default {
     // The parsers of @eff/probes (tool output and sysfs text -> numbers and device states); the rest of each probe
     // file spawns tools and is covered by the fault-injection tests. Update the ranges when a parser moves.
     'packages/probes/src/nvidia-smi.ts:75-165', // wattsOf … parseNvidiaSmiMigList
-    'packages/probes/src/nvidia-smi.ts:241-358', // isListLine, nvidiaSmiEvents, findGpu, gpuLabel
-    'packages/probes/src/rocm-smi.ts:81-169', // numberField … parseRocmSmiJson
-    'packages/probes/src/powerstat.ts:40-116', // powerstatComponent, PowerstatParser
-    'packages/probes/src/powertop.ts:31-87', // parsePowertopCsv
+    'packages/probes/src/nvidia-smi.ts:241-358', // isNvidiaSmiListLine, nvidiaSmiEvents, findGpu, gpuLabel
+    'packages/probes/src/rocm-smi.ts:93-176', // numberField … parseRocmSmiJson
+    'packages/probes/src/powerstat.ts:47-122', // powerstatComponent, PowerstatParser
+    'packages/probes/src/powertop.ts:64-94', // parsePowertopCsv
     'packages/probes/src/rapl.ts:131-173', // readRaplMicrojoules
     'packages/probes/src/device-state.ts', // DeviceTracker: readings -> device states
     'packages/probes/src/tolerance.ts',
     'packages/probes/src/ipmi.ts:77-96', // parseIpmiDcmiPowerReading
-    'packages/probes/src/hwmon.ts:130-153', // readHwmonInteger (a sysfs integer, or the reason it is not one)
+    'packages/probes/src/hwmon.ts:130-154', // readHwmonInteger (a sysfs integer, or the reason it is not one)
     'packages/probes/src/amd-smi.ts:68-178', // measuredValue, readGpu, parseAmdSmiMetricJson
-    'packages/probes/src/powermetrics.ts:81-122', // PowermetricsParser
+    'packages/probes/src/powermetrics.ts:81-123', // PowermetricsParser
     // The load -> watts model of the labelled estimate (every joule on a machine without a meter).
     'packages/probes/src/estimate.ts',
   ],

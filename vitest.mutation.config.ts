@@ -32,7 +32,7 @@ export default defineConfig({
       'packages/probes/src/powertop.test.ts',
       'packages/probes/src/device-state.test.ts',
       'packages/probes/src/tolerance*.test.ts',
-      'packages/probes/src/estimate.test.ts',
+      'packages/probes/src/estimate*.test.ts',
       'packages/probes/src/*.mutation.test.ts',
     ],
     // measure/meter tests train and sample in real time (100 ms runs, per-batch budgets): under Stryker's

@@ -115,3 +115,53 @@ describe('attachNotes joining', () => {
     expect(b?.note).toBe('a MIG instance read through its GPU; gpu1 only');
   });
 });
+
+describe('DeviceTracker losses are said once (mutation tests)', () => {
+  const silence = (): DeviceTracker =>
+    new DeviceTracker('nvidia-smi', 'gpu', 'all', gpus, { lostAfterSilentMs: 100 });
+
+  it('a device the tool said is lost says nothing more: no second loss, no bad reading, no silence', () => {
+    const t = silence();
+    t.resetSilence(0);
+    t.good('gpu0', 0);
+    expect(t.lost('gpu0', 10, 'GPU is lost').map((e) => [e.deviceId, e.state, e.reason])).toEqual([
+      ['gpu0', 'lost', 'GPU is lost'],
+    ]);
+    expect(t.lost('gpu0', 20, 'GPU is lost')).toEqual([]);
+    expect(t.bad('gpu0', 30, 'ERR!')).toEqual([]);
+    t.good('gpu1', 500);
+    expect(t.silent(500, 'nvidia-smi')).toEqual([]);
+  });
+
+  it('a device lost to silence is lost once: a later silence check, loss or bad reading adds nothing', () => {
+    const t = silence();
+    t.resetSilence(0);
+    t.good('gpu0', 0);
+    t.good('gpu1', 50);
+    const lost = t.silent(101, 'nvidia-smi');
+    expect(lost.map((e) => [e.deviceId, e.state, e.tMs])).toEqual([['gpu0', 'lost', 101]]);
+    expect(lost[0]?.reason).toBe(
+      'nvidia-smi stopped printing GPU 0 (nothing for 101 ms while it printed the other GPUs): it dropped out of ' +
+        'the driver\'s list; check `dmesg` for "fallen off the bus"',
+    );
+    t.good('gpu1', 300);
+    expect(t.silent(300, 'nvidia-smi')).toEqual([]);
+    expect(t.lost('gpu0', 310, 'GPU is lost')).toEqual([]);
+    expect(t.bad('gpu0', 320, 'ERR!')).toEqual([]);
+  });
+
+  it('an unsupported device is not silent: only the device that was measuring is lost to silence', () => {
+    const t = silence();
+    t.resetSilence(0);
+    t.unsupported('gpu0', 0, '[N/A]');
+    t.good('gpu1', 0);
+    expect(t.silent(1000, 'rocm-smi').map((e) => [e.deviceId, e.state, e.reason])).toEqual([
+      [
+        'gpu1',
+        'lost',
+        'rocm-smi stopped printing GPU 1 (nothing for 1000 ms while it printed the other GPUs): it dropped out of ' +
+          'the driver\'s list; check `dmesg` for "fallen off the bus"',
+      ],
+    ]);
+  });
+});

@@ -1,6 +1,8 @@
 // Labelled fallback: CPU power from load × TDP and RAM power from installed memory, when no meter is readable.
 
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { concatMap, from, mergeMap, Observable } from 'rxjs';
 import { ProbeError } from './errors.js';
 import type { EstimateAssumptions, PowerReading, Probe, ProbeCheck, ProbeOptions } from './sample.js';
@@ -16,12 +18,19 @@ export interface EstimateProbeOptions {
   /** RAM power in W per GiB installed. Default 3/8 W (eco2AI, jupyter-power-usage). */
   ramWPerGB?: number;
   /**
-   * Whose CPU load drives the CPU term: `machine` (default; every process on the machine, from os.cpus() idle
-   * times) or `process` (this process only, all its threads: process.cpuUsage() / (wall time × cores)).
+   * Whose CPU load drives the CPU term: `machine` (default; every process on the machine, from the kernel's idle
+   * and busy times of every core) or `process` (this process only, all its threads: process.cpuUsage() / (wall
+   * time × cores)).
    */
   loadScope?: 'machine' | 'process';
   /** Sampling interval in ms when samples() is not given one. Default DEFAULT_INTERVAL_MS (100). */
   intervalMs?: number;
+  /**
+   * Directory holding the kernel's `stat`, `loadavg` and `meminfo` (procfs, proc(5)): the CPU counters, the
+   * 1-minute load average and the installed memory are read from there; a fake tree in tests. Default `/proc` when
+   * `/proc/stat` exists, else Node's os module (os.cpus(), os.loadavg(), os.totalmem(): macOS, Windows).
+   */
+  procRoot?: string;
 }
 
 /** Default TDP of the estimate, W (CodeCarbon's value for a CPU it does not know). */
@@ -29,25 +38,39 @@ export const DEFAULT_ESTIMATE_TDP_W = 85;
 /** Default RAM power of the estimate, W per GiB (eco2AI, jupyter-power-usage). */
 export const DEFAULT_ESTIMATE_RAM_W_PER_GB = 0.375;
 
-const ESTIMATE_OPTION_KEYS = new Set(['tdpW', 'ramWPerGB', 'loadScope', 'intervalMs']);
+const ESTIMATE_OPTION_KEYS = new Set(['tdpW', 'ramWPerGB', 'loadScope', 'intervalMs', 'procRoot']);
 
 const BYTES_PER_GB = 1024 ** 3;
 
+/** CPU time summed over every core (ms), and how many cores were summed. */
+export interface CpuTimes {
+  totalMs: number;
+  idleMs: number;
+  cores: number;
+}
+
 interface LoadState {
-  previous: { totalMs: number; idleMs: number };
+  previous: CpuTimes;
   lastLoad: number;
+}
+
+/** Where the estimate reads the OS: the CPU counters, the 1-minute load average and the installed memory (B). */
+export interface OsReadings {
+  cpuTimes(): CpuTimes;
+  loadAverage1(): number;
+  memTotalBytes(): number;
 }
 
 /**
  * Busy fraction of all cores spent by this process (every thread) since `previous`, in [0, 1]:
  * Δ(user + system CPU time) / (Δwall time × cores), from process.cpuUsage() (µs) and the monotonic clock (ms).
  */
-function processTimes(): { totalMs: number; idleMs: number } {
+function processTimes(cores: number): CpuTimes {
   const u = process.cpuUsage();
   const busyMs = (u.user + u.system) / 1000;
-  const totalMs = nowMs() * Math.max(1, cpus().length);
-  // Expressed as (total, idle) like cpuTimes so busyFraction applies unchanged.
-  return { totalMs, idleMs: totalMs - busyMs };
+  const totalMs = nowMs() * cores;
+  // Expressed as (total, idle) like the machine's counters so busyFraction applies unchanged.
+  return { totalMs, idleMs: totalMs - busyMs, cores };
 }
 
 /**
@@ -68,17 +91,131 @@ function unrefTicks(intervalMs: number): Observable<number> {
   });
 }
 
-/** CPU time of all cores since boot, total and idle (ms), from os.cpus(). */
-function cpuTimes(): { totalMs: number; idleMs: number } {
-  let totalMs = 0;
-  let idleMs = 0;
-  for (const c of cpus()) {
-    const t = c.times;
-    totalMs += t.user + t.nice + t.sys + t.idle + t.irq;
-    idleMs += t.idle;
+/** Milliseconds per /proc/stat tick: the kernel counts in USER_HZ, 100 per second on Linux (proc(5), time(7)). */
+const MS_PER_USER_HZ_TICK = 10;
+
+/**
+ * CPU time of all cores since boot from the text of /proc/stat (proc(5)): for every per-core line
+ * `cpuN user nice system idle iowait irq …` (USER_HZ ticks), total = user + nice + system + idle + irq and idle =
+ * idle, in ms; the same sums libuv makes for os.cpus() (iowait, softirq and steal are in neither), so the load is
+ * the one os.cpus() gives. The aggregate `cpu` line is not counted. `file` names the source in errors.
+ * @throws ProbeError `E_PROBE_READ` when a per-core line has fewer than six counters or one is not a whole number,
+ *   or when there is no per-core line.
+ */
+export function parseProcStat(text: string, file: string): CpuTimes {
+  let totalTicks = 0;
+  let idleTicks = 0;
+  let cores = 0;
+  for (const line of text.split('\n')) {
+    if (!/^cpu[0-9]+\s/.test(line)) continue;
+    // the kernel separates the fields with one space (fs/proc/stat.c, seq_put_decimal_ull)
+    const counters = line.split(' ').slice(1, 7);
+    if (counters.length < 6 || !counters.every((c) => /^[0-9]+$/.test(c))) {
+      throw new ProbeError(
+        'E_PROBE_READ',
+        `estimate: ${file} has '${line.slice(0, 80)}'; expected cpuN and at least six whole counters (user nice system idle iowait irq)`,
+      );
+    }
+    const [user, nice, system, idle, , irq] = counters.map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    totalTicks += user + nice + system + idle + irq;
+    idleTicks += idle;
+    cores++;
   }
-  return { totalMs, idleMs };
+  if (cores === 0) {
+    throw new ProbeError(
+      'E_PROBE_READ',
+      `estimate: ${file} has no per-core line (cpu0 …); is it the kernel's stat?`,
+    );
+  }
+  return { totalMs: totalTicks * MS_PER_USER_HZ_TICK, idleMs: idleTicks * MS_PER_USER_HZ_TICK, cores };
 }
+
+/**
+ * The 1-minute load average from the text of /proc/loadavg (proc(5): `0.52 0.58 0.59 1/467 12345`).
+ * @throws ProbeError `E_PROBE_READ` when the first field is not a non-negative decimal number.
+ */
+export function parseLoadavg(text: string, file: string): number {
+  const m = /^([0-9]+(\.[0-9]+)?) /.exec(text);
+  if (!m) {
+    throw new ProbeError(
+      'E_PROBE_READ',
+      `estimate: ${file} starts with ${JSON.stringify(text.slice(0, 40))}; expected a load average such as 0.52`,
+    );
+  }
+  return Number(m[1]);
+}
+
+/**
+ * Installed memory in bytes from the text of /proc/meminfo (proc(5): `MemTotal:       16384000 kB`, kB being KiB,
+ * as libuv reads it for os.totalmem()).
+ * @throws ProbeError `E_PROBE_READ` when there is no `MemTotal: N kB` line.
+ */
+export function parseMeminfoTotalBytes(text: string, file: string): number {
+  const m = /^MemTotal:\s+([0-9]+) kB$/m.exec(text);
+  if (!m) throw new ProbeError('E_PROBE_READ', `estimate: ${file} has no 'MemTotal: N kB' line`);
+  return Number(m[1]) * 1024;
+}
+
+/** Reads `name` under a procfs root; a missing or unreadable file is E_PROBE_READ naming it. */
+function readProcFile(root: string, name: string): { text: string; file: string } {
+  const file = join(root, name);
+  try {
+    return { text: readFileSync(file, 'utf8'), file };
+  } catch (err) {
+    throw new ProbeError(
+      'E_PROBE_READ',
+      `estimate: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/**
+ * The OS readings from procfs files under `root` (each read afresh: they are the kernel's live counters).
+ * Package-internal (not in index.ts); exported for the tests that hold it against Node's os module.
+ */
+export function procReadings(root: string): OsReadings {
+  return {
+    cpuTimes: () => {
+      const { text, file } = readProcFile(root, 'stat');
+      return parseProcStat(text, file);
+    },
+    loadAverage1: () => {
+      const { text, file } = readProcFile(root, 'loadavg');
+      return parseLoadavg(text, file);
+    },
+    memTotalBytes: () => {
+      const { text, file } = readProcFile(root, 'meminfo');
+      return parseMeminfoTotalBytes(text, file);
+    },
+  };
+}
+
+/** The OS readings from Node's os module, where there is no procfs (macOS, Windows). Package-internal, as procReadings. */
+export const osModuleReadings: OsReadings = {
+  cpuTimes: () => {
+    let totalMs = 0;
+    let idleMs = 0;
+    const all = cpus();
+    for (const c of all) {
+      const t = c.times;
+      totalMs += t.user + t.nice + t.sys + t.idle + t.irq;
+      idleMs += t.idle;
+    }
+    return { totalMs, idleMs, cores: all.length };
+  },
+  loadAverage1: () => loadavg()[0] ?? 0,
+  memTotalBytes: () => totalmem(),
+};
 
 /**
  * Busy fraction of all cores between two os.cpus() totals, in [0, 1]: 1 − idle time / total time elapsed.
@@ -118,7 +255,8 @@ export function estimatedPowerW(x: EstimateInputs): { cpuW: number; ramW: number
 /**
  * The labelled estimate: CPU and RAM power from load × TDP and installed memory (see estimatedPowerW), every
  * reading `estimated: true`; its assumptions are on `probe.estimate` and end up in the run's `ProbeReport.estimate`.
- * @throws ProbeError `E_PROBE_CONFIG` for tdpW <= 0, ramWPerGB < 0, an unknown loadScope or an unknown option key.
+ * @throws ProbeError `E_PROBE_CONFIG` for tdpW <= 0, ramWPerGB < 0, an unknown loadScope or an unknown option key;
+ *   on the stream, `E_PROBE_READ` when a procfs file is missing or not in the kernel's format, or memory reads 0 B.
  */
 export function estimateProbe(options: EstimateProbeOptions = {}): Probe {
   const unknown = Object.keys(options).filter((k) => !ESTIMATE_OPTION_KEYS.has(k));
@@ -142,22 +280,22 @@ export function estimateProbe(options: EstimateProbeOptions = {}): Probe {
     );
   }
   const estimate: EstimateAssumptions = { tdpW, ramWPerGB, loadScope };
-  const times = loadScope === 'process' ? processTimes : cpuTimes;
+  const procRoot = options.procRoot ?? (existsSync('/proc/stat') ? '/proc' : undefined);
+  const os = procRoot === undefined ? osModuleReadings : procReadings(procRoot);
+  const times = loadScope === 'process' ? () => processTimes(Math.max(1, cpus().length)) : os.cpuTimes;
 
-  // Load and memory come from Node's os module (tens of µs): this probe runs on the training thread, and
-  // systeminformation's si.currentLoad()/si.mem() cost ~1.3 + 2.5 ms per reading, >1% of a core at 100 ms.
-  // Each subscription keeps its own previous reading: load is the busy fraction since then.
+  // Load and memory come from three small procfs files or Node's os module (tens of µs): this probe runs on the
+  // training thread, and systeminformation's si.currentLoad()/si.mem() cost ~1.3 + 2.5 ms per reading, >1% of a
+  // core at 100 ms. Each subscription keeps its own previous reading: load is the busy fraction since then.
   const readOnce = async (state: LoadState): Promise<PowerReading[]> => {
     const now = times();
     const loadFraction = busyFraction(state.previous, now, state.lastLoad);
-    if (now.totalMs - state.previous.totalMs > 0) state.previous = now;
+    if (now.totalMs > state.previous.totalMs) state.previous = now;
     state.lastLoad = loadFraction;
-    const memTotalBytes = totalmem();
-    if (!Number.isFinite(loadFraction) || !(memTotalBytes > 0)) {
-      throw new ProbeError(
-        'E_PROBE_READ',
-        `estimate: the OS gave a CPU load of ${loadFraction} and ${memTotalBytes} B of memory; expected numbers`,
-      );
+    const memTotalBytes = os.memTotalBytes();
+    // The counters are whole numbers (parsed or the OS's), so the load is finite; memory of 0 B is a broken source.
+    if (!(memTotalBytes > 0)) {
+      throw new ProbeError('E_PROBE_READ', `estimate: the OS reports ${memTotalBytes} B of memory installed`);
     }
     const { cpuW, ramW } = estimatedPowerW({ loadFraction, tdpW, memTotalBytes, ramWPerGB });
     const tMs = nowMs();
@@ -180,10 +318,12 @@ export function estimateProbe(options: EstimateProbeOptions = {}): Probe {
       const intervalMs = sampleOptions?.intervalMs ?? defaultIntervalMs;
       return new Observable<PowerReading>((subscriber) => {
         // The first reading has no interval behind it: start from the 1-minute load average per core.
+        // A read error here (a missing procfs file) reaches the subscriber as the stream's error (rxjs does that).
+        const previous = times();
         const state: LoadState = {
-          previous: times(),
+          previous,
           lastLoad:
-            loadScope === 'process' ? 0 : Math.min(1, (loadavg()[0] ?? 0) / Math.max(1, cpus().length)),
+            loadScope === 'process' ? 0 : Math.min(1, os.loadAverage1() / Math.max(1, previous.cores)),
         };
         return unrefTicks(intervalMs)
           .pipe(

@@ -138,7 +138,8 @@ export async function readHwmonInteger(
     const why =
       code === 'EACCES' || code === 'EPERM'
         ? 'permission denied (the driver made it root-only): run eff as root or use another probe'
-        : code === 'ENODATA' || code === 'EOPNOTSUPP' || code === 'EINVAL'
+        : // Node names the kernel's EOPNOTSUPP (errno 95) ENOTSUP: libuv has no separate code for it
+          code === 'ENODATA' || code === 'ENOTSUP' || code === 'EINVAL'
           ? `the driver has no value now (${code}; a GPU in a low-power state or a sensor this chip lacks)`
           : code;
     return { problem: `cannot read ${file}: ${why}`, gone: code === 'ENOENT' || code === 'ENODEV' };

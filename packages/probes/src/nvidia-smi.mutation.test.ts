@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DeviceTracker } from './device-state.js';
 import { ProbeParseError } from './errors.js';
 import {
+  isNvidiaSmiListLine,
   type NvidiaSmiGpu,
   nvidiaSmiEvents,
   parseNvidiaSmiDeviceError,
@@ -19,23 +20,28 @@ const gpus: NvidiaSmiGpu[] = [
   { index: 1, deviceId: 'gpu1', uuid: 'GPU-b', busId: '00000000:86:00.0' },
 ];
 
-async function run(lines: string[]) {
+async function run(lines: string[], listed: NvidiaSmiGpu[] = gpus) {
   const bad: ProbeParseError[] = [];
+  const reportedBy: string[] = [];
   const tracker = new DeviceTracker(
     'nvidia-smi',
     'gpu',
     'all',
-    gpus.map((g) => ({ deviceId: g.deviceId, label: `GPU ${g.index}` })),
+    listed.map((g) => ({ deviceId: g.deviceId, label: `GPU ${g.index}` })),
   );
   let t = 0;
+  const onBadLine = (r: { probe: string; error: ProbeParseError }) => {
+    bad.push(r.error);
+    reportedBy.push(r.probe);
+  };
   const events = await lastValueFrom(
     from(lines).pipe(
-      nvidiaSmiEvents(tracker, gpus, 'power.draw', { onBadLine: (r) => bad.push(r.error) }, () => (t += 10)),
+      nvidiaSmiEvents(tracker, listed, 'power.draw', { onBadLine }, () => (t += 10)),
       toArray(),
     ),
   );
   const device = (e: ProbeEvent): e is DeviceEvent => e.kind === 'device';
-  return { events, bad, lost: events.filter(device).filter((e) => e.state === 'lost') };
+  return { events, bad, reportedBy, lost: events.filter(device).filter((e) => e.state === 'lost') };
 }
 
 describe('nvidiaSmiEvents: the device-handle error (mutation tests)', () => {
@@ -236,5 +242,57 @@ describe('nvidiaSmiEvents: silence (mutation tests)', () => {
     );
     const lost = events.filter((e): e is DeviceEvent => e.kind === 'device' && e.state === 'lost');
     expect(lost.map((e) => [e.deviceId, e.tMs])).toEqual([['gpu1', 530]]);
+    expect(lost[0]?.reason).toMatch(/^nvidia-smi stopped printing GPU 1 \(nothing for 510 ms/);
+  });
+});
+
+describe('nvidiaSmiEvents: event shapes and quotes (mutation tests)', () => {
+  it('a power reading is a complete, measured (not estimated) gpu sample from nvidia-smi', async () => {
+    const { events } = await run(['0, GPU-a, 50.25']);
+    expect(events.filter((e) => e.kind === 'power')).toStrictEqual([
+      {
+        kind: 'power',
+        tMs: 10,
+        deviceId: 'gpu0',
+        component: 'gpu',
+        source: 'nvidia-smi',
+        estimated: false,
+        powerW: 50.25,
+      },
+    ]);
+  });
+
+  it('a long bad value is quoted to its first 60 characters', async () => {
+    const value = `ERR${'!'.repeat(100)}`;
+    const { events } = await run(['0, GPU-a, 50.00', `0, GPU-a, ${value}`]);
+    const bad = events.find((e): e is DeviceEvent => e.kind === 'device' && e.state === 'bad-reading');
+    expect(bad?.reason).toBe(
+      `nvidia-smi printed ${JSON.stringify(value.slice(0, 60))} as power.draw of GPU 0 (GPU-a, NVIDIA A100), not a number of watts; that reading is skipped`,
+    );
+  });
+
+  it('a skipped line is reported as nvidia-smi', async () => {
+    const { reportedBy, bad } = await run(['0, GPU-a, 50.00', 'no row at all', '0, GPU-a, 51.00']);
+    expect(reportedBy).toEqual(['nvidia-smi']);
+    expect(bad.map((e) => e.input)).toEqual(['no row at all']);
+  });
+
+  it('a device-handle error naming a bus id finds its GPU past a listed GPU that has no bus id', async () => {
+    const listed: NvidiaSmiGpu[] = [
+      { index: 0, deviceId: 'gpu0', uuid: 'GPU-a' },
+      { index: 1, deviceId: 'gpu1', uuid: 'GPU-b', busId: '00000000:86:00.0' },
+    ];
+    const line = 'Unable to determine the device handle for GPU00000000:86:00.0: GPU is lost';
+    const { lost, bad } = await run(['0, GPU-a, 50.00', '1, GPU-b, 60.00', line], listed);
+    expect(bad).toEqual([]);
+    expect(lost.map((e) => e.deviceId)).toEqual(['gpu1']);
+  });
+});
+
+describe('parseNvidiaSmiListLine: isNvidiaSmiListLine (mutation tests)', () => {
+  it('is true exactly for the lines parseNvidiaSmiListLine reads', () => {
+    expect(isNvidiaSmiListLine('0, GPU-a, 00000000:3B:00.0, 300.00, NVIDIA A100')).toBe(true);
+    expect(isNvidiaSmiListLine('0')).toBe(false);
+    expect(isNvidiaSmiListLine('Field "pci.bus_id" is not a valid field to query.')).toBe(false);
   });
 });

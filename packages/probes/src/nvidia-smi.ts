@@ -206,11 +206,11 @@ function listGpusOnly$(
   const full$ = queryOnce$(binary, [`--query-gpu=${LIST_QUERY}`, '--format=csv,noheader,nounits'], {
     onSpawn,
     // a line that is neither a GPU nor an unreachable GPU: this nvidia-smi does not answer the query as asked
-    stopAt: (line) => !isListLine(line) && parseNvidiaSmiDeviceError(line) === undefined,
+    stopAt: (line) => !isNvidiaSmiListLine(line) && parseNvidiaSmiDeviceError(line) === undefined,
   });
   return full$.pipe(
     mergeMap((full) => {
-      const gpus = full.lines.filter(isListLine).map(parseNvidiaSmiListLine);
+      const gpus = full.lines.filter(isNvidiaSmiListLine).map(parseNvidiaSmiListLine);
       const unreachable = full.lines.filter((l) => parseNvidiaSmiDeviceError(l) !== undefined);
       const notes = unreachable.map((l) => `nvidia-smi cannot reach a GPU: ${l}`);
       if (!full.stopped && gpus.length > 0) return of({ gpus, notes });
@@ -238,7 +238,8 @@ function listGpusOnly$(
   );
 }
 
-function isListLine(line: string): boolean {
+/** Whether `line` is a row of the listing query (parseNvidiaSmiListLine accepts it). Package-internal. */
+export function isNvidiaSmiListLine(line: string): boolean {
   try {
     parseNvidiaSmiListLine(line);
     return true;

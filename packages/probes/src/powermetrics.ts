@@ -96,10 +96,11 @@ export class PowermetricsParser {
     if (!m || !this.current || this.done) return null;
     const [, label = '', valueText = ''] = m;
     if (label.startsWith('Combined')) return this.flush();
-    const value = /^([0-9]+(?:\.[0-9]+)?)\s*(mW|W)$/.exec(valueText.trim());
+    // POWER_RE's `\s*(.*)$` on the trimmed line leaves no whitespace around valueText
+    const value = /^([0-9]+(?:\.[0-9]+)?)\s*(mW|W)$/.exec(valueText);
     if (!value) {
       this.bad ??= new ProbeParseError(
-        `powermetrics: "${label}" is ${JSON.stringify(valueText.trim().slice(0, 60))}, not "N mW"`,
+        `powermetrics: "${label}" is ${JSON.stringify(valueText.slice(0, 60))}, not "N mW"`,
         line,
       );
       return null;

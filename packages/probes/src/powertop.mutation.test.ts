@@ -47,3 +47,19 @@ describe('parsePowertopCsv (refusals, mutation tests)', () => {
     expect(parsePowertopCsv(`${banner}${rate('1.5 k')}`).dischargeW).toBe(1500);
   });
 });
+
+describe('parsePowertopCsv (banner and line endings, mutation tests)', () => {
+  it('a report without the banner is refused, quoting at most its first 120 characters', () => {
+    const text = `* * *   System Information   * * *\n${rate('11.4')}${'x'.repeat(200)}\n`;
+    const err = parseError(text);
+    expect(err.message).toBe(
+      `powertop: expected a CSV report starting with the "P o w e r T O P" banner but found ${JSON.stringify(text.slice(0, 120))}`,
+    );
+    expect(err.input).toBe(text);
+  });
+
+  it('a report with CRLF line endings reads as with LF', () => {
+    const text = `${banner}${rate('11.4')}`.replaceAll('\n', '\r\n');
+    expect(parsePowertopCsv(text)).toStrictEqual({ sections: ['System Information'], dischargeW: 11.4 });
+  });
+});

@@ -73,7 +73,8 @@ export function parsePowertopCsv(text: string): PowertopReport {
   for (const line of text.split('\n')) {
     const section = SECTION_RE.exec(line);
     if (section?.[1]) sections.push(section[1]);
-    const discharge = DISCHARGE_RE.exec(line.replace(/\r$/, ''));
+    // a CRLF report's \r is trailing whitespace to both patterns (`\s*$`)
+    const discharge = DISCHARGE_RE.exec(line);
     if (discharge?.[1]) {
       const value = Number(discharge[1]) * (SI_PREFIX[discharge[2] ?? ''] ?? Number.NaN);
       if (!Number.isFinite(value)) {

@@ -1,10 +1,10 @@
 // readRaplMicrojoules, the parser of sysfs `energy_uj` files, against real files in a temporary tree (the fake sysfs):
 // accepted contents, the largest safe integer, and each refusal with its message and whether the zone is gone.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProbeError } from './errors.js';
+import { ProbeError, ProbePermissionError } from './errors.js';
 import { readRaplMicrojoules } from './rapl.js';
 
 const root = mkdtempSync(join(tmpdir(), 'eff-rapl-mut-'));
@@ -64,4 +64,32 @@ describe('readRaplMicrojoules (mutation tests)', () => {
     expect(dir).toMatchObject({ gone: false });
     expect((dir as { error: ProbeError }).error.message).toContain('(EISDIR)');
   });
+
+  // The tests run as root, who reads any file whose mode denies it; but the kernel refuses a read of a write-only
+  // sysfs attribute (kernfs) or sysctl (proc_sys_permission) even to root, with the same EACCES a root-only
+  // energy_uj gives a user. Opening one for reading has no effect.
+  const refusesRead = ['/sys/bus/pci/rescan', '/proc/sys/vm/drop_caches', '/proc/sys/vm/compact_memory'].find(
+    (f) => {
+      try {
+        readFileSync(f);
+        return false;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'EACCES';
+      }
+    },
+  );
+  it.skipIf(refusesRead === undefined)(
+    'a file the kernel will not let us read (EACCES) is a ProbePermissionError with the chmod fix, not gone',
+    async () => {
+      const file = refusesRead as string;
+      const read = await readRaplMicrojoules(file);
+      expect(read).toEqual({ error: expect.any(ProbePermissionError), gone: false });
+      const { error } = read as { error: ProbeError };
+      expect(error.code).toBe('E_PROBE_PERMISSION');
+      expect(error.message).toBe(
+        `cannot read ${file} (permission denied, root-only since CVE-2020-8694); run \`sudo chmod -R a+r /sys/class/powercap/intel-rapl*\` (or a sysfsutils rule), or use \`--probe estimate\``,
+      );
+      expect(error.cause).toMatchObject({ code: 'EACCES' });
+    },
+  );
 });

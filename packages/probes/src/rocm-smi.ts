@@ -151,9 +151,16 @@ function readCard(card: string, fields: unknown): RocmSmiReading {
  */
 export function parseRocmSmiJson(text: string): RocmSmiReading[] {
   const start = text.indexOf('{');
-  let data: unknown;
+  if (start < 0) {
+    throw new ProbeParseError(
+      `rocm-smi: expected a JSON object of cards but found ${JSON.stringify(text.slice(0, 200))}`,
+      text,
+    );
+  }
+  // JSON text that starts with `{` is an object or a syntax error: no other shape to refuse
+  let data: Record<string, unknown>;
   try {
-    data = start >= 0 ? JSON.parse(text.slice(start)) : undefined;
+    data = JSON.parse(text.slice(start));
   } catch (err) {
     throw new ProbeParseError(
       `rocm-smi: expected JSON but found ${JSON.stringify(text.slice(0, 200))}`,
@@ -161,12 +168,6 @@ export function parseRocmSmiJson(text: string): RocmSmiReading[] {
       {
         cause: err,
       },
-    );
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new ProbeParseError(
-      `rocm-smi: expected a JSON object of cards but found ${JSON.stringify(text.slice(0, 200))}`,
-      text,
     );
   }
   return Object.entries(data)
