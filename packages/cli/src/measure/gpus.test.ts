@@ -52,9 +52,11 @@ describe('eff measure --gpus', () => {
     const seconds = Number(/\(exit code 0, ([\d.]+) s\)/.exec(r.stderr)?.[1]);
     expect(seconds).toBeGreaterThan(0.9);
     const device = (id: string) => {
-      const m = new RegExp(`^ {4}${id}\\s+measured\\s+power\\s+([\\d.]+) J\\s+\\d+ samples$`, 'm').exec(
-        r.stderr,
-      );
+      // energy, its sensor interval (NVIDIA's ±5 W per reading), samples
+      const m = new RegExp(
+        `^ {4}${id}\\s+measured\\s+power\\s+([\\d.]+) J ± [\\d.]+ J \\(sensor\\)\\s+\\d+ samples$`,
+        'm',
+      ).exec(r.stderr);
       return Number(m?.[1]);
     };
     expect(device('gpu0'), r.stderr).toBeGreaterThan(0.95 * GPU0_W * seconds);
