@@ -95,6 +95,20 @@ describe('sample counts across releases (mutation tests)', () => {
     await m.stop();
   });
 
+  it("an estimate's assumptions travel with its report, as a copy; a measuring probe's report has none", async () => {
+    const events = new Subject<ProbeEvent>();
+    const assumptions = { tdpW: 65, ramWPerGB: 0.375, loadScope: 'machine' as const };
+    const estimating = { ...fedProbe(events), name: 'est', estimated: true, estimate: assumptions };
+    const plain = new Subject<ProbeEvent>();
+    const m = startMeter([estimating, fedProbe(plain)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    const [est, fed] = m.energyBetween(t0, t0 + 100).probes;
+    expect(est?.estimate).toEqual({ tdpW: 65, ramWPerGB: 0.375, loadScope: 'machine' });
+    expect(est?.estimate).not.toBe(assumptions);
+    expect(fed).not.toHaveProperty('estimate');
+    await m.stop();
+  });
+
   it('errors: the first 20 kept, the rest counted; an estimated sample makes the probe estimated', async () => {
     const events = new Subject<ProbeEvent>();
     const m = startMeter([fedProbe(events)], { intervalMs: 100 });

@@ -178,7 +178,8 @@ export class ProbeSession {
     const claimedGap = deviceReports.some((r) => r.status === 'no-samples');
     if (!delivered && !claimedGap) {
       // Nothing ever arrived from this probe, and no device of its own to charge it to: the whole window is missing.
-      gaps.push(...toGaps(b > a ? [{ startMs: a, endMs: b }] : []));
+      // An empty window gives a zero-length span, which mergeGaps drops.
+      gaps.push(...toGaps([{ startMs: a, endMs: b }]));
       notes.push(`${this.name} delivered no readings at all; its energy is missing`);
     }
     const merged = mergeGaps(gaps);
