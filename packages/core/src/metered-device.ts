@@ -118,7 +118,7 @@ export class MeteredDevice {
         status: 'no-samples',
         energyJ: 0,
         sampleCount: 0,
-        uncoveredMs: b > a ? b - a : 0,
+        uncoveredMs: b - a, // windows with b < a are refused before (energy meter)
         reason: `claimed by ${this.source} but delivered no readings${why}; its energy is missing`,
         ...badPart,
       };

@@ -4,6 +4,7 @@ import type { PowerSample, ProbeEvent } from '@eff/probes';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { startMeter } from './meter.js';
+import { ProbeSession } from './probe-session.js';
 import { FoldedInstantError } from './reading-series.js';
 
 function fedProbe(events: Subject<ProbeEvent>) {
@@ -124,5 +125,41 @@ describe('sample counts across releases (mutation tests)', () => {
     expect(probe?.errors[20]).toBe('... and 3 more errors');
     expect(probe?.estimated).toBe(true);
     await m.stop();
+  });
+});
+
+describe("a probe session's sample times on their own (mutation tests)", () => {
+  // Through the meter the energy meter refuses a folded window before the session is asked; the session keeps the
+  // same rule for its own counts, tested here directly. Readings at 0, 100, ..., 1000 ms (11).
+  function session(): ProbeSession {
+    const s = new ProbeSession(fedProbe(new Subject<ProbeEvent>()), 100);
+    for (let t = 0; t <= 1000; t += 100) s.sampleTimes.push(t);
+    return s;
+  }
+
+  it('an anchor keeps its folded count; an unanchored start, or an end before the horizon, throws', () => {
+    const s = session().sampleTimes;
+    s.fold(500, [200]);
+    expect(s.retained).toBe(6); // 500 .. 1000
+    expect(s.countIn(200, 1000)).toBe(9); // 200, 300, 400 folded + 6 kept
+    expect(s.countIn(200, 500)).toBe(4);
+    expect(s.countIn(500, 700)).toBe(3);
+    expect(folded(() => s.countIn(100, 1000)).message).toMatch(
+      /^energy at 100 ms was asked for, but readings before 500 ms/,
+    );
+    expect(folded(() => s.countIn(200, 400)).message).toMatch(
+      /^energy at 200 ms was asked for, but readings before 500 ms/,
+    );
+  });
+
+  it('an anchor set after its readings were folded gets no count: its window still throws after the next fold', () => {
+    const s = session().sampleTimes;
+    s.fold(500, []);
+    s.fold(800, [300, 600]);
+    expect(s.retained).toBe(3); // 800, 900, 1000
+    expect(s.countIn(600, 1000)).toBe(5); // 600, 700 folded + 3 kept
+    expect(folded(() => s.countIn(300, 1000)).message).toMatch(
+      /^energy at 300 ms was asked for, but readings before 800 ms/,
+    );
   });
 });
