@@ -133,7 +133,7 @@ function bootstrapGroups(groups: readonly (readonly number[])[], o: BootstrapOpt
   for (const g of groups)
     if (g.length === 0) throw new EfficiencyInputError('bootstrap: a group has no values', g);
   const rand = prng(o.seed);
-  const stats = new Array<number>(resamples);
+  const stats: number[] = [];
   for (let r = 0; r < resamples; r++) {
     let sumOfMeans = 0;
     for (const g of groups) {
@@ -141,7 +141,7 @@ function bootstrapGroups(groups: readonly (readonly number[])[], o: BootstrapOpt
       for (let i = 0; i < g.length; i++) s += g[Math.floor(rand() * g.length)] as number;
       sumOfMeans += s / g.length;
     }
-    stats[r] = sumOfMeans / groups.length;
+    stats.push(sumOfMeans / groups.length);
   }
   const alpha = (1 - level) / 2;
   // Own sort + linear interpolation (R type 7, as mathjs.quantileSeq): mathjs's quickselect picks random
