@@ -13,7 +13,7 @@ import {
   runsToCsv,
   stableStringify,
 } from './results.js';
-import { readRunRecords, resultsFiles } from './results-reader.js';
+import { readRunIndex, readRunRecords, resultsFiles } from './results-reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eff-results-mut-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -290,5 +290,41 @@ describe('repairTornTail edge cases (mutation tests)', () => {
     const file = fileWith('');
     await appendJsonl(file, makeRecord({ size: 1 }));
     expect(readFileSync(file, 'utf8')).toBe(`${rec}\n`);
+  });
+});
+
+describe('duplicates and retries across a results directory (mutation tests)', () => {
+  const done = JSON.stringify(makeRecord({ architecture: 'a' }));
+  const failed = JSON.stringify({ ...makeRecord({ architecture: 'a', status: 'failed' }), error: 'OOM' });
+  const other = JSON.stringify(makeRecord({ architecture: 'b' }));
+  // a: failed, completed, completed again, failed again; b completed; then a torn line of 5 bytes ({"run)
+  const content = `${failed}\n${done}\n${done}\n${failed}\n${other}\n{"run`;
+
+  it('readRunIndex: the first final outcome wins over failed attempts; a second one is a duplicate; the torn line listed', async () => {
+    const d = resultsDir({ 'results.jsonl': content });
+    const file = join(d, 'results.jsonl');
+    const index = await readRunIndex(d);
+    expect([...index.runs.entries()]).toEqual([
+      ['a-1-fixedEpochs-x', { status: 'completed', file, line: 2 }],
+      ['b-1-fixedEpochs-x', { status: 'completed', file, line: 5 }],
+    ]);
+    expect(index.duplicates).toEqual([
+      { runId: 'a-1-fixedEpochs-x', first: { file, line: 2 }, again: { file, line: 3 } },
+    ]);
+    expect(index.tornLines).toEqual([{ file, line: 6, bytes: 5 }]);
+    expect(index.files).toEqual([file]);
+  });
+
+  it('readRunRecords: failed attempts all yielded, a second final outcome passed to onDuplicate (or dropped without one)', async () => {
+    const d = resultsDir({ 'results.jsonl': content });
+    const file = join(d, 'results.jsonl');
+    const seen: unknown[] = [];
+    const lines: number[] = [];
+    for await (const r of readRunRecords(d, { onDuplicate: (x) => seen.push(x) })) lines.push(r.line);
+    expect(lines).toEqual([1, 2, 4, 5]);
+    expect(seen).toEqual([
+      { runId: 'a-1-fixedEpochs-x', first: { file, line: 2 }, again: { file, line: 3 } },
+    ]);
+    expect((await readAll(d)).map((r) => r.line)).toEqual([1, 2, 4, 5]);
   });
 });
