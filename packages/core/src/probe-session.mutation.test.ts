@@ -1,6 +1,6 @@
 // A probe's sample counts across releaseBefore (anchored, unanchored and late anchors) and the report of a probe that
 // delivered nothing, through startMeter with a probe the test feeds (written against Stryker's uncovered mutants).
-import type { PowerSample, ProbeEvent } from '@eff/probes';
+import type { DeviceEvent, PowerSample, ProbeEvent } from '@eff/probes';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { startMeter } from './meter.js';
@@ -155,11 +155,93 @@ describe("a probe session's sample times on their own (mutation tests)", () => {
   it('an anchor set after its readings were folded gets no count: its window still throws after the next fold', () => {
     const s = session().sampleTimes;
     s.fold(500, []);
-    s.fold(800, [300, 600]);
+    s.fold(800, [300, 500, 600]);
     expect(s.retained).toBe(3); // 800, 900, 1000
     expect(s.countIn(600, 1000)).toBe(5); // 600, 700 folded + 3 kept
+    // an anchor exactly at the old horizon had nothing folded before it: 500, 600, 700 folded + 3 kept
+    expect(s.countIn(500, 1000)).toBe(6);
     expect(folded(() => s.countIn(300, 1000)).message).toMatch(
       /^energy at 300 ms was asked for, but readings before 800 ms/,
     );
+  });
+});
+
+describe('what the meter waits for, per probe session (mutation tests)', () => {
+  const gpu = (deviceId: string) => ({ deviceId, component: 'gpu' as const, source: 'fed' });
+  const present = (deviceId: string, state: DeviceEvent['state'], tMs: number): DeviceEvent => ({
+    kind: 'device',
+    tMs,
+    ...gpu(deviceId),
+    state,
+    reason: 'no sensor',
+  });
+
+  it('coveredUntilMs: null before any device or while only unsampled live devices; the earliest last reading; +Infinity when none is live', () => {
+    const s = new ProbeSession(fedProbe(new Subject<ProbeEvent>()), 100);
+    const created: string[] = [];
+    const onNew = (d: { deviceId: string }) => created.push(d.deviceId);
+    expect([s.coveredUntilMs(), s.awaitingFirstSamples()]).toEqual([null, true]);
+    const g0 = s.device(gpu('gpu0'), onNew);
+    expect([s.coveredUntilMs(), s.awaitingFirstSamples()]).toEqual([null, true]);
+    s.recordSample(g0, 100, false);
+    expect([s.coveredUntilMs(), s.awaitingFirstSamples()]).toEqual([100, false]);
+    const g1 = s.device(gpu('gpu1'), onNew);
+    // gpu1 is live but has not read: it is waited for, and it does not lower gpu0's coverage
+    expect([s.coveredUntilMs(), s.awaitingFirstSamples()]).toEqual([100, true]);
+    s.recordSample(g1, 300, false);
+    s.recordSample(g0, 200, false);
+    expect([s.coveredUntilMs(), s.awaitingFirstSamples()]).toEqual([200, false]);
+    expect(s.device(gpu('gpu0'), onNew)).toBe(g0);
+    expect(created).toEqual(['gpu0', 'gpu1']);
+    g0.lose(250, 'gone');
+    expect(s.coveredUntilMs()).toBe(300);
+    g1.lose(350, 'gone');
+    expect([s.coveredUntilMs(), s.awaitingFirstSamples()]).toEqual([Number.POSITIVE_INFINITY, false]);
+  });
+
+  it('a probe whose only device is unsupported is not waited for', () => {
+    const s = new ProbeSession(fedProbe(new Subject<ProbeEvent>()), 100);
+    s.device(gpu('gpu0'), () => {}).onEvent(present('gpu0', 'unsupported', 0));
+    expect([s.coveredUntilMs(), s.awaitingFirstSamples()]).toEqual([Number.POSITIVE_INFINITY, false]);
+  });
+
+  it("a probe's report: its devices, its own energy and notes, exactly", async () => {
+    const events = new Subject<ProbeEvent>();
+    const m = startMeter([fedProbe(events)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    events.next(present('gpu1', 'present', t0));
+    for (let k = 0; k <= 10; k++) events.next(pw(t0 + 100 * k, 10));
+    const probe = m.energyBetween(t0, t0 + 1000).probes[0];
+    // gpu0: 10 W for 1 s; gpu1 claimed, silent: a whole-window gap
+    expect(probe?.energyJ).toEqual({ total: 10, gpu: 10 });
+    expect(probe?.deviceReports.map((r) => [r.deviceId, r.status])).toEqual([
+      ['gpu1', 'no-samples'],
+      ['gpu0', 'measured'],
+    ]);
+    expect(probe?.notes).toEqual(['gpu1: claimed by fed but delivered no readings; its energy is missing']);
+    expect(probe?.gaps).toEqual([{ deviceId: 'gpu1', startMs: t0, endMs: t0 + 1000, durationMs: 1000 }]);
+    expect(probe?.devices).toEqual(['gpu0']);
+    await m.stop();
+  });
+
+  it('a probe whose only device is claimed and silent: the device is the gap, not the whole probe', async () => {
+    const events = new Subject<ProbeEvent>();
+    const m = startMeter([fedProbe(events)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    events.next(present('gpu1', 'present', t0));
+    const probe = m.energyBetween(t0, t0 + 1000).probes[0];
+    expect(probe?.notes).toEqual(['gpu1: claimed by fed but delivered no readings; its energy is missing']);
+    expect(probe?.gaps).toEqual([{ deviceId: 'gpu1', startMs: t0, endMs: t0 + 1000, durationMs: 1000 }]);
+    expect(probe?.energyJ).toEqual({ total: 0 });
+    await m.stop();
+  });
+
+  it('a probe that delivered has no notes of its own', async () => {
+    const events = new Subject<ProbeEvent>();
+    const m = startMeter([fedProbe(events)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    for (let k = 0; k <= 10; k++) events.next(pw(t0 + 100 * k, 10));
+    expect(m.energyBetween(t0, t0 + 1000).probes[0]?.notes).toEqual([]);
+    await m.stop();
   });
 });
