@@ -88,7 +88,7 @@ export function runSummaryLine(record: RunRecord): RunSummaryLine {
   };
 }
 
-const pct = (x: number | null) => (x === null ? '  -  ' : `${(x * 100).toFixed(1)}%`);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /**
  * `3 epochs, test acc 97.1%, 250.0 J, eff 3.88 acc/kJ, stopped by fixedEpochs, 1m00s [estimated]`: the run's outcome
