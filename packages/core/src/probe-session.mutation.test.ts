@@ -236,12 +236,31 @@ describe('what the meter waits for, per probe session (mutation tests)', () => {
     await m.stop();
   });
 
-  it('a probe that delivered has no notes of its own', async () => {
+  it('a probe that delivered has no notes or errors of its own, and names its components', async () => {
     const events = new Subject<ProbeEvent>();
     const m = startMeter([fedProbe(events)], { intervalMs: 100 });
     const t0 = m.startedAtMs;
     for (let k = 0; k <= 10; k++) events.next(pw(t0 + 100 * k, 10));
-    expect(m.energyBetween(t0, t0 + 1000).probes[0]?.notes).toEqual([]);
+    const probe = m.energyBetween(t0, t0 + 1000).probes[0];
+    expect([probe?.notes, probe?.errors, probe?.components]).toEqual([[], [], ['gpu']]);
+    await m.stop();
+  });
+
+  it('a loss that ended is noted in every window that holds part of it, edges included, and in no other', async () => {
+    const events = new Subject<ProbeEvent>();
+    const m = startMeter([fedProbe(events)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    // readings over [t0, t0 + 1 s], lost at t0 + 1 s, readings again from t0 + 2 s to t0 + 3 s
+    for (let k = 0; k <= 10; k++) events.next(pw(t0 + 100 * k, 10));
+    events.next({ ...present('gpu0', 'lost', t0 + 1000), reason: 'fell off the bus' });
+    for (let k = 20; k <= 30; k++) events.next(pw(t0 + 100 * k, 10));
+    const note = `gpu0 lost at ${new Date(t0 + 1000).toISOString()} (fell off the bus), readings resumed at ${new Date(t0 + 2000).toISOString()}`;
+    const notes = (a: number, b: number) => m.energyBetween(t0 + a, t0 + b).probes[0]?.notes ?? [];
+    expect(notes(0, 3000)).toContain(note);
+    expect(notes(2000, 3000)).toContain(note); // starts at the resumption
+    expect(notes(0, 1000)).toContain(note); // ends at the loss
+    expect(notes(0, 900)).not.toContain(note);
+    expect(notes(2100, 3000)).not.toContain(note);
     await m.stop();
   });
 });
