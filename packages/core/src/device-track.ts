@@ -262,8 +262,8 @@ export class DeviceTrack {
   energy(
     a: number,
     b: number,
-    tail: TailRule = { kind: 'edge' },
-    includeStart = false,
+    tail: TailRule,
+    includeStart: boolean,
   ): DeviceEnergy & { paperSumW: number } {
     const parts = this.integrate(a, b, tail, true);
     let uncovered = uncoveredSpans(parts.covered, a, b);
@@ -296,7 +296,7 @@ export class DeviceTrack {
    * Energy alone in [a, b], J: the same number as energy(a, b, tail).energyJ without gaps, counts or paper-sum, so it
    * costs O(1) once the window's start is anchored or the latest reading's index is known (for per-batch checks).
    */
-  energyJ(a: number, b: number, tail: TailRule = { kind: 'edge' }): number {
+  energyJ(a: number, b: number, tail: TailRule): number {
     return Math.max(0, this.integrate(a, b, tail, false).energyJ);
   }
 
