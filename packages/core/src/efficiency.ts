@@ -221,9 +221,10 @@ export type RunExclusion = 'failed' | 'diverged' | 'zero-energy' | 'chance-level
 /**
  * The one rule, shared by core and `eff report`, for which runs Eq. 3 cannot use; null for a usable run. Checked in
  * this order: failed, diverged, zero energy, chance level (a run is counted under its first reason only). Eq. 3 keeps
- * chance-level runs unless told `chanceLevelRuns: 'exclude'` (the report always leaves them out).
+ * chance-level runs unless told `chanceLevelRuns: 'exclude'` (the report always leaves them out). `energy`: where a
+ * zero is looked for, the paper-sum with 'paper-sum', else (the default) the joules.
  */
-export function runExclusion(r: RunRecord, energy: 'joules' | 'paper-sum' = 'joules'): RunExclusion | null {
+export function runExclusion(r: RunRecord, energy?: 'joules' | 'paper-sum'): RunExclusion | null {
   if (r.status === 'failed') return 'failed';
   if (r.status === 'diverged') return 'diverged';
   const e = energy === 'paper-sum' ? r.final.paperSumW : r.final.energyJ.total;
