@@ -103,3 +103,25 @@ describe('counters after a loss and above their range (mutation tests)', () => {
     ]);
   });
 });
+
+describe('time order of a device (mutation tests)', () => {
+  it('the first reading may be at a negative time; readings at the same instant are in order; earlier ones are refused', () => {
+    const tr = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    tr.push(power(-1000, 10));
+    tr.push(power(0, 10));
+    tr.push(power(0, 30));
+    expect(tr.sampleCount).toBe(3);
+    // 10 W over [-1 s, 0]: 10 J; the zero-length step adds nothing
+    expect(tr.energyJ(-1000, 0, { kind: 'edge' })).toBe(10);
+    expect(() => tr.push(power(-1, 10))).toThrow(EnergyInputError);
+    expect(() => tr.push(power(-1, 10))).toThrow(
+      'timestamps out of order for device cpu0 (cpu): tMs=-1 after 0; samples of one device must arrive in time order',
+    );
+    const c = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    c.push(counter(-500, 100));
+    c.push(counter(-500, 100));
+    c.push(counter(500, 110));
+    // 10 J over [-0.5 s, 0.5 s]
+    expect(c.energyJ(-500, 500, { kind: 'edge' })).toBe(10);
+  });
+});

@@ -67,7 +67,8 @@ export class DeviceTrack {
   powerLimitW: number | undefined;
   private lostAtMs: number | null = null;
   private holeNext = { power: false, counter: false };
-  private lastRawJ: number | null = null;
+  /** The latest counter reading as the tool gave it (raw joules), with its time. */
+  private lastCounter: { tMs: number; rawJ: number } | null = null;
   private latch: { atMs: number; reason: string } | null = null;
   /** The counter has not moved since startMs (last checked reading at endMs), while power readings exist. */
   private stall: (Span & { rawJ: number }) | null = null;
@@ -132,15 +133,16 @@ export class DeviceTrack {
   }
 
   private pushCounter(tMs: number, rawJ: number, rangeJ: number | undefined): void {
-    const prevMs = this.counter.lastMs;
-    const fromJ = this.lastRawJ;
-    this.lastRawJ = rawJ;
-    if (prevMs === null || fromJ === null) {
+    const prev = this.lastCounter;
+    this.lastCounter = { tMs, rawJ };
+    if (prev === null) {
       this.holeNext.counter = false;
       this.counter.push(tMs, 0, false);
       return;
     }
     if (this.latch) return; // no longer used; kept only as a sample
+    // Not latched: every counter reading so far went into the series, so the previous one is the series' last.
+    const { tMs: prevMs, rawJ: fromJ } = prev;
     if (this.holeNext.counter) {
       this.holeNext.counter = false;
       this.counter.push(tMs, 0, true);
