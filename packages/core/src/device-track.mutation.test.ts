@@ -125,3 +125,34 @@ describe('time order of a device (mutation tests)', () => {
     expect(c.energyJ(-500, 500, { kind: 'edge' })).toBe(10);
   });
 });
+
+describe('a counter beside power readings (mutation tests)', () => {
+  it('a moving counter is believed over power readings that disagree: 20 J/s counted, not the 10 W read', () => {
+    const tr = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    for (let k = 0; k <= 10; k++) {
+      tr.push(power(100 * k, 10));
+      tr.push(counter(100 * k, 2 * k)); // +2 J per 100 ms
+    }
+    expect(tr.energyJ(0, 1000, { kind: 'edge' })).toBeCloseTo(20, 12);
+    expect(tr.method).toBe('counter');
+  });
+
+  it('a still counter with no power readings yet is not judged frozen by power readings that arrive later', () => {
+    const tr = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    tr.push(counter(0, 100));
+    tr.push(counter(1000, 100)); // idle: 0 J, no power reading to compare with
+    tr.push(power(0, 10));
+    tr.push(power(1000, 10));
+    expect(tr.energyJ(0, 1000, { kind: 'edge' })).toBe(0);
+    expect(tr.anomalies).toEqual([]);
+  });
+
+  it("a single counter reading beside power readings is no span of its own: the power's tail is held", () => {
+    const tr = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 5000);
+    tr.push(power(0, 10));
+    tr.push(power(1000, 10));
+    tr.push(counter(1000, 7));
+    // 10 W over [0, 1 s] and the last power held over [1 s, 2 s]: 20 J
+    expect(tr.energyJ(0, 2000, { kind: 'edge' })).toBeCloseTo(20, 12);
+  });
+});

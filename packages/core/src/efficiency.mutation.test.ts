@@ -31,6 +31,14 @@ describe('Eq. 1 refusals (mutation tests)', () => {
       'energy must be a finite number of joules > 0, found 0 (Eq. 1); was any probe running?',
     );
   });
+
+  it('Eq. 3 on the paper-sum names the run and the paper-sum when it is 0', () => {
+    const r = makeRecord({ size: 1 });
+    const zero = { ...r, final: { ...r.final, paperSumW: 0 } };
+    expect(thrown(() => architectureEfficiency([zero], { energy: 'paper-sum' })).message).toBe(
+      'energy must be a finite number of joules > 0, found 0 (run lenet-1-fixedEpochs-x paper-sum); was any probe running?',
+    );
+  });
 });
 
 describe("Eq. 3 rows' bootstrap interval (mutation tests)", () => {
