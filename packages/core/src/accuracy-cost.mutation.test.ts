@@ -38,6 +38,14 @@ describe('accuracy costs (mutation tests)', () => {
     expect(costs[0]?.elapsedMs).toBeCloseTo(1800, 9);
   });
 
+  it('a threshold reached exactly counts as reached', () => {
+    expect(accuracyCosts([epoch(1, 0.9, 100)], [0.9])).toEqual([
+      { threshold: 0.9, energyJ: 100, elapsedMs: 1000, epoch: 1, upperBound: true },
+    ]);
+    const [t] = accuracyCosts([epoch(1, 0.5, 100), epoch(2, 0.9, 200), epoch(3, 1, 300)], [0.9]);
+    expect(t).toEqual({ threshold: 0.9, energyJ: 200, elapsedMs: 2000, epoch: 2, upperBound: false });
+  });
+
   it("an epoch's accuracy is the one Eq. 2 used (validation here), not the test accuracy", () => {
     expect(epochAccuracy(epoch(1, 0.75, 10, 'validation'))).toBe(0.75);
     expect(epochAccuracy(epoch(1, 0.75, 10, 'test'))).toBe(0.75);
@@ -53,6 +61,16 @@ describe('accuracy costs (mutation tests)', () => {
       0.475,
       12,
     );
+  });
+
+  it('Pareto: a cheaper, more accurate point given later still dominates an earlier one', () => {
+    expect(
+      paretoFront([
+        { energyJ: 200, accuracy: 0.8 },
+        { energyJ: 300, accuracy: 0.95 },
+        { energyJ: 100, accuracy: 0.9 },
+      ]),
+    ).toEqual([false, true, true]);
   });
 
   it('Pareto: at equal energy only the most accurate is on the front, whatever the input order', () => {
