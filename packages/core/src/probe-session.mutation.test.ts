@@ -236,6 +236,20 @@ describe('what the meter waits for, per probe session (mutation tests)', () => {
     await m.stop();
   });
 
+  it('a probe whose only device is unsupported delivered nothing: the whole window is its gap', async () => {
+    const events = new Subject<ProbeEvent>();
+    const m = startMeter([fedProbe(events)], { intervalMs: 100 });
+    const t0 = m.startedAtMs;
+    events.next(present('gpu0', 'unsupported', t0));
+    const probe = m.energyBetween(t0, t0 + 1000).probes[0];
+    expect(probe?.notes).toEqual([
+      'gpu0 not measured: no sensor',
+      'fed delivered no readings at all; its energy is missing',
+    ]);
+    expect(probe?.gaps).toEqual([{ startMs: t0, endMs: t0 + 1000, durationMs: 1000 }]);
+    await m.stop();
+  });
+
   it('a probe that delivered has no notes or errors of its own, and names its components', async () => {
     const events = new Subject<ProbeEvent>();
     const m = startMeter([fedProbe(events)], { intervalMs: 100 });

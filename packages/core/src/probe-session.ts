@@ -163,8 +163,8 @@ export class ProbeSession {
       const { report, gaps: devGaps } = dev.report(energy, a, b);
       deviceReports.push(report);
       gaps.push(...devGaps);
+      // A no-samples report always has a reason (claimed … delivered no readings), so it is noted here too.
       if (report.status === 'unsupported') notes.push(`${dev.deviceId} not measured: ${report.reason}`);
-      else if (report.status === 'no-samples') notes.push(`${dev.deviceId}: ${report.reason}`);
       else if (report.reason) notes.push(`${dev.deviceId}: ${report.reason}`);
       for (const r of dev.resumed) {
         if (r.resumedAtMs >= a && r.lostAtMs <= b) {
