@@ -156,3 +156,62 @@ describe('a counter beside power readings (mutation tests)', () => {
     expect(tr.energyJ(0, 2000, { kind: 'edge' })).toBeCloseTo(20, 12);
   });
 });
+
+describe('which readings cover which part of the timeline, and the method they give (mutation tests)', () => {
+  /** Power at 10 W every 100 ms over [0, 3 s]; a counter at 20 W (2 J per 100 ms) over [1 s, 2 s]. */
+  function mixed(): DeviceTrack {
+    const tr = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    for (let t = 0; t <= 3000; t += 100) tr.push(power(t, 10));
+    for (let t = 1000; t <= 2000; t += 100) tr.push(counter(t, (t - 1000) / 50));
+    return tr;
+  }
+
+  it('power before the counter, the counter over its span, power after it: 10 J + 20 J + 10 J', () => {
+    const tr = mixed();
+    const e = tr.energy(0, 3000, { kind: 'edge' }, false);
+    expect(e.energyJ).toBeCloseTo(40, 12);
+    expect(e.gaps).toEqual([]);
+    expect(e.method).toBe('counter');
+    expect(tr.energyJ(0, 3000, { kind: 'edge' })).toBeCloseTo(40, 12);
+    // covered up to the latest reading of either kind
+    expect(tr.coveredUntilMs()).toBe(3000);
+  });
+
+  it('a window of power readings only is "power" although the device has a counter; one of the counter only is "counter"', () => {
+    const tr = mixed();
+    expect(tr.energy(2500, 3000, { kind: 'edge' }, false)).toMatchObject({ method: 'power', energyJ: 5 });
+    expect(tr.energy(0, 500, { kind: 'edge' }, false)).toMatchObject({ method: 'power', energyJ: 5 });
+    const inside = tr.energy(1200, 1800, { kind: 'edge' }, false);
+    expect(inside.method).toBe('counter');
+    expect(inside.energyJ).toBeCloseTo(12, 12);
+  });
+
+  it('a window outside every reading: "counter" for a device with a counter, "power" without, "estimate" when estimated', () => {
+    const c = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    c.push(counter(1000, 0));
+    c.push(counter(2000, 10));
+    expect(c.energy(3000, 4000, { kind: 'edge' }, false).method).toBe('counter');
+    const p = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    p.push(power(1000, 10));
+    p.push(power(2000, 10));
+    expect(p.energy(3000, 4000, { kind: 'edge' }, false).method).toBe('power');
+    p.push({ ...power(2100, 10), estimated: true });
+    expect(p.energy(3000, 4000, { kind: 'edge' }, false).method).toBe('estimate');
+  });
+
+  it('a counter dropped at 1 s: the reason only in windows ending after it; before it the counter still counts', () => {
+    const tr = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    for (let t = 0; t <= 2000; t += 100) tr.push(power(t, 10));
+    for (let t = 0; t <= 1000; t += 100) tr.push(counter(t, t / 100)); // 10 W
+    tr.push(counter(1100, 5)); // goes down, no range: dropped from its previous reading (1 s) on
+    const before = tr.energy(0, 1000, { kind: 'edge' }, false);
+    expect(before).toMatchObject({ method: 'counter', energyJ: 10 });
+    expect(before).not.toHaveProperty('reason');
+    const after = tr.energy(0, 2000, { kind: 'edge' }, false);
+    expect(after.method).toBe('power');
+    expect(after.energyJ).toBeCloseTo(20, 12);
+    expect(after.reason).toMatch(
+      /^energy counter went down from 10 J to 5 J .*; power readings integrated since /,
+    );
+  });
+});

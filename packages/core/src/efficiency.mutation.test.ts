@@ -6,6 +6,7 @@ import {
   bootstrapArchitectureEfficiency,
   EfficiencyInputError,
   efficiency,
+  overallEfficiency,
 } from './efficiency.js';
 
 function thrown(f: () => unknown): EfficiencyInputError {
@@ -59,5 +60,24 @@ describe("Eq. 3 rows' bootstrap interval (mutation tests)", () => {
     // the mean of the two sizes, (0.0078125 + 0.015625) / 2, over n = 2 values
     expect(row?.ci).toMatchObject({ mean: 0.01171875, n: 2, level: 0.95 });
     expect(architectureEfficiency(records)[0]).not.toHaveProperty('ci');
+  });
+});
+
+describe("Eq. 4 rows' flags (mutation tests)", () => {
+  it('one degraded or estimated criterion makes the row degraded or estimated', () => {
+    const a = makeRecord({ criterion: 'fixedEpochs' });
+    const b = makeRecord({ criterion: 'earlyStopping' });
+    const flagged = (r: typeof a, degraded: boolean, estimated: boolean) => ({
+      ...r,
+      final: { ...r.final, degraded, estimated },
+    });
+    expect(overallEfficiency([flagged(a, true, false), flagged(b, false, true)])[0]).toMatchObject({
+      degraded: true,
+      estimated: true,
+    });
+    expect(overallEfficiency([flagged(a, false, false), flagged(b, false, false)])[0]).toMatchObject({
+      degraded: false,
+      estimated: false,
+    });
   });
 });
