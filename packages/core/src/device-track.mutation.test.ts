@@ -177,6 +177,16 @@ describe('which readings cover which part of the timeline, and the method they g
     expect(tr.coveredUntilMs()).toBe(3000);
   });
 
+  it("the head is held at the earliest piece's rate, the tail at the latest one's (the counter's, ending with power)", () => {
+    const tr = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 1000);
+    for (let t = 100; t <= 2000; t += 100) tr.push(power(t, 10));
+    for (let t = 1000; t <= 2000; t += 100) tr.push(counter(t, (t - 1000) / 50));
+    // head [0, 0.1 s] at 10 W: 1 J; power [0.1, 1 s]: 9 J; counter [1, 2 s]: 20 J; tail [2, 2.5 s] at 20 W: 10 J
+    const e = tr.energy(0, 2500, { kind: 'edge' }, false);
+    expect(e.energyJ).toBeCloseTo(40, 12);
+    expect(e.gaps).toEqual([]);
+  });
+
   it('a window of power readings only is "power" although the device has a counter; one of the counter only is "counter"', () => {
     const tr = mixed();
     expect(tr.energy(2500, 3000, { kind: 'edge' }, false)).toMatchObject({ method: 'power', energyJ: 5 });
