@@ -225,3 +225,35 @@ describe('which readings cover which part of the timeline, and the method they g
     );
   });
 });
+
+describe('edges of a device timeline (mutation tests)', () => {
+  it('first and last reading of a device with one kind of reading only, at positive and negative times', () => {
+    const c = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    c.push(counter(500, 0));
+    c.push(counter(1500, 10));
+    expect([c.firstMs, c.lastMs]).toEqual([500, 1500]);
+    const p = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 0);
+    p.push(power(-1500, 10));
+    p.push(power(-500, 10));
+    expect([p.firstMs, p.lastMs]).toEqual([-1500, -500]);
+  });
+
+  it('includeStart counts a reading at exactly the start, and none before it', () => {
+    const m = createEnergyMeter();
+    for (let t = 0; t <= 1000; t += 100) m.push({ ...power(t, 10), deviceId: 'gpu0', component: 'gpu' });
+    const withStart = m.energyBetween(500, 1000, { includeStart: true });
+    expect([withStart.devices[0]?.sampleCount, withStart.paperSumW]).toEqual([6, 60]);
+    const without = m.energyBetween(500, 1000);
+    expect([without.devices[0]?.sampleCount, without.paperSumW]).toEqual([5, 50]);
+  });
+
+  it("a dropped counter's last span is not held past its end: the rest is a gap", () => {
+    const tr = new DeviceTrack('cpu0', 'cpu', 'rapl', 5000, 1000);
+    for (let t = 0; t <= 1000; t += 100) tr.push(power(t, 10));
+    for (let t = 0; t <= 1900; t += 100) tr.push(counter(t, t / 100)); // 10 W
+    tr.push(counter(2000, 5)); // down without a range: dropped from 1.9 s on
+    const e = tr.energy(0, 2500, { kind: 'edge' }, false);
+    expect(e.energyJ).toBeCloseTo(19, 12);
+    expect(e.gaps).toEqual([{ deviceId: 'cpu0', startMs: 1900, endMs: 2500, durationMs: 600 }]);
+  });
+});
