@@ -66,6 +66,12 @@ describe('cpuBackendWarning (mutation tests)', () => {
       /although webgl is available/,
     );
     expect(cpuBackendWarning({ registered: ['cpu', 'wasm'] }, installed)).toBeNull();
+    expect(cpuBackendWarning({ backend: 'cpu', registered: ['cpu'] }, installed)).toMatch(
+      /^training runs on tfjs's pure-JS 'cpu' backend although wasm \(installed\) is available: /,
+    );
+    expect(
+      cpuBackendWarning({ backend: 'cpu', registered: ['cpu'] }, { '@tensorflow/tfjs': '4.22.0' }),
+    ).toBeNull();
   });
 });
 
