@@ -26,6 +26,8 @@ describe('activeBackend (mutation tests)', () => {
     expect(activeBackend()).toStrictEqual({ registered: ['cpu'] });
     g._tfengine = { backendName: null };
     expect(activeBackend()).toStrictEqual({ registered: [] });
+    g._tfengine = { backendName: 7 };
+    expect(activeBackend()).toStrictEqual({ registered: [] });
   });
 
   it('what the caller gives wins; threads only when positive; an object without a backend name falls back', () => {
@@ -57,6 +59,12 @@ describe('cpuBackendWarning (mutation tests)', () => {
       cpuBackendWarning({ backend: 'cpu', registered: ['webgpu', 'cpu', 'tensorflow', 'webgl'] }, {}),
     ).toBe(
       "training runs on tfjs's pure-JS 'cpu' backend although tensorflow, webgl, webgpu is available: it is hundreds of times slower and its energy is not what your model costs. Call `await useBackend('auto')` from @eff/models (or `await tf.setBackend('wasm')`) before building the model.",
+    );
+  });
+
+  it('a registered wasm is named', () => {
+    expect(cpuBackendWarning({ backend: 'cpu', registered: ['cpu', 'wasm'] }, {})).toMatch(
+      /^training runs on tfjs's pure-JS 'cpu' backend although wasm is available: /,
     );
   });
 
