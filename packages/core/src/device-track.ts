@@ -261,12 +261,7 @@ export class DeviceTrack {
    * are gaps, except an edge at most edgeHoldMs long, which is held at the nearest reading's power and counted.
    * A lost device's tail is never held. `includeStart` counts a reading at exactly `a` in sampleCount/paperSumW.
    */
-  energy(
-    a: number,
-    b: number,
-    tail: TailRule,
-    includeStart: boolean,
-  ): DeviceEnergy & { paperSumW: number } {
+  energy(a: number, b: number, tail: TailRule, includeStart: boolean): DeviceEnergy & { paperSumW: number } {
     const parts = this.integrate(a, b, tail, true);
     let uncovered = uncoveredSpans(parts.covered, a, b);
     if (parts.held.length) uncovered = subtractSpans(uncovered, parts.held);
