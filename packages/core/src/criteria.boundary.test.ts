@@ -132,6 +132,15 @@ describe('accuracyTarget and fixedEpochs at equality', () => {
       epoch: 3,
     });
   });
+
+  it('withMaxEpochs accepts a cap of exactly 1 (the smallest) and stops after the first epoch', () => {
+    const run = criteria.withMaxEpochs(criteria.fixedEpochs(10), 1);
+    expect(run.afterEpoch(ep(1))).toEqual({
+      criterion: 'maxEpochs',
+      reason: 'hit the hard cap of 1 epochs',
+      epoch: 1,
+    });
+  });
 });
 
 describe('allOf remembers a child that already said stop', () => {

@@ -72,7 +72,8 @@ export class DeviceTrack {
   powerLimitW: number | undefined;
   private lostAtMs: number | null = null;
   private holeNext = { power: false, counter: false };
-  private lastRawJ: number | null = null;
+  /** The latest counter reading as the tool gave it (raw joules), with its time. */
+  private lastCounter: { tMs: number; rawJ: number } | null = null;
   private latch: { atMs: number; reason: string } | null = null;
   /** The counter has not moved since startMs (last checked reading at endMs), while power readings exist. */
   private stall: (Span & { rawJ: number }) | null = null;
@@ -137,15 +138,16 @@ export class DeviceTrack {
   }
 
   private pushCounter(tMs: number, rawJ: number, rangeJ: number | undefined): void {
-    const prevMs = this.counter.lastMs;
-    const fromJ = this.lastRawJ;
-    this.lastRawJ = rawJ;
-    if (prevMs === null || fromJ === null) {
+    const prev = this.lastCounter;
+    this.lastCounter = { tMs, rawJ };
+    if (prev === null) {
       this.holeNext.counter = false;
       this.counter.push(tMs, 0, false);
       return;
     }
     if (this.latch) return; // no longer used; kept only as a sample
+    // Not latched: every counter reading so far went into the series, so the previous one is the series' last.
+    const { tMs: prevMs, rawJ: fromJ } = prev;
     if (this.holeNext.counter) {
       this.holeNext.counter = false;
       this.counter.push(tMs, 0, true);
@@ -264,12 +266,7 @@ export class DeviceTrack {
    * are gaps, except an edge at most edgeHoldMs long, which is held at the nearest reading's power and counted.
    * A lost device's tail is never held. `includeStart` counts a reading at exactly `a` in sampleCount/paperSumW.
    */
-  energy(
-    a: number,
-    b: number,
-    tail: TailRule = { kind: 'edge' },
-    includeStart = false,
-  ): DeviceEnergy & { paperSumW: number } {
+  energy(a: number, b: number, tail: TailRule, includeStart: boolean): DeviceEnergy & { paperSumW: number } {
     const parts = this.integrate(a, b, tail, true);
     let uncovered = uncoveredSpans(parts.covered, a, b);
     if (parts.held.length) uncovered = subtractSpans(uncovered, parts.held);
@@ -302,7 +299,7 @@ export class DeviceTrack {
    * Energy alone in [a, b], J: the same number as energy(a, b, tail).energyJ without gaps, counts or paper-sum, so it
    * costs O(1) once the window's start is anchored or the latest reading's index is known (for per-batch checks).
    */
-  energyJ(a: number, b: number, tail: TailRule = { kind: 'edge' }): number {
+  energyJ(a: number, b: number, tail: TailRule): number {
     return Math.max(0, this.integrate(a, b, tail, false).energyJ);
   }
 

@@ -133,7 +133,7 @@ function bootstrapGroups(groups: readonly (readonly number[])[], o: BootstrapOpt
   for (const g of groups)
     if (g.length === 0) throw new EfficiencyInputError('bootstrap: a group has no values', g);
   const rand = prng(o.seed);
-  const stats = new Array<number>(resamples);
+  const stats: number[] = [];
   for (let r = 0; r < resamples; r++) {
     let sumOfMeans = 0;
     for (const g of groups) {
@@ -141,7 +141,7 @@ function bootstrapGroups(groups: readonly (readonly number[])[], o: BootstrapOpt
       for (let i = 0; i < g.length; i++) s += g[Math.floor(rand() * g.length)] as number;
       sumOfMeans += s / g.length;
     }
-    stats[r] = sumOfMeans / groups.length;
+    stats.push(sumOfMeans / groups.length);
   }
   const alpha = (1 - level) / 2;
   // Own sort + linear interpolation (R type 7, as mathjs.quantileSeq): mathjs's quickselect picks random
@@ -221,9 +221,10 @@ export type RunExclusion = 'failed' | 'diverged' | 'zero-energy' | 'chance-level
 /**
  * The one rule, shared by core and `eff report`, for which runs Eq. 3 cannot use; null for a usable run. Checked in
  * this order: failed, diverged, zero energy, chance level (a run is counted under its first reason only). Eq. 3 keeps
- * chance-level runs unless told `chanceLevelRuns: 'exclude'` (the report always leaves them out).
+ * chance-level runs unless told `chanceLevelRuns: 'exclude'` (the report always leaves them out). `energy`: where a
+ * zero is looked for, the paper-sum with 'paper-sum', else (the default) the joules.
  */
-export function runExclusion(r: RunRecord, energy: 'joules' | 'paper-sum' = 'joules'): RunExclusion | null {
+export function runExclusion(r: RunRecord, energy?: 'joules' | 'paper-sum'): RunExclusion | null {
   if (r.status === 'failed') return 'failed';
   if (r.status === 'diverged') return 'diverged';
   const e = energy === 'paper-sum' ? r.final.paperSumW : r.final.energyJ.total;

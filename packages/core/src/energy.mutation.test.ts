@@ -446,3 +446,58 @@ describe('energyBetweenMarks errors and teardown', () => {
     expect(open.marks.observed).toBe(false);
   });
 });
+
+describe('devices configured without readings, and settings given after the first reading (mutation tests)', () => {
+  const cpu0 = { deviceId: 'cpu0', component: 'cpu', source: 'rapl' } as const;
+  const counter = (tMs: number, energyJ: number): PowerSample => ({
+    kind: 'energy',
+    tMs,
+    energyJ,
+    deviceId: 'gpu0',
+    component: 'gpu',
+    source: 'nvidia-smi',
+    estimated: false,
+  });
+
+  it('a configured device that never read adds no component, no device row, and does not hold back coverage', () => {
+    const m = createEnergyMeter();
+    m.push(p(0, 10));
+    m.push(p(1000, 10));
+    m.configureDevice(cpu0, { powerLimitW: 65 });
+    expect(m.energyJBetween(0, 1000)).toEqual({ total: 10, gpu: 10 });
+    expect(m.energyBetween(0, 1000).devices.map((d) => d.deviceId)).toEqual(['gpu0']);
+    expect(m.coveredUntilMs()).toBe(1000);
+  });
+
+  it('a power limit given after the first counter reading judges the next step: 500 J in 1 s is over 1.5 × 100 W', () => {
+    const m = createEnergyMeter();
+    m.push(counter(0, 0));
+    m.configureDevice(gpu0, { powerLimitW: 100 });
+    m.push(counter(1000, 500));
+    const iv = m.energyBetween(0, 1000);
+    expect(iv.energyJ.total).toBe(0);
+    expect(iv.anomalies.map((a) => a.kind)).toEqual(['counter-implausible']);
+    // without a limit the 3000 W bound of a GPU applies: the same step is believed
+    const free = createEnergyMeter();
+    free.push(counter(0, 0));
+    free.push(counter(1000, 500));
+    expect(free.energyBetween(0, 1000).energyJ.total).toBe(500);
+  });
+
+  it("a power limit given after the first reading keeps the meter's edge hold", () => {
+    const m = createEnergyMeter({ edgeHoldMs: 500 });
+    m.push(p(100, 10));
+    m.push(p(1000, 10));
+    m.configureDevice(gpu0, { powerLimitW: 300 });
+    // [0, 100] held at 10 W (1 J) + [100, 1000] at 10 W (9 J)
+    const iv = m.energyBetween(0, 1000);
+    expect(iv.energyJ.total).toBeCloseTo(10, 12);
+    expect(iv.gaps).toEqual([]);
+  });
+
+  it("a window's refusal carries both ends as its value", () => {
+    const err = inputError(() => createEnergyMeter().energyBetween(5, 3));
+    expect(err.value).toEqual([5, 3]);
+    expect(err.message).toBe('an energy interval needs finite startMs <= endMs, found [5, 3]');
+  });
+});

@@ -105,7 +105,7 @@ export function runSummaryLine(record: RunRecord): RunSummaryLine {
   };
 }
 
-const pct = (x: number | null) => (x === null ? '  -  ' : `${(x * 100).toFixed(1)}%`);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /**
  * `3 epochs, test acc 97.1%, 250.0 J ± 125.0 J (sensor), eff 3.88 acc/kJ, 0.0278 g CO2e, stopped by fixedEpochs,

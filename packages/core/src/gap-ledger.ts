@@ -44,9 +44,9 @@ export function mergeSpans(spans: readonly Span[]): Span[] {
   return out;
 }
 
-/** The parts of [a, b] that no span of `covered` covers. */
+/** The parts of [a, b] that no span of `covered` covers ([] when b <= a: subtractSpans drops an empty [a, b]). */
 export function uncoveredSpans(covered: readonly Span[], a: number, b: number): Span[] {
-  return b > a ? subtractSpans([{ startMs: a, endMs: b }], covered) : [];
+  return subtractSpans([{ startMs: a, endMs: b }], covered);
 }
 
 /** Spans of one device as Gap records (deviceId omitted when the whole probe is meant). */

@@ -28,18 +28,12 @@ const energy = (extra: Partial<DeviceEnergy> = {}): DeviceEnergy => ({
 });
 
 describe('MeteredDevice (mutation tests)', () => {
-  it('present: claimed, with uuid, selection, limit and note kept', () => {
+  it('present: uuid, selection and note kept', () => {
     const d = dev();
     expect(
       d.onEvent(ev('present', 0, { uuid: 'GPU-a', selectedBy: 'all', powerLimitW: 300, reason: 'MIG' })),
     ).toBe(false);
-    expect([d.claimed, d.uuid, d.selectedBy, d.powerLimitW, d.presentNote]).toEqual([
-      true,
-      'GPU-a',
-      'all',
-      300,
-      'MIG',
-    ]);
+    expect([d.uuid, d.selectedBy, d.presentNote]).toEqual(['GPU-a', 'all', 'MIG']);
     expect(d.live).toBe(true);
     expect(d.hasSamples).toBe(false);
   });
@@ -80,16 +74,10 @@ describe('MeteredDevice (mutation tests)', () => {
     d.onSample(10);
     expect(d.onEvent(ev('unsupported', 20, { reason: '[N/A]' }))).toBe(true);
     expect(d.onEvent(ev('lost', 30, { reason: 'off the bus' }))).toBe(false);
-    expect([d.lostAtMs, d.lostReason, d.live]).toEqual([20, '[N/A]', false]);
+    expect([d.loss, d.live]).toEqual([{ atMs: 20, reason: '[N/A]' }, false]);
     d.onSample(40);
     expect(d.resumed).toEqual([{ lostAtMs: 20, resumedAtMs: 40, reason: '[N/A]' }]);
-    expect([d.lostAtMs, d.lostReason, d.live, d.firstSampleMs, d.lastSampleMs]).toEqual([
-      null,
-      null,
-      true,
-      10,
-      40,
-    ]);
+    expect([d.loss, d.live, d.firstSampleMs, d.lastSampleMs]).toEqual([null, true, 10, 40]);
   });
 
   it('claimed without readings: the whole window is its gap, the loss reason in its report; an empty window none', () => {

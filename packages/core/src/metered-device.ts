@@ -6,19 +6,15 @@ import type { DeviceReport, Gap } from './schema.js';
 
 /** What the meter knows about one device of one probe, apart from its readings (those live in its DeviceTrack). */
 export class MeteredDevice {
-  /** The probe announced the device (`present`): a device that then delivers nothing is a gap, never 0 J. */
-  claimed = false;
   /** Set when the device is present but cannot be measured at all (and delivered no reading). */
   unsupportedReason: string | null = null;
-  /** When the device stopped delivering readings (a `lost` event, or its probe ended); null while delivering. */
-  lostAtMs: number | null = null;
-  lostReason: string | null = null;
+  /** When and why the device stopped delivering readings (a `lost` event, or its probe ended); null while delivering. */
+  loss: { atMs: number; reason: string } | null = null;
   /** Times of unusable readings (`bad-reading` events), ms. */
   readonly badReadingMs: number[] = [];
   lastBadReason: string | null = null;
   uuid: string | undefined;
   selectedBy: string | undefined;
-  powerLimitW: number | undefined;
   /** What the probe said on `present` about how the device is read (e.g. a MIG instance measured through its GPU). */
   presentNote: string | undefined;
   firstSampleMs: number | null = null;
@@ -37,11 +33,10 @@ export class MeteredDevice {
   onEvent(e: DeviceEvent): boolean {
     if (e.uuid !== undefined) this.uuid = e.uuid;
     if (e.selectedBy !== undefined) this.selectedBy = e.selectedBy;
-    if (e.powerLimitW !== undefined) this.powerLimitW = e.powerLimitW;
     const reason = e.reason ?? `${e.state} (no reason given by ${e.source})`;
     switch (e.state) {
       case 'present':
-        this.claimed = true;
+        // The power limit goes to the energy meter (meter.ts); a claimed device that delivers nothing is a gap.
         if (e.reason !== undefined) this.presentNote = e.reason;
         return false;
       case 'unsupported':
@@ -62,18 +57,16 @@ export class MeteredDevice {
 
   /** Marks the device as no longer delivering from tMs (kept at the earliest time while it stays lost). */
   lose(tMs: number, reason: string): boolean {
-    if (this.lostAtMs !== null) return false;
-    this.lostAtMs = tMs;
-    this.lostReason = reason;
+    if (this.loss !== null) return false;
+    this.loss = { atMs: tMs, reason };
     return true;
   }
 
   /** Records a reading accepted by the energy meter; a reading after a loss resumes the device. */
   onSample(tMs: number): void {
-    if (this.lostAtMs !== null) {
-      this.resumed.push({ lostAtMs: this.lostAtMs, resumedAtMs: tMs, reason: this.lostReason ?? '' });
-      this.lostAtMs = null;
-      this.lostReason = null;
+    if (this.loss !== null) {
+      this.resumed.push({ lostAtMs: this.loss.atMs, resumedAtMs: tMs, reason: this.loss.reason });
+      this.loss = null;
     }
     this.unsupportedReason = null;
     this.firstSampleMs ??= tMs;
@@ -86,7 +79,7 @@ export class MeteredDevice {
 
   /** Measurable now: delivered or may still deliver readings (not unsupported, not lost). */
   get live(): boolean {
-    return this.unsupportedReason === null && this.lostAtMs === null;
+    return this.unsupportedReason === null && this.loss === null;
   }
 
   /**
@@ -119,28 +112,28 @@ export class MeteredDevice {
         return { report, gaps: [] };
       }
       const gaps = toGaps(b > a ? [{ startMs: a, endMs: b }] : [], this.deviceId);
-      const why = this.lostReason ? ` (${this.lostReason})` : '';
+      const why = this.loss ? ` (${this.loss.reason})` : '';
       const report: DeviceReport = {
         ...base,
         status: 'no-samples',
         energyJ: 0,
         sampleCount: 0,
-        uncoveredMs: b > a ? b - a : 0,
+        uncoveredMs: b - a, // windows with b < a are refused before (energy meter)
         reason: `claimed by ${this.source} but delivered no readings${why}; its energy is missing`,
         ...badPart,
       };
       return { report, gaps };
     }
-    const lostInWindow = this.lostAtMs !== null && this.lostAtMs <= b;
+    const loss = this.loss !== null && this.loss.atMs <= b ? this.loss : null;
     const reasons = [
       this.presentNote ?? null,
-      lostInWindow ? `lost at ${new Date(this.lostAtMs as number).toISOString()}: ${this.lostReason}` : null,
+      loss ? `lost at ${new Date(loss.atMs).toISOString()}: ${loss.reason}` : null,
       energy.reason ?? null,
       badReason,
     ].filter((x): x is string => x !== null);
     const report: DeviceReport = {
       ...base,
-      status: lostInWindow ? 'lost' : 'measured',
+      status: loss ? 'lost' : 'measured',
       method: energy.method,
       energyJ: energy.energyJ,
       sampleCount: energy.sampleCount,
@@ -149,7 +142,7 @@ export class MeteredDevice {
       ...(energy.method !== 'estimate' && energy.samplingBoundJ !== undefined
         ? { samplingBoundJ: energy.samplingBoundJ }
         : {}),
-      ...(lostInWindow ? { lostAtMs: this.lostAtMs as number } : {}),
+      ...(loss ? { lostAtMs: loss.atMs } : {}),
       ...(reasons.length ? { reason: reasons.join('; ') } : {}),
       ...badPart,
     };

@@ -163,8 +163,8 @@ export class ProbeSession {
       const { report, gaps: devGaps } = dev.report(energy, a, b);
       deviceReports.push(report);
       gaps.push(...devGaps);
+      // A no-samples report always has a reason (claimed … delivered no readings), so it is noted here too.
       if (report.status === 'unsupported') notes.push(`${dev.deviceId} not measured: ${report.reason}`);
-      else if (report.status === 'no-samples') notes.push(`${dev.deviceId}: ${report.reason}`);
       else if (report.reason) notes.push(`${dev.deviceId}: ${report.reason}`);
       for (const r of dev.resumed) {
         if (r.resumedAtMs >= a && r.lostAtMs <= b) {
@@ -178,7 +178,8 @@ export class ProbeSession {
     const claimedGap = deviceReports.some((r) => r.status === 'no-samples');
     if (!delivered && !claimedGap) {
       // Nothing ever arrived from this probe, and no device of its own to charge it to: the whole window is missing.
-      gaps.push(...toGaps(b > a ? [{ startMs: a, endMs: b }] : []));
+      // An empty window gives a zero-length span, which mergeGaps drops.
+      gaps.push(...toGaps([{ startMs: a, endMs: b }]));
       notes.push(`${this.name} delivered no readings at all; its energy is missing`);
     }
     const merged = mergeGaps(gaps);

@@ -151,7 +151,7 @@ abstract class ReadingSeries {
   }
 
   /** Number of readings with a < t <= b, or a <= t <= b with `includeStart`. */
-  countIn(a: number, b: number, includeStart = false): number {
+  countIn(a: number, b: number, includeStart: boolean): number {
     return Math.max(0, this.endIndex(b) - this.startIndex(a, includeStart).idx);
   }
 
@@ -348,7 +348,7 @@ export class PowerSeries extends ReadingSeries {
   }
 
   /** Sum of the readings with a < t <= b (or a <= t with `includeStart`), W: the paper's "paper-sum". */
-  sumW(a: number, b: number, includeStart = false): number {
+  sumW(a: number, b: number, includeStart: boolean): number {
     return this.sumIn(a, b, includeStart);
   }
 
