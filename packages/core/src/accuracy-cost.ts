@@ -82,7 +82,6 @@ export function efficiencyCurveArea(epochs: readonly EpochRecord[]): number | nu
   let area = 0;
   let prevE = 0;
   let prevA = 0;
-  let any = false;
   for (const e of epochs) {
     const a = epochAccuracy(e);
     if (a === null) continue;
@@ -90,9 +89,9 @@ export function efficiencyCurveArea(epochs: readonly EpochRecord[]): number | nu
     area += ((energyJ - prevE) * (a + prevA)) / 2;
     prevE = energyJ;
     prevA = a;
-    any = true;
   }
-  return any && prevE > 0 ? area / prevE : null;
+  // prevE > 0 implies an epoch with a finite accuracy was seen (energies are ≥ 0), so no separate flag is needed.
+  return prevE > 0 ? area / prevE : null;
 }
 
 /** A run on the accuracy–energy plane: its total energy in J and its final accuracy in [0, 1]. */
