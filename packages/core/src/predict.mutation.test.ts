@@ -147,3 +147,34 @@ describe('fitPowerLaw with a fixed exponent', () => {
     expect(f.scaleJ).toBe(50);
   });
 });
+
+describe('fitPowerLaw over the exponent grid (3+ points)', () => {
+  it('keeps the first exponent on a tie and has rms 0 with no spare degree of freedom (3 points)', () => {
+    // Falling accuracies 0.7, 0.6, 0.5: for every c, x = u^(−c) falls with u, so sxy > 0 → b < 0 → b = 0, a = mean
+    // 0.6, sse = 0.1² + 0 + 0.1² = 0.02, the same for every c → the first grid value, 0.05 · 80⁰ = 0.05, is kept.
+    // dof = 3 − 3 = 0 → rms 0.
+    const f = fitPowerLaw([100, 200, 300], [0.7, 0.6, 0.5]);
+    expect(f.c).toBe(0.05);
+    expect(f.b).toBe(0);
+    expect(f.a).toBeCloseTo(0.6, 12);
+    expect(f.rms).toBe(0);
+  });
+
+  it('rms is √(sse / n) with a spare degree of freedom (4 points)', () => {
+    // 0.8, 0.7, 0.6, 0.5 falling: b = 0, a = 0.65; sse = 0.15² + 0.05² + 0.05² + 0.15² = 0.05; rms = √(0.05 / 4).
+    const f = fitPowerLaw([100, 200, 300, 400], [0.8, 0.7, 0.6, 0.5]);
+    expect(f.c).toBe(0.05);
+    expect(f.rms).toBeCloseTo(Math.sqrt(0.0125), 12);
+  });
+});
+
+describe('fitPowerLaw error texts', () => {
+  it('names what it found', () => {
+    expect(predictError(() => fitPowerLaw([1, 2], [0.5])).message).toBe(
+      'fitPowerLaw needs as many energies as accuracies, at least one; found 2 and 1',
+    );
+    expect(predictError(() => fitPowerLaw([0, 2], [0.5, 0.6])).message).toBe(
+      'fitPowerLaw needs energies > 0 J, found 0, 2',
+    );
+  });
+});
