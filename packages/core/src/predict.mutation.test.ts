@@ -178,3 +178,12 @@ describe('fitPowerLaw error texts', () => {
     );
   });
 });
+
+describe('fitPowerLaw with all energies equal', () => {
+  it('is flat at the mean (no spread in x: sxx = 0, b = 0)', () => {
+    // u = [1, 1] → x = [1, 1], sxx = 0 → b = 0 (not 0/0), a = (0.5 + 0.6)/2 = 0.55.
+    const f = fitPowerLaw([100, 100], [0.5, 0.6], { c: 0.5 });
+    expect(f.b).toBe(0);
+    expect(f.a).toBeCloseTo(0.55, 12);
+  });
+});

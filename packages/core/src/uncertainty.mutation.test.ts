@@ -104,3 +104,15 @@ describe('energyBoundOf: what counts as a device', () => {
     expect(b).toEqual({ lowJ: 190, highJ: 210, devices: [] });
   });
 });
+
+describe('energyBoundOf: a device report without a method', () => {
+  it('is taken as power readings, and says so in its part', () => {
+    const p = probe('powerstat', { status: 'measured', energyJ: 100, sampleCount: 5 }, 1000);
+    const [d] = p.deviceReports;
+    if (d !== undefined) delete d.method;
+    // Same as a power device: half = 5 % × 100 + 10 W × 1 s = 15 J → [85, 115], method `power`.
+    const b = energyBoundOf([p], 10_000, { energyJ: 100, estimated: false });
+    expect(b.devices.map((x) => x.method)).toEqual(['power']);
+    expect(b.lowJ).toBeCloseTo(85, 9);
+  });
+});
