@@ -90,7 +90,7 @@ export function efficiencyCurveArea(epochs: readonly EpochRecord[]): number | nu
     prevE = energyJ;
     prevA = a;
   }
-  // No finite accuracy leaves prevE at 0, so this one test covers both cases of the docstring.
+  // No finite accuracy leaves prevE at 0 (energies are ≥ 0), so this one test covers both cases of the docstring.
   return prevE > 0 ? area / prevE : null;
 }
 
