@@ -54,5 +54,13 @@ describe('markShortWindow', () => {
     expect(hasNoSampleInside(report('a', 0, 0.001))).toBe(true);
     expect(hasNoSampleInside(report('a', 1, 0.001))).toBe(false);
     expect(hasNoSampleInside(report('a', 0, 0))).toBe(false);
+    // One device with joules is enough (another may have read nothing).
+    const two = report('a', 0, 2);
+    two.deviceReports.push({
+      ...(two.deviceReports[0] as (typeof two.deviceReports)[number]),
+      deviceId: 'b',
+      energyJ: 0,
+    });
+    expect(hasNoSampleInside(two)).toBe(true);
   });
 });

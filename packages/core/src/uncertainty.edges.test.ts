@@ -115,6 +115,8 @@ describe('Eq. 1 and the ratios at 0 and Infinity', () => {
   it('efficiencyBound: a 0 J upper end gives 0, a 0 J lower end gives Infinity', () => {
     expect(efficiencyBound(0.9, { lowJ: 0, highJ: 0 })).toEqual({ low: 0, high: Number.POSITIVE_INFINITY });
     expect(efficiencyBound(0.9, { lowJ: 0.5, highJ: 2 })).toEqual({ low: 0.45, high: 1.8 });
+    // 0 accuracy over an interval reaching 0 J: 0 / 0 is no number; the upper end stays the open Infinity.
+    expect(efficiencyBound(0, { lowJ: 0, highJ: 2 })).toEqual({ low: 0, high: Number.POSITIVE_INFINITY });
   });
 
   it('ratioBound: a 0 or infinite denominator end gives 0 / Infinity, never NaN', () => {
@@ -127,6 +129,11 @@ describe('Eq. 1 and the ratios at 0 and Infinity', () => {
       high: 4,
     });
     expect(ratioBound({ low: 1, high: 2 }, { low: 0.5, high: 4 })).toEqual({ low: 0.25, high: 4 });
+    // A numerator of exactly 0 over a denominator reaching 0: Infinity at the top, not 0 / 0.
+    expect(ratioBound({ low: 0, high: 0 }, { low: 0, high: 1 })).toEqual({
+      low: 0,
+      high: Number.POSITIVE_INFINITY,
+    });
   });
 
   it('Eq. 3 and Eq. 4 without input throw a RangeError saying what is missing', () => {
