@@ -1,6 +1,7 @@
 // format-record.ts's units, thresholds, labels and table pinned exactly (written against Stryker's survivors): every
 // unit switch at its boundary, the optional parts of the summary line present and absent, the demo table's layout.
 import { describe, expect, it } from 'vitest';
+import { record } from '../test/format-record-fixture.js';
 import {
   deviceShortfalls,
   formatDuration,
@@ -15,49 +16,7 @@ import {
   sharedNodeText,
   summaryRows,
 } from './format-record.js';
-import { type ProbeReport, type RunRecord, RunRecordSchema } from './schema.js';
-
-function record(overrides: {
-  status?: RunRecord['status'];
-  error?: string;
-  config?: Record<string, unknown>;
-  final?: Partial<RunRecord['final']>;
-  probes?: unknown[];
-}): RunRecord {
-  return RunRecordSchema.parse({
-    schemaVersion: 1,
-    runId: 'r1',
-    status: overrides.status ?? 'completed',
-    ...(overrides.error ? { error: overrides.error } : {}),
-    startedAt: '2026-11-25T04:00:00.000Z',
-    endedAt: '2026-11-25T04:01:00.000Z',
-    config: {
-      architecture: 'lenet',
-      size: 1,
-      model: 'lenet-1',
-      dataset: 'mnist',
-      criterion: { name: 'fixedEpochs', label: 'fixed 3 epochs' },
-      maxEpochs: 3,
-      ...overrides.config,
-    },
-    environment: {},
-    probes: overrides.probes ?? [],
-    epochs: [],
-    final: {
-      epochs: 3,
-      accuracy: 0.9712,
-      accuracyOn: 'test',
-      trainAccuracy: null,
-      energyJ: { cpu: 250, total: 250 },
-      efficiency: 0.9712 / 250,
-      durationMs: 61_000,
-      stoppedBy: { criterion: 'fixedEpochs', reason: 'test', epoch: 3 },
-      degraded: false,
-      estimated: true,
-      ...overrides.final,
-    },
-  });
-}
+import type { ProbeReport } from './schema.js';
 
 describe('formatEnergy', () => {
   it('switches unit at exactly 1 kJ and 1 MJ', () => {

@@ -1,47 +1,7 @@
 // formatRecord: the line `eff run` prints for a run, from its record alone (values, units and labels).
 import { describe, expect, it } from 'vitest';
+import { record } from '../test/format-record-fixture.js';
 import { formatEfficiencyPerKJ, formatRecord } from './format-record.js';
-import { type RunRecord, RunRecordSchema } from './schema.js';
-
-function record(overrides: {
-  status?: RunRecord['status'];
-  error?: string;
-  final?: Partial<RunRecord['final']>;
-  probes?: unknown[];
-}): RunRecord {
-  return RunRecordSchema.parse({
-    schemaVersion: 1,
-    runId: 'r1',
-    status: overrides.status ?? 'completed',
-    ...(overrides.error ? { error: overrides.error } : {}),
-    startedAt: '2026-11-25T04:00:00.000Z',
-    endedAt: '2026-11-25T04:01:00.000Z',
-    config: {
-      architecture: 'lenet',
-      size: 1,
-      model: 'lenet-1',
-      dataset: 'mnist',
-      criterion: { name: 'fixedEpochs', label: 'fixed 3 epochs' },
-      maxEpochs: 3,
-    },
-    environment: {},
-    probes: overrides.probes ?? [],
-    epochs: [],
-    final: {
-      epochs: 3,
-      accuracy: 0.9712,
-      accuracyOn: 'test',
-      trainAccuracy: null,
-      energyJ: { cpu: 250, total: 250 },
-      efficiency: 0.9712 / 250,
-      durationMs: 61_000,
-      stoppedBy: { criterion: 'fixedEpochs', reason: 'test', epoch: 3 },
-      degraded: false,
-      estimated: true,
-      ...overrides.final,
-    },
-  });
-}
 
 describe('formatRecord', () => {
   it('prints the outcome with units, the accuracy used, efficiency per kJ and the estimated label', () => {
